@@ -1,0 +1,57 @@
+# Fatura — every target bootstraps .venv itself (Python 3.11+ as `python3`).
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+HOST ?= 127.0.0.1:8000
+
+.PHONY: install run serve demo test test-sqlite test-postgres lint format bench messages clean
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -c constraints.txt -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## make run: install, migrate, load the demo data, serve on http://$(HOST) (with the task worker)
+run: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py demo_load
+	scripts/serve.sh $(HOST)
+
+demo: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py demo_load
+
+## make test: the whole suite on SQLite, then again on PostgreSQL (see README)
+test: install
+	scripts/test.sh
+
+test-sqlite: install
+	FATURA_TEST_DATABASES=sqlite scripts/test.sh
+
+test-postgres: install
+	FATURA_TEST_DATABASES=postgres scripts/test.sh
+
+lint: install
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff format --check src tests bench
+	$(VENV)/bin/mypy src
+	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) scripts/messages.py --check
+
+format: install
+	$(VENV)/bin/ruff check --fix src tests bench
+	$(VENV)/bin/ruff format src tests bench
+
+## make messages: rebuild the pt-BR/English catalogues (.po -> .mo)
+messages: install
+	$(PY) scripts/messages.py
+
+bench: install
+	scripts/bench.sh
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,100 @@
+"""The JSON API root: /api/v1. Authentication, and the one place that maps domain errors to
+HTTP statuses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI, Schema
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import HttpBearer
+
+from fatura import __version__
+from fatura.core.errors import DomainError
+from fatura.core.tokens import token_issue, token_user
+
+
+class BearerToken(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        user = token_user(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+api = NinjaAPI(
+    title="Fatura API",
+    version=__version__,
+    description=(
+        "Cobrança e recebíveis. Valores em BRL como texto decimal com duas casas "
+        '("947.63"); meses como "AAAA-MM". Autentique-se em POST /auth/token e envie '
+        "`Authorization: Bearer <token>`."
+    ),
+    auth=BearerToken(),
+    urls_namespace="api",
+)
+
+
+@api.exception_handler(DomainError)
+def _domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    body: dict[str, Any] = {"detail": exc.message}
+    if exc.errors:
+        body["errors"] = exc.errors
+    return api.create_response(request, body, status=exc.status)
+
+
+@api.exception_handler(NinjaValidationError)
+def _validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    errors = []
+    for err in exc.errors:
+        loc = [str(part) for part in err.get("loc", []) if part not in ("body", "payload")]
+        errors.append({"field": ".".join(loc), "message": err.get("msg", "")})
+    summary = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+    return api.create_response(
+        request, {"detail": f"Dados inválidos — {summary}", "errors": errors}, status=422
+    )
+
+
+@api.exception_handler(AuthenticationError)
+def _auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return api.create_response(
+        request, {"detail": "Não autenticado: envie Authorization: Bearer <token>."}, status=401
+    )
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
+
+
+class TokenIn(Schema):
+    username: str
+    password: str
+
+
+class TokenOut(Schema):
+    token: str
+
+
+@api.post("/auth/token", auth=None, response=TokenOut, tags=["auth"])
+def auth_token(request: HttpRequest, payload: TokenIn) -> dict[str, str]:
+    return {"token": token_issue(username=payload.username, password=payload.password)}
+
+
+def _register_routers() -> None:
+    from fatura.billing.api import router as billing_router
+    from fatura.catalog.api import router as catalog_router
+    from fatura.customers.api import router as customers_router
+    from fatura.eventlog.api import router as events_router
+    from fatura.usage.api import router as usage_router
+
+    api.add_router("/customers", customers_router)
+    api.add_router("/billing-items", catalog_router)
+    api.add_router("/consumptions", usage_router)
+    api.add_router("/", billing_router)
+    api.add_router("/events", events_router)
+
+
+_register_routers()

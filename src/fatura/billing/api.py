@@ -1,0 +1,186 @@
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from ninja import Router, Status
+
+from fatura.billing import selectors, services
+from fatura.billing.models import BillingRun, Invoice
+from fatura.billing.pdf import invoice_pdf
+from fatura.billing.runs import billing_run_progress, billing_run_request
+from fatura.billing.schemas import (
+    BillingRunIn,
+    BillingRunOut,
+    ChargeOut,
+    FinalizeIn,
+    InvoiceOut,
+    UsageOut,
+)
+from fatura.billing.usage_selectors import usage_series
+from fatura.core.errors import InvalidInput, NotFound
+from fatura.core.months import Month
+from fatura.core.roles import Capability, require
+from fatura.customers.selectors import customer_get
+
+router = Router(tags=["charges and invoices"])
+
+
+def _month(text: str, field: str = "month") -> Month:
+    try:
+        return Month.parse(text)
+    except ValueError as exc:
+        raise InvalidInput(str(exc), errors=[{"field": field, "message": str(exc)}]) from None
+
+
+def _line_out(line: object) -> dict[str, object]:
+    return {
+        "billing_item_id": line.billing_item_id,  # type: ignore[attr-defined]
+        "item_name": line.item_name,  # type: ignore[attr-defined]
+        "product": line.product,  # type: ignore[attr-defined]
+        "unit": line.unit,  # type: ignore[attr-defined]
+        "quantity": line.quantity,  # type: ignore[attr-defined]
+        "unit_price": line.unit_price,  # type: ignore[attr-defined]
+        "price_version_id": line.price_version_id,  # type: ignore[attr-defined]
+        "amount": line.amount,  # type: ignore[attr-defined]
+    }
+
+
+def invoice_out(invoice: Invoice) -> dict[str, object]:
+    lines = getattr(invoice, "lines_cache", None)
+    if lines is None:
+        lines = list(invoice.lines.all())
+    return {
+        "invoice_number": invoice.number,
+        "customer_id": invoice.customer_id,
+        "customer_name": invoice.customer.name,
+        "month": str(Month.of(invoice.month)),
+        "issue_date": invoice.issue_date,
+        "total_due": invoice.total_due,
+        "total_charged": invoice.total_charged,
+        "status": invoice.status,
+        "result_center": invoice.charge.result_center if invoice.charge else "",
+        "ticket": invoice.charge.ticket if invoice.charge else "",
+        "lines": [_line_out(line) for line in lines],
+    }
+
+
+@router.get("/charges", response=list[ChargeOut])
+def charge_list(
+    request: HttpRequest, month: str, customer_id: int | None = None
+) -> list[dict[str, object]]:
+    """Pending charges of the month: every customer with consumption not yet finalized."""
+    require(request.user, Capability.VIEW)
+    pending = selectors.pending_charges(_month(month), customer_id=customer_id)
+    return [
+        {
+            "customer_id": p.customer.pk,
+            "customer_name": p.customer.name,
+            "month": str(p.month),
+            "total_due": p.total_due,
+            "status": p.status,
+            "problems": p.computed.problems,
+            "lines": [_line_out(line) for line in p.computed.lines],
+        }
+        for p in pending
+    ]
+
+
+@router.post("/charges/finalize", response={201: InvoiceOut})
+def charge_finalize(request: HttpRequest, payload: FinalizeIn) -> Status[dict[str, object]]:
+    require(request.user, Capability.FINALIZE_CHARGES)
+    invoice = services.charge_finalize(
+        by=request.user,
+        customer=customer_get(payload.customer_id),
+        month=Month.parse(payload.month),
+        result_center=payload.result_center,
+        ticket=payload.ticket,
+        total_charged=payload.total_charged,
+    )
+    return Status(201, invoice_out(invoice))
+
+
+def _run_out(run: BillingRun) -> dict[str, object]:
+    return {
+        "id": run.pk,
+        "month": str(Month.of(run.month)),
+        "status": run.status,
+        "charges_finalized": run.charges_finalized,
+        "total_charged": run.total_charged,
+        "first_invoice": run.first_invoice,
+        "last_invoice": run.last_invoice,
+        "error": run.error,
+        "progress": billing_run_progress(run.pk),
+    }
+
+
+@router.post("/billing-runs", response={202: BillingRunOut})
+def billing_run_create(request: HttpRequest, payload: BillingRunIn) -> Status[object]:
+    """Finalize every pending charge of the month in the background (one transaction)."""
+    run = billing_run_request(
+        by=request.user,
+        month=Month.parse(payload.month),
+        result_center=payload.result_center,
+        ticket=payload.ticket,
+    )
+    return Status(202, _run_out(run))
+
+
+@router.get("/billing-runs/{run_id}", response=BillingRunOut)
+def billing_run_get(request: HttpRequest, run_id: int) -> dict[str, object]:
+    require(request.user, Capability.VIEW)
+    run = BillingRun.objects.filter(pk=run_id).first()
+    if run is None:
+        raise NotFound(f"Faturamento {run_id} não encontrado.")
+    return _run_out(run)
+
+
+@router.get("/invoices", response=list[InvoiceOut])
+def invoice_list(
+    request: HttpRequest, customer_id: int | None = None, month: str | None = None
+) -> list[dict[str, object]]:
+    require(request.user, Capability.VIEW)
+    qs = selectors.invoice_list(customer_id=customer_id, month=_month(month) if month else None)
+    return [invoice_out(i) for i in selectors.invoices_with_lines(qs)[:1000]]
+
+
+@router.get("/invoices/{number}", response=InvoiceOut)
+def invoice_get(request: HttpRequest, number: str) -> dict[str, object]:
+    require(request.user, Capability.VIEW)
+    return invoice_out(selectors.invoice_get(number))
+
+
+@router.get("/invoices/{number}/pdf", response={200: None})
+def invoice_pdf_get(request: HttpRequest, number: str) -> HttpResponse:
+    require(request.user, Capability.VIEW)
+    invoice = selectors.invoice_get(number)
+    response = HttpResponse(invoice_pdf(invoice), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="fatura-{invoice.number}.pdf"'
+    return response
+
+
+@router.get("/usage", response=UsageOut)
+def usage_get(request: HttpRequest, customer_id: int, item_ids: str) -> dict[str, object]:
+    require(request.user, Capability.VIEW)
+    customer = customer_get(customer_id)
+    try:
+        ids = [int(part) for part in item_ids.split(",") if part.strip()]
+    except ValueError:
+        raise InvalidInput(
+            "item_ids deve ser uma lista de números separados por vírgula (ex.: 1,2,3).",
+            errors=[{"field": "item_ids", "message": "lista inválida"}],
+        ) from None
+    series = usage_series(customer_id=customer.pk, item_ids=ids)
+    return {
+        "customer_id": customer.pk,
+        "series": [
+            {
+                "billing_item_id": s.billing_item_id,
+                "name": s.name,
+                "unit": s.unit,
+                "points": [
+                    {"month": str(p.month), "quantity": p.quantity, "amount": p.amount}
+                    for p in s.points
+                ],
+            }
+            for s in series
+        ],
+    }

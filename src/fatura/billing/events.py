@@ -1,0 +1,64 @@
+"""Events of the usage module's billing, written with the change they record."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from fatura.billing.models import Invoice
+from fatura.core.months import Month
+from fatura.eventlog import activities
+from fatura.eventlog.services import NewEvent
+
+
+def charge_case_id(customer_document: str, month: Month) -> str:
+    """Case of a charge before it has an invoice: consumption events live here."""
+    return f"charge:{customer_document}:{month}"
+
+
+def charge_finalized(
+    invoice: Invoice, *, by: Any, now: dt.datetime, automated: bool = False
+) -> list[NewEvent]:
+    customer = invoice.customer
+    charge = invoice.charge
+    assert charge is not None
+    month = Month.of(invoice.month)
+    common = {
+        "customer": customer.name,
+        "customer_document": customer.document,
+        "segment": customer.segment,
+        "region": customer.region,
+        "country": customer.country,
+        "business_unit": customer.business_unit,
+        "month": str(month),
+    }
+    return [
+        NewEvent(
+            case_id=charge_case_id(customer.document, month),
+            activity=activities.CHARGE_FINALIZED,
+            user=by,
+            timestamp=now,
+            is_automated=automated,
+            attributes={**common, "invoice_number": invoice.number},
+        ),
+        NewEvent(
+            case_id=invoice.number,
+            activity=activities.INVOICE_CREATED,
+            user=by,
+            timestamp=now,
+            is_automated=automated,
+            attributes={
+                **common,
+                "amount": invoice.total_charged,
+                "total_due": invoice.total_due,
+                "total_charged": invoice.total_charged,
+                "adjusted": invoice.total_charged != invoice.total_due,
+                "result_center": charge.result_center,
+                "ticket": charge.ticket,
+                "issue_date": invoice.issue_date,
+                "payment_terms": customer.payment_terms,
+                "currency": "BRL",
+                "charge_case_id": charge_case_id(customer.document, month),
+            },
+        ),
+    ]

@@ -1,0 +1,221 @@
+"""The invoice PDF ("Emitir fatura"): company header, customer, number, month, lines, totals."""
+
+from __future__ import annotations
+
+import io
+
+from django.conf import settings
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_RIGHT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+from reportlab.lib.units import mm
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from fatura.billing.models import Invoice
+from fatura.core.money import format_brl, format_decimal_br
+from fatura.core.months import Month
+from fatura.customers.models import PaymentTerms
+
+BRAND = colors.HexColor("#0b5394")
+MUTED = colors.HexColor("#5f6b7a")
+LINE = colors.HexColor("#c9d2dc")
+
+
+def _styles() -> dict[str, ParagraphStyle]:
+    base = getSampleStyleSheet()
+    return {
+        "company": ParagraphStyle("company", parent=base["Title"], fontSize=15, leading=18,
+                                  textColor=BRAND, alignment=0, spaceAfter=2),
+        "small": ParagraphStyle("small", parent=base["Normal"], fontSize=8.5, leading=11,
+                                textColor=MUTED),
+        "normal": ParagraphStyle("normal", parent=base["Normal"], fontSize=9.5, leading=12),
+        "label": ParagraphStyle("label", parent=base["Normal"], fontSize=7.5, leading=9,
+                                textColor=MUTED),
+        "title": ParagraphStyle("title", parent=base["Normal"], fontSize=17, leading=20,
+                                alignment=TA_RIGHT, fontName="Helvetica-Bold"),
+        "right": ParagraphStyle("right", parent=base["Normal"], fontSize=9.5, leading=12,
+                                alignment=TA_RIGHT),
+        "cell": ParagraphStyle("cell", parent=base["Normal"], fontSize=9, leading=11),
+    }  # fmt: skip
+
+
+def _esc(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _footer(canvas, doc) -> None:  # type: ignore[no-untyped-def]
+    canvas.saveState()
+    canvas.setFont("Helvetica", 7.5)
+    canvas.setFillColor(MUTED)
+    company = settings.FATURA_COMPANY
+    canvas.drawString(18 * mm, 12 * mm, f"{company['name']} · CNPJ {company['document']}")
+    canvas.drawRightString(A4[0] - 18 * mm, 12 * mm, f"Página {doc.page}")
+    canvas.restoreState()
+
+
+def invoice_pdf(invoice: Invoice) -> bytes:
+    s = _styles()
+    company = settings.FATURA_COMPANY
+    customer = invoice.customer
+    month = Month.of(invoice.month)
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=18 * mm,
+        rightMargin=18 * mm,
+        topMargin=16 * mm,
+        bottomMargin=20 * mm,
+        title=f"Fatura {invoice.number}",
+        author=company["name"],
+        subject=f"Fatura {invoice.number} — {customer.name} — {month.label_pt()}",
+    )
+    width = doc.width
+    header = Table(
+        [
+            [
+                [
+                    Paragraph(_esc(company["name"]), s["company"]),
+                    Paragraph(f"CNPJ {_esc(company['document'])}", s["small"]),
+                    Paragraph(_esc(company["address"]), s["small"]),
+                    Paragraph(_esc(company["email"]), s["small"]),
+                ],
+                [
+                    Paragraph("FATURA", s["title"]),
+                    Paragraph(f"Nº <b>{_esc(invoice.number)}</b>", s["right"]),
+                    Paragraph(f"Emissão: {invoice.issue_date:%d/%m/%Y}", s["right"]),
+                    Paragraph(f"Referência: {month.label_pt()}", s["right"]),
+                ],
+            ]
+        ],
+        colWidths=[width * 0.62, width * 0.38],
+    )
+    header.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LINEBELOW", (0, 0), (-1, 0), 1.2, BRAND),
+                ("BOTTOMPADDING", (0, 0), (-1, 0), 8),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+            ]
+        )
+    )
+    terms = PaymentTerms(customer.payment_terms).label if customer.payment_terms else ""
+    charge = invoice.charge
+    parties = Table(
+        [
+            [
+                Paragraph("CLIENTE", s["label"]),
+                Paragraph("CPF/CNPJ", s["label"]),
+                Paragraph("CONDIÇÃO DE PAGAMENTO", s["label"]),
+            ],
+            [
+                Paragraph(f"<b>{_esc(customer.name)}</b>", s["normal"]),
+                Paragraph(customer.document_display, s["normal"]),
+                Paragraph(_esc(str(terms)), s["normal"]),
+            ],
+            [
+                Paragraph("E-MAIL", s["label"]),
+                Paragraph("CENTRO DE RESULTADO", s["label"]),
+                Paragraph("CHAMADO", s["label"]),
+            ],
+            [
+                Paragraph(_esc(customer.email or "—"), s["normal"]),
+                Paragraph(_esc(charge.result_center if charge else "—"), s["normal"]),
+                Paragraph(_esc(charge.ticket if charge else "—"), s["normal"]),
+            ],
+        ],
+        colWidths=[width * 0.46, width * 0.27, width * 0.27],
+    )
+    parties.setStyle(
+        TableStyle(
+            [
+                ("BOX", (0, 0), (-1, -1), 0.6, LINE),
+                ("BACKGROUND", (0, 0), (-1, -1), colors.HexColor("#f6f8fa")),
+                ("TOPPADDING", (0, 0), (-1, -1), 3),
+                ("BOTTOMPADDING", (0, 1), (-1, 1), 7),
+                ("LEFTPADDING", (0, 0), (-1, -1), 6),
+            ]
+        )
+    )
+    rows: list[list[object]] = [
+        ["Item", "Produto", "Unid.", "Quantidade", "Preço unitário", "Valor"]
+    ]
+    for line in invoice.lines.all().order_by("position"):
+        rows.append(
+            [
+                Paragraph(_esc(line.item_name), s["cell"]),
+                Paragraph(_esc(line.product), s["cell"]),
+                line.unit,
+                format_decimal_br(line.quantity),
+                format_brl(line.unit_price)
+                if line.unit_price == round(line.unit_price, 2)
+                else "R$ " + format_decimal_br(line.unit_price),
+                format_brl(line.amount),
+            ]
+        )
+    lines = Table(
+        rows,
+        colWidths=[
+            width * 0.27,
+            width * 0.2,
+            width * 0.09,
+            width * 0.14,
+            width * 0.15,
+            width * 0.15,
+        ],
+        repeatRows=1,
+    )
+    lines.setStyle(
+        TableStyle(
+            [
+                ("FONT", (0, 0), (-1, 0), "Helvetica-Bold", 8.5),
+                ("TEXTCOLOR", (0, 0), (-1, 0), colors.white),
+                ("BACKGROUND", (0, 0), (-1, 0), BRAND),
+                ("FONT", (0, 1), (-1, -1), "Helvetica", 9),
+                ("ALIGN", (3, 0), (-1, -1), "RIGHT"),
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, colors.HexColor("#f3f6f9")]),
+                ("LINEBELOW", (0, -1), (-1, -1), 0.6, LINE),
+                ("TOPPADDING", (0, 0), (-1, -1), 4),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+            ]
+        )
+    )
+    adjustment = invoice.total_charged - invoice.total_due
+    total_rows = [["Total devido", format_brl(invoice.total_due)]]
+    if adjustment:
+        total_rows.append(["Ajuste", format_brl(adjustment)])
+    total_rows.append(["Total cobrado", format_brl(invoice.total_charged)])
+    totals = Table(total_rows, colWidths=[width * 0.2, width * 0.18], hAlign="RIGHT")
+    totals.setStyle(
+        TableStyle(
+            [
+                ("FONT", (0, 0), (-1, -1), "Helvetica", 10),
+                ("ALIGN", (1, 0), (1, -1), "RIGHT"),
+                ("FONT", (0, -1), (-1, -1), "Helvetica-Bold", 12),
+                ("TEXTCOLOR", (0, -1), (-1, -1), BRAND),
+                ("LINEABOVE", (0, -1), (-1, -1), 1, BRAND),
+                ("TOPPADDING", (0, 0), (-1, -1), 4),
+            ]
+        )
+    )
+    story = [
+        header,
+        Spacer(1, 8 * mm),
+        parties,
+        Spacer(1, 7 * mm),
+        lines,
+        Spacer(1, 5 * mm),
+        totals,
+        Spacer(1, 10 * mm),
+        Paragraph(
+            "Valores em reais (BRL). Cada linha é quantidade × preço unitário, arredondada ao "
+            "centavo; o total devido é a soma das linhas.",
+            s["small"],
+        ),
+    ]
+    doc.build(story, onFirstPage=_footer, onLaterPages=_footer)
+    return buffer.getvalue()

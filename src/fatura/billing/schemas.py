@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from ninja import Schema
+
+from fatura.core.schemas import MoneyOut, MonthField, PriceOut, QuantityOut
+
+
+class ChargeLineOut(Schema):
+    billing_item_id: int
+    item_name: str
+    product: str
+    unit: str
+    quantity: QuantityOut
+    unit_price: PriceOut
+    price_version_id: int
+    amount: MoneyOut
+
+
+class ChargeOut(Schema):
+    customer_id: int
+    customer_name: str
+    month: str
+    total_due: MoneyOut
+    status: str
+    problems: list[str]
+    lines: list[ChargeLineOut]
+
+
+class FinalizeIn(Schema):
+    customer_id: int
+    month: MonthField
+    result_center: str
+    ticket: str
+    total_charged: str
+
+
+class InvoiceOut(Schema):
+    invoice_number: str
+    customer_id: int
+    customer_name: str
+    month: str
+    issue_date: dt.date
+    total_due: MoneyOut
+    total_charged: MoneyOut
+    status: str
+    result_center: str
+    ticket: str
+    lines: list[ChargeLineOut]
+
+
+class UsagePointOut(Schema):
+    month: str
+    quantity: QuantityOut
+    amount: MoneyOut
+
+
+class UsageSeriesOut(Schema):
+    billing_item_id: int
+    name: str
+    unit: str
+    points: list[UsagePointOut]
+
+
+class UsageOut(Schema):
+    customer_id: int
+    series: list[UsageSeriesOut]
+
+
+class BillingRunIn(Schema):
+    month: MonthField
+    result_center: str
+    ticket: str
+
+
+class BillingRunOut(Schema):
+    id: int
+    month: str
+    status: str
+    charges_finalized: int
+    total_charged: MoneyOut
+    first_invoice: str
+    last_invoice: str
+    error: str
+    progress: dict[str, int | str] | None = None

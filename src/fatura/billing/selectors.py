@@ -1,0 +1,123 @@
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Sum
+
+from fatura.billing.domain import ComputedCharge, ItemRef, PriceRef, compute_charge
+from fatura.billing.models import Charge, ChargeStatus, Invoice, InvoiceLine
+from fatura.catalog.models import BillingItem, PriceVersion
+from fatura.core.errors import NotFound
+from fatura.core.months import Month
+from fatura.customers.models import Customer
+from fatura.usage.models import Consumption
+
+
+@dataclass
+class PendingCharge:
+    customer: Customer
+    month: Month
+    computed: ComputedCharge
+    status: str = "pending"
+
+    @property
+    def total_due(self) -> Decimal:
+        return self.computed.total_due
+
+
+def charge_finalized(customer_id: int, month: Month) -> Charge | None:
+    return (
+        Charge.objects.filter(
+            customer_id=customer_id, month=month.first_day, status=ChargeStatus.FINALIZED
+        )
+        .select_related("invoice")
+        .first()
+    )
+
+
+def _price_refs(item_ids: set[int]) -> dict[int, list[PriceRef]]:
+    versions: dict[int, list[PriceRef]] = defaultdict(list)
+    rows = (
+        PriceVersion.objects.filter(item_id__in=item_ids)
+        .order_by("item_id", "valid_from")
+        .values_list("item_id", "id", "unit_price", "valid_from")
+    )
+    for item_id, version_id, unit_price, valid_from in rows:
+        versions[item_id].append(PriceRef(version_id, unit_price, valid_from))
+    return versions
+
+
+def _item_refs(item_ids: set[int]) -> dict[int, ItemRef]:
+    return {
+        pk: ItemRef(pk, name, product, unit)
+        for pk, name, product, unit in BillingItem.objects.filter(pk__in=item_ids).values_list(
+            "id", "name", "product", "unit"
+        )
+    }
+
+
+def pending_charges(month: Month, *, customer_id: int | None = None) -> list[PendingCharge]:
+    """Every customer with consumption in ``month`` and no finalized charge for it, with the
+    computed lines and total due. A constant number of queries, whatever the size."""
+    finalized = Charge.objects.filter(
+        customer_id=OuterRef("customer_id"),
+        month=month.first_day,
+        status=ChargeStatus.FINALIZED,
+    )
+    consumption = Consumption.objects.filter(month=month.first_day).filter(~Exists(finalized))
+    if customer_id is not None:
+        consumption = consumption.filter(customer_id=customer_id)
+    sums = (
+        consumption.values("customer_id", "billing_item_id")
+        .annotate(quantity=Sum("quantity"))
+        .order_by("customer_id", "billing_item_id")
+        .values_list("customer_id", "billing_item_id", "quantity")
+    )
+    per_customer: dict[int, list[tuple[int, Decimal]]] = defaultdict(list)
+    item_ids: set[int] = set()
+    for cust_id, item_id, quantity in sums:
+        per_customer[cust_id].append((item_id, quantity))
+        item_ids.add(item_id)
+    if not per_customer:
+        return []
+    items = _item_refs(item_ids)
+    versions = _price_refs(item_ids)
+    customers = Customer.objects.in_bulk(list(per_customer))
+    result = [
+        PendingCharge(
+            customer=customers[cust_id],
+            month=month,
+            computed=compute_charge(month, quantities, items, versions),
+        )
+        for cust_id, quantities in per_customer.items()
+    ]
+    result.sort(key=lambda p: (p.customer.name.lower(), p.customer.pk))
+    return result
+
+
+def invoice_list(
+    *, customer_id: int | None = None, month: Month | None = None
+) -> QuerySet[Invoice]:
+    qs = Invoice.objects.select_related("customer", "charge")
+    if customer_id is not None:
+        qs = qs.filter(customer_id=customer_id)
+    if month is not None:
+        qs = qs.filter(month=month.first_day)
+    return qs.order_by("-sequence")
+
+
+def invoice_get(number: str) -> Invoice:
+    try:
+        return (
+            Invoice.objects.select_related("customer", "charge", "created_by")
+            .prefetch_related(Prefetch("lines", queryset=InvoiceLine.objects.order_by("position")))
+            .get(number=number)
+        )
+    except Invoice.DoesNotExist:
+        raise NotFound(f"Fatura {number} não encontrada.") from None
+
+
+def invoices_with_lines(qs: QuerySet[Invoice]) -> QuerySet[Invoice]:
+    return qs.prefetch_related(Prefetch("lines", queryset=InvoiceLine.objects.order_by("position")))

@@ -1,0 +1,309 @@
+"""Finalizing charges: the one place invoices of the usage module are created."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from fatura.billing import events
+from fatura.billing.domain import ComputedCharge, invoice_number
+from fatura.billing.models import (
+    Charge,
+    ChargeStatus,
+    Invoice,
+    InvoiceLine,
+    InvoiceStatus,
+)
+from fatura.billing.selectors import PendingCharge, charge_finalized, pending_charges
+from fatura.core import clock
+from fatura.core.errors import InvalidInput, RuleViolation
+from fatura.core.models import Counter
+from fatura.core.money import to_money
+from fatura.core.months import Month
+from fatura.core.roles import Capability, require
+from fatura.core.sequences import next_number
+from fatura.customers.models import Customer
+from fatura.eventlog.services import events_record_many
+from fatura.usage.models import Consumption
+
+INVOICE_SEQUENCE = "invoice"
+
+
+class ChargeAlreadyFinalized(RuleViolation):
+    pass
+
+
+def _clean_text(value: str, field: str, label: str, errors: list[dict[str, str]]) -> str:
+    text = (value or "").strip()
+    if not text:
+        errors.append({"field": field, "message": f"Informe {label}."})
+    elif len(text) > 60:
+        errors.append(
+            {"field": field, "message": f"{label.capitalize()}: no máximo 60 caracteres."}
+        )
+    return text
+
+
+def parse_total_charged(value: Any) -> Decimal:
+    try:
+        amount = Decimal(str(value).strip().replace(",", ".")) if value is not None else None
+    except InvalidOperation:
+        amount = None
+    if amount is None or not amount.is_finite():
+        raise InvalidInput(
+            f"Total a cobrar inválido: {value!r}.",
+            errors=[{"field": "total_charged", "message": "informe um valor, ex.: 947.63"}],
+        )
+    if amount < 0 or amount >= Decimal("1e12") or amount != to_money(amount):
+        raise InvalidInput(
+            "O total a cobrar deve ser um valor não negativo com até 2 casas decimais.",
+            errors=[{"field": "total_charged", "message": "valor inválido"}],
+        )
+    return amount
+
+
+def _create_invoice(
+    *,
+    pending: PendingCharge,
+    sequence: int,
+    result_center: str,
+    ticket: str,
+    total_charged: Decimal,
+    by: Any,
+    now: dt.datetime,
+) -> tuple[Invoice, list[InvoiceLine]]:
+    computed = pending.computed
+    charge = Charge(
+        customer=pending.customer,
+        month=pending.month.first_day,
+        status=ChargeStatus.FINALIZED,
+        result_center=result_center,
+        ticket=ticket,
+        total_due=computed.total_due,
+        total_charged=total_charged,
+        finalized_by=by,
+        finalized_at=now,
+    )
+    invoice = Invoice(
+        number=invoice_number(sequence),
+        sequence=sequence,
+        charge=charge,
+        customer=pending.customer,
+        month=pending.month.first_day,
+        issue_date=clock.localdate(now),
+        total_due=computed.total_due,
+        total_charged=total_charged,
+        status=InvoiceStatus.FINALIZED,
+        created_by=by,
+        created_at=now,
+    )
+    lines = [
+        InvoiceLine(
+            invoice=invoice,
+            position=position,
+            billing_item_id=line.billing_item_id,
+            price_version_id=line.price_version_id,
+            item_name=line.item_name,
+            product=line.product,
+            unit=line.unit,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            amount=line.amount,
+        )
+        for position, line in enumerate(computed.lines, start=1)
+    ]
+    return invoice, lines
+
+
+def _refuse_problems(customer: Customer, month: Month, computed: ComputedCharge) -> None:
+    if computed.problems:
+        raise InvalidInput(
+            " ".join(computed.problems),
+            errors=[{"field": "month", "message": p} for p in computed.problems],
+        )
+    if not computed.lines:
+        raise RuleViolation(f"{customer.name} não tem consumo pendente em {month.label_pt()}.")
+
+
+def charge_finalize(
+    *,
+    by: Any,
+    customer: Customer,
+    month: Month,
+    result_center: str,
+    ticket: str,
+    total_charged: Any,
+    now: dt.datetime | None = None,
+) -> Invoice:
+    """Finalize one customer's charge for ``month`` and issue its invoice.
+
+    The customer row is locked first, so two users finalizing the same charge at once are
+    serialized: the second one sees the first one's invoice and gets a 409.
+    """
+    require(by, Capability.FINALIZE_CHARGES)
+    errors: list[dict[str, str]] = []
+    result_center = _clean_text(result_center, "result_center", "o centro de resultado", errors)
+    ticket = _clean_text(ticket, "ticket", "o chamado", errors)
+    if errors:
+        raise InvalidInput("; ".join(e["message"] for e in errors), errors=errors)
+    amount = parse_total_charged(total_charged)
+    now = now or clock.now()
+    try:
+        with transaction.atomic():
+            Customer.objects.select_for_update().filter(pk=customer.pk).first()
+            existing = charge_finalized(customer.pk, month)
+            if existing is not None:
+                raise ChargeAlreadyFinalized(_already_message(customer, month, existing))
+            [pending] = pending_charges(month, customer_id=customer.pk) or [
+                PendingCharge(customer, month, ComputedCharge())
+            ]
+            _refuse_problems(customer, month, pending.computed)
+            invoice, lines = _create_invoice(
+                pending=pending,
+                sequence=next_number(INVOICE_SEQUENCE),
+                result_center=result_center,
+                ticket=ticket,
+                total_charged=amount,
+                by=by,
+                now=now,
+            )
+            _save(invoice, lines)
+            events_record_many(events.charge_finalized(invoice, by=by, now=now))
+    except IntegrityError:
+        # The unique constraint is the last line of defence (e.g. SQLite without row locks).
+        existing = charge_finalized(customer.pk, month)
+        if existing is None:
+            raise
+        raise ChargeAlreadyFinalized(_already_message(customer, month, existing)) from None
+    invoice.lines_cache = lines  # type: ignore[attr-defined]
+    return invoice
+
+
+def _already_message(customer: Customer, month: Month, charge: Charge) -> str:
+    number = charge.invoice.number if hasattr(charge, "invoice") else "?"
+    return (
+        f"A cobrança de {customer.name} em {month.label_pt()} já foi finalizada "
+        f"(fatura {number}); o mês está fechado para este cliente."
+    )
+
+
+def _save(invoice: Invoice, lines: list[InvoiceLine]) -> None:
+    assert invoice.charge is not None
+    invoice.charge.save(force_insert=True)
+    invoice.charge_id = invoice.charge.pk
+    invoice.save(force_insert=True)
+    for line in lines:
+        line.invoice_id = invoice.pk
+    InvoiceLine.objects.bulk_create(lines)
+
+
+ProgressFn = Callable[[int, int, str], None]
+
+
+def month_finalize_all(
+    *,
+    by: Any,
+    month: Month,
+    result_center: str,
+    ticket: str,
+    now: dt.datetime | None = None,
+    progress: ProgressFn | None = None,
+    batch_size: int = 2000,
+) -> list[Invoice]:
+    """The monthly billing run: finalize every pending charge of ``month`` with total charged =
+    total due, all in one transaction (all or nothing). Numbers are taken as one block."""
+    require(by, Capability.FINALIZE_CHARGES)
+    errors: list[dict[str, str]] = []
+    result_center = _clean_text(result_center, "result_center", "o centro de resultado", errors)
+    ticket = _clean_text(ticket, "ticket", "o chamado", errors)
+    if errors:
+        raise InvalidInput("; ".join(e["message"] for e in errors), errors=errors)
+    now = now or clock.now()
+    report = progress or (lambda done, total, phase: None)
+    with transaction.atomic():
+        report(0, 0, "locking")
+        _lock_customers_of(month)
+        pending = [p for p in pending_charges(month) if p.computed.lines or p.computed.problems]
+        problems = [
+            {"field": "month", "message": f"{p.customer.name}: {problem}"}
+            for p in pending
+            for problem in p.computed.problems
+        ]
+        if problems:
+            raise InvalidInput(
+                f"{len(problems)} linha(s) sem preço vigente; nada foi finalizado.", errors=problems
+            )
+        total = len(pending)
+        if total == 0:
+            raise RuleViolation(f"Não há cobranças pendentes em {month.label_pt()}.")
+        first = _take_block(INVOICE_SEQUENCE, total)
+        invoices: list[Invoice] = []
+        for start in range(0, total, batch_size):
+            chunk = pending[start : start + batch_size]
+            built = [
+                _create_invoice(
+                    pending=p,
+                    sequence=first + start + offset,
+                    result_center=result_center,
+                    ticket=ticket,
+                    total_charged=p.computed.total_due,
+                    by=by,
+                    now=now,
+                )
+                for offset, p in enumerate(chunk)
+            ]
+            _save_many(built)
+            events_record_many(
+                event
+                for invoice, _ in built
+                for event in events.charge_finalized(invoice, by=by, now=now, automated=True)
+            )
+            invoices.extend(invoice for invoice, _ in built)
+            report(start + len(chunk), total, "writing")
+    return invoices
+
+
+def _lock_customers_of(month: Month) -> None:
+    """Lock (in id order, as ``charge_finalize`` does one by one) every customer with
+    consumption in ``month``, so no single finalization slips in during the run."""
+    consumers = Consumption.objects.filter(month=month.first_day).values("customer_id")
+    list(
+        Customer.objects.select_for_update()
+        .filter(pk__in=consumers)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def _take_block(name: str, size: int) -> int:
+    """Reserve ``size`` consecutive numbers; returns the first."""
+    Counter.objects.get_or_create(name=name)
+    counter = Counter.objects.select_for_update().get(name=name)
+    first = counter.last_value + 1
+    counter.last_value += size
+    counter.save(update_fields=["last_value"])
+    return first
+
+
+def _save_many(built: list[tuple[Invoice, list[InvoiceLine]]]) -> None:
+    charges = Charge.objects.bulk_create([invoice.charge for invoice, _ in built])  # type: ignore[misc]
+    for (invoice, _), charge in zip(built, charges, strict=True):
+        invoice.charge = charge
+    saved = Invoice.objects.bulk_create([invoice for invoice, _ in built])
+    if any(invoice.pk is None for invoice in saved):
+        # Backends that do not return ids from bulk inserts: read them back by number.
+        ids = dict(
+            Invoice.objects.filter(number__in=[i.number for i in saved]).values_list("number", "id")
+        )
+        for invoice in saved:
+            invoice.pk = ids[invoice.number]
+    lines = []
+    for invoice, invoice_lines in built:
+        for line in invoice_lines:
+            line.invoice_id = invoice.pk
+            lines.append(line)
+    InvoiceLine.objects.bulk_create(lines, batch_size=5000)

@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from ninja import Router, Status
+
+from fatura.catalog import selectors, services
+from fatura.catalog.models import BillingItem, PriceVersion
+from fatura.catalog.schemas import BillingItemIn, BillingItemOut, PriceVersionIn, PriceVersionOut
+from fatura.core.months import Month
+from fatura.core.roles import Capability, require
+
+router = Router(tags=["billing items"])
+
+
+def _out(item: BillingItem) -> dict[str, object]:
+    return {
+        "id": item.pk,
+        "name": item.name,
+        "product": item.product,
+        "unit": item.unit,
+        "source": item.source,
+        "prices": sorted(item.prices.all(), key=lambda v: v.valid_from),
+    }
+
+
+@router.post("", response={201: BillingItemOut})
+def billing_item_create(request: HttpRequest, payload: BillingItemIn) -> Status[object]:
+    item = services.billing_item_create(
+        by=request.user,
+        name=payload.name,
+        product=payload.product,
+        unit=payload.unit,
+        unit_price=payload.unit_price,
+        valid_from=Month.parse(payload.valid_from),
+    )
+    return Status(201, _out(selectors.billing_item_get(item.pk)))
+
+
+@router.get("", response=list[BillingItemOut])
+def billing_item_list(request: HttpRequest, search: str = "") -> list[dict[str, object]]:
+    require(request.user, Capability.VIEW)
+    return [_out(item) for item in selectors.billing_item_list(search=search)]
+
+
+@router.get("/{item_id}", response=BillingItemOut)
+def billing_item_get(request: HttpRequest, item_id: int) -> dict[str, object]:
+    require(request.user, Capability.VIEW)
+    return _out(selectors.billing_item_get(item_id))
+
+
+@router.post("/{item_id}/prices", response={201: PriceVersionOut})
+def price_version_add(
+    request: HttpRequest, item_id: int, payload: PriceVersionIn
+) -> Status[PriceVersion]:
+    require(request.user, Capability.MANAGE_CATALOG)
+    item = selectors.billing_item_get(item_id)
+    version = services.price_version_add(
+        by=request.user,
+        item=item,
+        unit_price=payload.unit_price,
+        valid_from=Month.parse(payload.valid_from),
+    )
+    return Status(201, version)
+
+
+@router.delete("/{item_id}/prices/{price_id}", response={204: None})
+def price_version_delete(request: HttpRequest, item_id: int, price_id: int) -> HttpResponse:
+    require(request.user, Capability.MANAGE_CATALOG)
+    item = selectors.billing_item_get(item_id)
+    version = selectors.price_version_get(item, price_id)
+    services.price_version_delete(by=request.user, item=item, version=version)
+    return HttpResponse(status=204)

@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from ninja import Schema
+from pydantic import field_serializer
+
+from fatura.core.months import Month
+from fatura.core.schemas import MonthField, PriceOut
+
+
+class PriceVersionIn(Schema):
+    unit_price: str
+    valid_from: MonthField
+
+
+class BillingItemIn(PriceVersionIn):
+    name: str
+    product: str
+    unit: str
+
+
+class PriceVersionOut(Schema):
+    id: int
+    unit_price: PriceOut
+    valid_from: dt.date
+
+    @field_serializer("valid_from")
+    def _month(self, value: dt.date) -> str:
+        return str(Month.of(value))
+
+
+class BillingItemOut(Schema):
+    id: int
+    name: str
+    product: str
+    unit: str
+    source: str
+    prices: list[PriceVersionOut]

@@ -1,0 +1,57 @@
+"""Money: ``Decimal`` with two places, rounded half-up in exactly one place."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+
+
+def to_money(value: Decimal | int | str) -> Decimal:
+    """Round to cents, half-up (R$ 0,005 -> R$ 0,01). Floats are refused: they lose cents."""
+    if isinstance(value, float):
+        raise TypeError("money must not be a float; pass a Decimal or a string")
+    try:
+        return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+    except InvalidOperation as exc:
+        raise ValueError(f"not an amount: {value!r}") from exc
+
+
+def line_amount(quantity: Decimal, unit_price: Decimal) -> Decimal:
+    """One invoice line: quantity x unit price, rounded half-up to cents."""
+    return to_money(Decimal(quantity) * Decimal(unit_price))
+
+
+def money_str(value: Decimal) -> str:
+    """API form: a decimal string with two places, ``"947.63"``."""
+    return f"{to_money(value):.2f}"
+
+
+def format_brl(value: Decimal | None) -> str:
+    """Display form for pt-BR readers: ``R$ 1.234,56`` (negative: ``-R$ 1.234,56``)."""
+    if value is None:
+        return ""
+    amount = to_money(value)
+    sign = "-" if amount < 0 else ""
+    integer, cents = f"{abs(amount):.2f}".split(".")
+    groups = []
+    while integer:
+        groups.insert(0, integer[-3:])
+        integer = integer[:-3]
+    return f"{sign}R$ {'.'.join(groups)},{cents}"
+
+
+def format_decimal_br(value: Decimal | None, places: int | None = None) -> str:
+    """A quantity for pt-BR readers: ``1.234,5`` (trailing zeros dropped unless places given)."""
+    if value is None:
+        return ""
+    number = Decimal(value)
+    if places is not None:
+        text = f"{number:,.{places}f}"
+    else:
+        normalized = number.normalize()
+        exponent = normalized.as_tuple().exponent
+        digits = max(0, -exponent) if isinstance(exponent, int) else 0
+        text = f"{number:,.{digits}f}"
+    return text.replace(",", "_").replace(".", ",").replace("_", ".")

@@ -1,0 +1,70 @@
+"""Roles of the user manual and what each may do.
+
+Roles are Django groups (created by a migration); superusers may do everything.
+Services call :func:`require` so a page, the API and a task share one rule.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from fatura.core.errors import Forbidden
+
+FINANCEIRO = "Financeiro"
+OPERACAO = "Operação"
+ROLES = (FINANCEIRO, OPERACAO)
+
+
+class Capability(StrEnum):
+    VIEW = "view"
+    MANAGE_CUSTOMERS = "manage_customers"
+    MANAGE_CATALOG = "manage_catalog"
+    RECORD_CONSUMPTION = "record_consumption"
+    FINALIZE_CHARGES = "finalize_charges"
+
+
+ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
+    FINANCEIRO: frozenset(Capability),
+    OPERACAO: frozenset({Capability.VIEW, Capability.RECORD_CONSUMPTION}),
+}
+
+_DENIED_MESSAGES = {
+    Capability.VIEW: "Seu usuário não tem um perfil (Financeiro ou Operação).",
+    Capability.MANAGE_CUSTOMERS: "Somente o perfil Financeiro cadastra ou altera clientes.",
+    Capability.MANAGE_CATALOG: "Somente o perfil Financeiro cria ou altera itens de cobrança e preços.",
+    Capability.RECORD_CONSUMPTION: "Seu perfil não pode lançar ou excluir consumo.",
+    Capability.FINALIZE_CHARGES: "Somente o perfil Financeiro finaliza cobranças.",
+}
+
+
+def roles_of(user: Any) -> set[str]:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return set()
+    cached = getattr(user, "_fatura_roles", None)
+    if cached is None:
+        cached = set(user.groups.filter(name__in=ROLES).values_list("name", flat=True))
+        user._fatura_roles = cached
+    return set(cached)
+
+
+def can(user: Any, capability: Capability) -> bool:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    if getattr(user, "is_superuser", False):
+        return True
+    return any(capability in ROLE_CAPABILITIES[role] for role in roles_of(user))
+
+
+def require(user: Any, capability: Capability) -> None:
+    """Raise :class:`Forbidden` (403) unless ``user`` may do ``capability``."""
+    if not can(user, capability):
+        raise Forbidden(_(_DENIED_MESSAGES[capability]))
+
+
+def role_label(user: Any) -> str:
+    if getattr(user, "is_superuser", False):
+        return "Administrador"
+    return ", ".join(sorted(roles_of(user))) or "—"

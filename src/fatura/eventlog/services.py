@@ -1,0 +1,119 @@
+"""Writing to the event log. Every state change calls :func:`event_record` inside the same
+transaction as the change, so the log and the data never disagree."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+
+from fatura.core import clock
+from fatura.eventlog.models import Event
+
+SOURCE_SYSTEM = "Fatura"
+SYSTEM_USER = "system"
+
+
+def _typed(value: Any) -> tuple[Any, str]:
+    """JSON value and its type name, keeping decimals and dates exact (as strings)."""
+    if isinstance(value, bool):
+        return value, "boolean"
+    if isinstance(value, int):
+        return value, "int"
+    if isinstance(value, Decimal):
+        return str(value), "decimal"
+    if isinstance(value, float):
+        return value, "float"
+    if isinstance(value, dt.datetime):
+        return value.isoformat(), "datetime"
+    if isinstance(value, dt.date):
+        return value.isoformat(), "date"
+    if value is None:
+        return None, "null"
+    return str(value), "string"
+
+
+def _split(attributes: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    values: dict[str, Any] = {}
+    types: dict[str, str] = {}
+    for key, raw in attributes.items():
+        values[key], types[key] = _typed(raw)
+    return values, types
+
+
+def _user_name(user: Any) -> str:
+    if user is None:
+        return SYSTEM_USER
+    if isinstance(user, str):
+        return user
+    return str(user.get_username())
+
+
+@dataclass(frozen=True)
+class NewEvent:
+    case_id: str
+    activity: str
+    user: Any
+    timestamp: dt.datetime | None = None
+    end_timestamp: dt.datetime | None = None
+    is_automated: bool = False
+    attributes: Mapping[str, Any] = field(default_factory=dict)
+
+
+def _build(new: NewEvent, now: dt.datetime) -> Event:
+    values, types = _split(new.attributes)
+    return Event(
+        case_id=new.case_id,
+        activity=new.activity,
+        timestamp=new.timestamp or now,
+        end_timestamp=new.end_timestamp,
+        user=_user_name(new.user),
+        is_automated=new.is_automated,
+        source_system=SOURCE_SYSTEM,
+        attributes=values,
+        attribute_types=types,
+    )
+
+
+def _require_transaction() -> None:
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("events are written in the transaction of the change they record")
+
+
+def event_record(
+    *,
+    case_id: str,
+    activity: str,
+    user: Any,
+    timestamp: dt.datetime | None = None,
+    end_timestamp: dt.datetime | None = None,
+    is_automated: bool = False,
+    attributes: Mapping[str, Any] | None = None,
+) -> Event:
+    """Append one event. ``user`` is a User, a user name, or None for the system."""
+    _require_transaction()
+    new = NewEvent(
+        case_id=case_id,
+        activity=activity,
+        user=user,
+        timestamp=timestamp,
+        end_timestamp=end_timestamp,
+        is_automated=is_automated,
+        attributes=attributes or {},
+    )
+    event = _build(new, clock.now())
+    event.save(force_insert=True)
+    return event
+
+
+def events_record_many(events: Iterable[NewEvent], *, batch_size: int = 2000) -> int:
+    """Append many events with bulk inserts (imports and billing runs)."""
+    _require_transaction()
+    now = clock.now()
+    rows = [_build(new, now) for new in events]
+    Event.objects.bulk_create(rows, batch_size=batch_size)
+    return len(rows)

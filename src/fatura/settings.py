@@ -1,0 +1,166 @@
+"""Django settings for Fatura.
+
+Everything that differs between a laptop and production comes from the environment:
+``DATABASE_URL`` (``sqlite:///path`` or ``postgres://user:pass@host:port/name``),
+``FATURA_SECRET_KEY``, ``FATURA_DEBUG``, ``FATURA_ALLOWED_HOSTS``, ``FATURA_DATA_DIR``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent
+DATA_DIR = Path(os.environ.get("FATURA_DATA_DIR", Path.cwd() / "var"))
+
+SECRET_KEY = os.environ.get("FATURA_SECRET_KEY", "fatura-insecure-development-key-change-me")
+DEBUG = os.environ.get("FATURA_DEBUG", "1") == "1"
+ALLOWED_HOSTS = os.environ.get("FATURA_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_htmx",
+    "django_tasks",
+    "django_tasks_db",
+    "fatura.core",
+    "fatura.eventlog",
+    "fatura.customers",
+    "fatura.catalog",
+    "fatura.usage",
+    "fatura.billing",
+    "fatura.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "fatura.urls"
+WSGI_APPLICATION = "fatura.wsgi.application"
+ASGI_APPLICATION = "fatura.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "fatura.web.context.navigation",
+            ],
+        },
+    }
+]
+
+
+def _database_from_url(url: str) -> dict[str, object]:
+    parsed = urlparse(url)
+    if parsed.scheme == "sqlite":
+        name = unquote(parsed.path[1:] if parsed.path.startswith("//") else parsed.path)
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": name or str(DATA_DIR / "fatura.sqlite3"),
+            # IMMEDIATE takes the write lock at BEGIN, so two writers queue instead of
+            # failing on a lock upgrade; the timeout is how long one waits.
+            "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 30},
+            "TEST": {"NAME": os.environ.get("FATURA_SQLITE_TEST_NAME") or None},
+        }
+    if parsed.scheme in {"postgres", "postgresql"}:
+        return {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": unquote(parsed.path.lstrip("/")),
+            "USER": unquote(parsed.username or ""),
+            "PASSWORD": unquote(parsed.password or ""),
+            "HOST": parsed.hostname or "",
+            "PORT": str(parsed.port or ""),
+            "CONN_MAX_AGE": 60,
+        }
+    raise ValueError(f"DATABASE_URL: unsupported scheme {parsed.scheme!r} (use sqlite or postgres)")
+
+
+DATABASES = {
+    "default": _database_from_url(
+        os.environ.get("DATABASE_URL", f"sqlite:///{DATA_DIR / 'fatura.sqlite3'}")
+    )
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+]
+LOGIN_URL = "web:login"
+LOGIN_REDIRECT_URL = "web:home"
+LOGOUT_REDIRECT_URL = "web:login"
+
+LANGUAGE_CODE = "pt-br"
+LANGUAGES = [("pt-br", _("Portuguese (Brazil)")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = os.environ.get("FATURA_TIME_ZONE", "America/Sao_Paulo")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = DATA_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+
+CACHES = {
+    "default": {
+        # Shared between the web process and the task worker (progress of long runs).
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(DATA_DIR / "cache"),
+    }
+}
+
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("FATURA_TASK_BACKEND", "django_tasks_db.DatabaseBackend"),
+    }
+}
+
+FILE_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
+
+# The company that issues the invoices (printed on the PDF header).
+FATURA_COMPANY = {
+    "name": os.environ.get("FATURA_COMPANY_NAME", "Fatura Serviços Digitais Ltda."),
+    "document": os.environ.get("FATURA_COMPANY_CNPJ", "11.222.333/0001-81"),
+    "address": os.environ.get(
+        "FATURA_COMPANY_ADDRESS", "Av. Paulista, 1000 - Bela Vista - São Paulo/SP - 01310-100"
+    ),
+    "email": os.environ.get("FATURA_COMPANY_EMAIL", "financeiro@fatura.example"),
+}
+# API bearer tokens live this long.
+FATURA_TOKEN_TTL_HOURS = int(os.environ.get("FATURA_TOKEN_TTL_HOURS", "12"))
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+}

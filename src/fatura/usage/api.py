@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from ninja import File, Router, Status
+from ninja.files import UploadedFile
+
+from fatura.catalog.selectors import billing_item_get
+from fatura.core.errors import InvalidInput
+from fatura.core.months import Month
+from fatura.core.roles import Capability, require
+from fatura.customers.selectors import customer_get
+from fatura.usage import selectors, services
+from fatura.usage.models import Consumption
+from fatura.usage.schemas import ConsumptionIn, ConsumptionOut, ImportOut
+
+router = Router(tags=["consumption"])
+
+
+def _out(c: Consumption) -> dict[str, object]:
+    return {
+        "id": c.pk,
+        "customer_id": c.customer_id,
+        "month": c.month,
+        "billing_item_id": c.billing_item_id,
+        "billing_item_name": c.billing_item.name,
+        "quantity": c.quantity,
+        "source": c.source,
+    }
+
+
+def _month_or_none(text: str | None) -> Month | None:
+    if not text:
+        return None
+    try:
+        return Month.parse(text)
+    except ValueError as exc:
+        raise InvalidInput(str(exc), errors=[{"field": "month", "message": str(exc)}]) from None
+
+
+@router.post("", response={201: ConsumptionOut})
+def consumption_record(request: HttpRequest, payload: ConsumptionIn) -> Status[object]:
+    require(request.user, Capability.RECORD_CONSUMPTION)
+    consumption = services.consumption_record(
+        by=request.user,
+        customer=customer_get(payload.customer_id),
+        month=Month.parse(payload.month),
+        billing_item=billing_item_get(payload.billing_item_id),
+        quantity=payload.quantity,
+    )
+    return Status(201, _out(consumption))
+
+
+@router.get("", response=list[ConsumptionOut])
+def consumption_list(
+    request: HttpRequest, customer_id: int | None = None, month: str | None = None
+) -> list[dict[str, object]]:
+    require(request.user, Capability.VIEW)
+    rows = selectors.consumption_list(customer_id=customer_id, month=_month_or_none(month))
+    return [_out(c) for c in rows[:5000]]
+
+
+@router.delete("/{consumption_id}", response={204: None})
+def consumption_delete(request: HttpRequest, consumption_id: int) -> HttpResponse:
+    require(request.user, Capability.RECORD_CONSUMPTION)
+    services.consumption_delete(
+        by=request.user, consumption=selectors.consumption_get(consumption_id)
+    )
+    return HttpResponse(status=204)
+
+
+@router.post("/import", response={201: ImportOut})
+def consumption_import(request: HttpRequest, file: File[UploadedFile]) -> Status[object]:
+    batch = services.volume_file_import(
+        by=request.user, filename=file.name or "volumetria.csv", data=file.read()
+    )
+    return Status(
+        201,
+        {
+            "id": batch.pk,
+            "filename": batch.filename,
+            "created": batch.rows,
+            "items_created": batch.items_created,
+        },
+    )

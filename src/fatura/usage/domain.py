@@ -1,0 +1,146 @@
+"""Reading a volume file ("arquivo de volumetria"): pure, no database.
+
+The file is CSV with the header ``customer_document,month,item,product,unit,unit_price,quantity``
+(comma or semicolon separated; UTF-8, with or without BOM, or Windows-1252). Numbers may be
+written ``1234.5`` or ``1.234,5``. Every problem is reported with its line number (the header is
+line 1) and field, and parsing goes on so the user sees all of them at once.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from fatura.core.documents import only_digits
+from fatura.core.months import Month
+
+COLUMNS = ("customer_document", "month", "item", "product", "unit", "unit_price", "quantity")
+MAX_ERRORS = 1000
+
+
+@dataclass(frozen=True)
+class VolumeRow:
+    line: int
+    customer_document: str
+    month: Month
+    item: str
+    product: str
+    unit: str
+    unit_price: Decimal | None
+    quantity: Decimal
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int
+    field: str
+    message: str
+
+    def as_dict(self) -> dict[str, object]:
+        return {"row": self.line, "field": self.field, "message": self.message}
+
+
+def decode(data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
+
+
+def parse_decimal(text: str) -> Decimal:
+    """``1234.5``, ``1234,5`` and ``1.234,5`` all read as 1234.5; anything else raises."""
+    cleaned = text.strip().replace(" ", "")
+    if "," in cleaned:
+        cleaned = cleaned.replace(".", "").replace(",", ".")
+    value = Decimal(cleaned)
+    if not value.is_finite():
+        raise InvalidOperation(text)
+    return value
+
+
+def _sniff_delimiter(first_line: str) -> str:
+    return ";" if first_line.count(";") > first_line.count(",") else ","
+
+
+def parse_volume_file(text: str) -> tuple[list[VolumeRow], list[RowError]]:
+    lines = text.splitlines()
+    if not lines or not lines[0].strip():
+        return [], [RowError(1, "file", "O arquivo está vazio.")]
+    reader = csv.reader(io.StringIO(text), delimiter=_sniff_delimiter(lines[0]))
+    header = [h.strip().lower() for h in next(reader)]
+    missing = [c for c in COLUMNS if c not in header]
+    if missing:
+        return [], [RowError(1, "header", f"Colunas ausentes: {', '.join(missing)}.")]
+    index = {name: header.index(name) for name in COLUMNS}
+    rows: list[VolumeRow] = []
+    errors: list[RowError] = []
+    for line_no, record in enumerate(reader, start=2):
+        if not any(cell.strip() for cell in record):
+            continue
+        if len(errors) >= MAX_ERRORS:
+            break
+        row, row_errors = _parse_record(line_no, record, index)
+        errors.extend(row_errors)
+        if row is not None:
+            rows.append(row)
+    if not rows and not errors:
+        errors.append(RowError(2, "file", "O arquivo não tem linhas de consumo."))
+    return rows, errors
+
+
+def _parse_record(
+    line: int, record: list[str], index: dict[str, int]
+) -> tuple[VolumeRow | None, list[RowError]]:
+    errors: list[RowError] = []
+
+    def cell(name: str) -> str:
+        position = index[name]
+        return record[position].strip() if position < len(record) else ""
+
+    document = only_digits(cell("customer_document"))
+    if len(document) not in (11, 14):
+        errors.append(RowError(line, "customer_document", "CPF/CNPJ deve ter 11 ou 14 dígitos."))
+    month: Month | None = None
+    try:
+        month = Month.parse(cell("month"))
+    except ValueError:
+        errors.append(RowError(line, "month", f"Mês inválido {cell('month')!r}; use AAAA-MM."))
+    for name, label in (("item", "o item"), ("product", "o produto"), ("unit", "a unidade")):
+        if not cell(name):
+            errors.append(RowError(line, name, f"Informe {label}."))
+    unit_price: Decimal | None = None
+    if cell("unit_price"):
+        try:
+            unit_price = parse_decimal(cell("unit_price"))
+            if unit_price < 0:
+                errors.append(RowError(line, "unit_price", "Preço unitário negativo."))
+            elif unit_price != unit_price.quantize(Decimal("0.0001")):
+                errors.append(RowError(line, "unit_price", "Mais de 4 casas decimais."))
+        except (InvalidOperation, ValueError):
+            errors.append(RowError(line, "unit_price", f"Número inválido {cell('unit_price')!r}."))
+    quantity = Decimal(0)
+    try:
+        quantity = parse_decimal(cell("quantity"))
+        if quantity < 0:
+            errors.append(RowError(line, "quantity", "Quantidade negativa."))
+        elif quantity != quantity.quantize(Decimal("0.000001")):
+            errors.append(RowError(line, "quantity", "Mais de 6 casas decimais."))
+    except (InvalidOperation, ValueError):
+        errors.append(RowError(line, "quantity", f"Quantidade inválida {cell('quantity')!r}."))
+    if errors or month is None:
+        return None, errors
+    return (
+        VolumeRow(
+            line=line,
+            customer_document=document,
+            month=month,
+            item=cell("item"),
+            product=cell("product"),
+            unit=cell("unit"),
+            unit_price=unit_price,
+            quantity=quantity,
+        ),
+        [],
+    )

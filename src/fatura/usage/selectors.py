@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from fatura.core.errors import NotFound
+from fatura.core.months import Month
+from fatura.usage.models import Consumption, VolumeImport
+
+
+def consumption_list(
+    *, customer_id: int | None = None, month: Month | None = None
+) -> QuerySet[Consumption]:
+    qs = Consumption.objects.select_related("customer", "billing_item")
+    if customer_id is not None:
+        qs = qs.filter(customer_id=customer_id)
+    if month is not None:
+        qs = qs.filter(month=month.first_day)
+    return qs.order_by("-month", "customer__name", "billing_item__name", "id")
+
+
+def consumption_get(consumption_id: int) -> Consumption:
+    try:
+        return Consumption.objects.select_related("customer", "billing_item").get(pk=consumption_id)
+    except Consumption.DoesNotExist:
+        raise NotFound(f"Lançamento de consumo {consumption_id} não encontrado.") from None
+
+
+def volume_import_list() -> QuerySet[VolumeImport]:
+    return VolumeImport.objects.select_related("imported_by").order_by("-imported_at")

@@ -1,0 +1,323 @@
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import transaction
+
+from fatura.billing.events import charge_case_id
+from fatura.billing.selectors import charge_finalized
+from fatura.catalog.models import BillingItem, ItemSource, PriceVersion
+from fatura.catalog.selectors import price_version_for
+from fatura.catalog.services import billing_item_create
+from fatura.core import clock
+from fatura.core.errors import Forbidden, InvalidInput, RuleViolation
+from fatura.core.months import Month
+from fatura.core.roles import Capability, can, require
+from fatura.customers.models import Customer
+from fatura.eventlog import activities
+from fatura.eventlog.services import NewEvent, event_record, events_record_many
+from fatura.usage.domain import RowError, VolumeRow, decode, parse_volume_file
+from fatura.usage.models import Consumption, ConsumptionSource, VolumeImport
+
+
+def parse_quantity(value: Any) -> Decimal:
+    try:
+        quantity = Decimal(str(value).strip().replace(",", ".")) if value is not None else None
+    except InvalidOperation:
+        quantity = None
+    if quantity is None or not quantity.is_finite():
+        raise InvalidInput(
+            f"Quantidade inválida: {value!r}.",
+            errors=[{"field": "quantity", "message": "informe um número, ex.: 12.5"}],
+        )
+    if quantity < 0 or quantity >= Decimal("1e12"):
+        raise InvalidInput(
+            "A quantidade deve ser um número não negativo.",
+            errors=[{"field": "quantity", "message": "fora do intervalo"}],
+        )
+    if quantity != quantity.quantize(Decimal("0.000001")):
+        raise InvalidInput(
+            "A quantidade aceita no máximo 6 casas decimais.",
+            errors=[{"field": "quantity", "message": "mais de 6 casas decimais"}],
+        )
+    return quantity
+
+
+def _refuse_if_finalized(customer: Customer, month: Month) -> None:
+    charge = charge_finalized(customer.pk, month)
+    if charge is not None:
+        raise RuleViolation(
+            f"A cobrança de {customer.name} em {month.label_pt()} já foi finalizada "
+            f"(fatura {charge.invoice.number}); o mês não aceita mais lançamentos."
+        )
+
+
+def _consumption_event(
+    consumption: Consumption, *, activity: str, by: Any, automated: bool = False
+) -> NewEvent:
+    return NewEvent(
+        case_id=charge_case_id(consumption.customer.document, consumption.period),
+        activity=activity,
+        user=by,
+        is_automated=automated,
+        attributes={
+            "customer": consumption.customer.name,
+            "customer_document": consumption.customer.document,
+            "month": str(consumption.period),
+            "item": consumption.billing_item.name,
+            "quantity": consumption.quantity,
+            "source": consumption.source,
+        },
+    )
+
+
+def consumption_record(
+    *, by: Any, customer: Customer, month: Month, billing_item: BillingItem, quantity: Any
+) -> Consumption:
+    require(by, Capability.RECORD_CONSUMPTION)
+    amount = parse_quantity(quantity)
+    with transaction.atomic():
+        _refuse_if_finalized(customer, month)
+        price_version_for(billing_item, month)  # 422 when no price is in force
+        consumption = Consumption.objects.create(
+            customer=customer,
+            month=month.first_day,
+            billing_item=billing_item,
+            quantity=amount,
+            source=ConsumptionSource.MANUAL,
+            recorded_by=by,
+            recorded_at=clock.now(),
+        )
+        new = _consumption_event(consumption, activity=activities.CONSUMPTION_RECORDED, by=by)
+        event_record(**new.__dict__)
+    return consumption
+
+
+def consumption_delete(*, by: Any, consumption: Consumption) -> None:
+    require(by, Capability.RECORD_CONSUMPTION)
+    if consumption.source == ConsumptionSource.VOLUMETRIA:
+        raise RuleViolation("Lançamentos vindos de arquivo de volumetria não podem ser excluídos.")
+    with transaction.atomic():
+        _refuse_if_finalized(consumption.customer, consumption.period)
+        new = _consumption_event(consumption, activity=activities.CONSUMPTION_DELETED, by=by)
+        consumption.delete()
+        event_record(**new.__dict__)
+
+
+# --- volume file ("arquivo de volumetria") -------------------------------------------------
+
+
+def _errors_to_invalid(errors: list[RowError], filename: str) -> InvalidInput:
+    lines = sorted({e.line for e in errors})
+    shown = ", ".join(map(str, lines[:20])) + ("…" if len(lines) > 20 else "")
+    return InvalidInput(
+        f"O arquivo {filename} tem {len(errors)} erro(s) nas linhas {shown}; nada foi importado.",
+        errors=[e.as_dict() for e in errors],
+    )
+
+
+def _resolve(
+    rows: list[VolumeRow],
+) -> tuple[dict[str, Customer], dict[str, BillingItem], list[RowError], list[VolumeRow]]:
+    """Check every row against the database; returns customers, known items, errors and the
+    rows whose item is new (to be created from the file)."""
+    documents = {r.customer_document for r in rows}
+    customers = {c.document: c for c in Customer.objects.filter(document__in=documents)}
+    names = {r.item.lower() for r in rows}
+    items = {
+        i.name.lower(): i
+        for i in BillingItem.objects.prefetch_related("prices").filter(
+            name__in={r.item for r in rows}
+        )
+    }
+    if len(items) < len(names):  # names differing only in case
+        for item in BillingItem.objects.prefetch_related("prices").all():
+            if item.name.lower() in names:
+                items.setdefault(item.name.lower(), item)
+    finalized = _finalized_pairs(rows, customers)
+    errors: list[RowError] = []
+    new_item_rows: list[VolumeRow] = []
+    for row in rows:
+        customer = customers.get(row.customer_document)
+        if customer is None:
+            errors.append(
+                RowError(
+                    row.line,
+                    "customer_document",
+                    f"Cliente {row.customer_document} não cadastrado.",
+                )
+            )
+        elif (customer.pk, row.month) in finalized:
+            errors.append(
+                RowError(
+                    row.line, "month", f"Cobrança de {row.month} já finalizada para este cliente."
+                )
+            )
+        item = items.get(row.item.lower())
+        if item is None:
+            if row.unit_price is None:
+                errors.append(
+                    RowError(row.line, "unit_price", "Item novo: informe o preço unitário.")
+                )
+            else:
+                new_item_rows.append(row)
+            continue
+        if item.product != row.product or item.unit != row.unit:
+            errors.append(
+                RowError(
+                    row.line,
+                    "item",
+                    f"O item {item.name} já existe com produto {item.product!r} e unidade "
+                    f"{item.unit!r}.",
+                )
+            )
+            continue
+        errors.extend(_price_errors(row, item))
+    return customers, items, errors, new_item_rows
+
+
+def _price_errors(row: VolumeRow, item: BillingItem) -> list[RowError]:
+    versions = sorted(item.prices.all(), key=lambda v: v.valid_from)
+    in_force = [v for v in versions if v.valid_from <= row.month.first_day]
+    if not in_force:
+        if row.unit_price is None or item.source != ItemSource.VOLUMETRIA:
+            return [
+                RowError(
+                    row.line,
+                    "unit_price",
+                    f"O item {item.name} não tem preço vigente em {row.month}.",
+                )
+            ]
+        return []
+    current = in_force[-1]
+    if row.unit_price is not None and row.unit_price != current.unit_price:
+        if item.source == ItemSource.VOLUMETRIA:
+            return []  # the file sets a new price for its items (added from that month)
+        return [
+            RowError(
+                row.line,
+                "unit_price",
+                f"Preço {row.unit_price} difere do preço vigente do item {item.name} "
+                f"({current.unit_price}); altere o preço no cadastro do item.",
+            )
+        ]
+    return []
+
+
+def _finalized_pairs(
+    rows: list[VolumeRow], customers: dict[str, Customer]
+) -> set[tuple[int, Month]]:
+    from fatura.billing.models import Charge, ChargeStatus
+
+    months = {r.month.first_day for r in rows}
+    pairs = Charge.objects.filter(
+        customer__in=customers.values(), month__in=months, status=ChargeStatus.FINALIZED
+    ).values_list("customer_id", "month")
+    return {(customer_id, Month.of(month)) for customer_id, month in pairs}
+
+
+def volume_file_import(*, by: Any, filename: str, data: bytes) -> VolumeImport:
+    """Import a volume file: every row is checked first, and any bad row means nothing is
+    written (422 with every bad row and field). Unknown items are created (from volumetria)."""
+    require(by, Capability.RECORD_CONSUMPTION)
+    rows, errors = parse_volume_file(decode(data))
+    if errors:
+        raise _errors_to_invalid(errors, filename)
+    with transaction.atomic():
+        customers, items, errors, new_item_rows = _resolve(rows)
+        if errors:
+            raise _errors_to_invalid(errors, filename)
+        new_names = sorted({r.item for r in new_item_rows}, key=str.lower)
+        if new_names and not can(by, Capability.MANAGE_CATALOG):
+            raise Forbidden(
+                "O arquivo cria itens de cobrança novos ("
+                + ", ".join(new_names)
+                + "); somente o perfil Financeiro pode importá-lo."
+            )
+        created = _create_items(by, new_item_rows, items)
+        _add_file_prices(by, rows, items)
+        now = clock.now()
+        batch = VolumeImport.objects.create(
+            filename=filename[:255],
+            rows=len(rows),
+            items_created=created,
+            imported_by=by,
+            imported_at=now,
+        )
+        entries = [
+            Consumption(
+                customer=customers[r.customer_document],
+                month=r.month.first_day,
+                billing_item=items[r.item.lower()],
+                quantity=r.quantity,
+                source=ConsumptionSource.VOLUMETRIA,
+                volume_import=batch,
+                recorded_by=by,
+                recorded_at=now,
+            )
+            for r in rows
+        ]
+        Consumption.objects.bulk_create(entries, batch_size=5000)
+        events_record_many(
+            _consumption_event(e, activity=activities.CONSUMPTION_RECORDED, by=by, automated=True)
+            for e in entries
+        )
+        event_record(
+            case_id=f"volume-import:{batch.pk}",
+            activity=activities.VOLUME_FILE_IMPORTED,
+            user=by,
+            attributes={"filename": batch.filename, "rows": len(rows), "items_created": created},
+        )
+    return batch
+
+
+def _create_items(by: Any, rows: list[VolumeRow], items: dict[str, BillingItem]) -> int:
+    created = 0
+    for row in sorted(rows, key=lambda r: (r.item.lower(), r.month)):
+        key = row.item.lower()
+        if key in items:
+            continue
+        items[key] = billing_item_create(
+            by=by,
+            name=row.item,
+            product=row.product,
+            unit=row.unit,
+            unit_price=row.unit_price,
+            valid_from=row.month,
+            source=ItemSource.VOLUMETRIA,
+        )
+        created += 1
+    return created
+
+
+def _add_file_prices(by: Any, rows: list[VolumeRow], items: dict[str, BillingItem]) -> None:
+    """Volumetria items take their price from the file: a row whose price differs from the
+    version in force adds a version from the row's month."""
+    for row in sorted(rows, key=lambda r: r.month):
+        item = items[row.item.lower()]
+        if item.source != ItemSource.VOLUMETRIA or row.unit_price is None:
+            continue
+        versions = sorted(PriceVersion.objects.filter(item=item), key=lambda v: v.valid_from)
+        in_force = [v for v in versions if v.valid_from <= row.month.first_day]
+        if in_force and in_force[-1].unit_price == row.unit_price:
+            continue
+        if any(v.valid_from == row.month.first_day for v in versions):
+            raise InvalidInput(
+                f"Linha {row.line}: o item {item.name} tem dois preços para {row.month}.",
+                errors=[RowError(row.line, "unit_price", "preço diferente no mesmo mês").as_dict()],
+            )
+        PriceVersion.objects.create(
+            item=item, unit_price=row.unit_price, valid_from=row.month.first_day
+        )
+        event_record(
+            case_id=f"item:{item.pk}",
+            activity=activities.PRICE_VERSION_ADDED,
+            user=by,
+            is_automated=True,
+            attributes={
+                "item": item.name,
+                "unit_price": row.unit_price,
+                "valid_from": str(row.month),
+            },
+        )

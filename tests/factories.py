@@ -1,0 +1,74 @@
+"""factory_boy factories for Fatura's models. Rows that carry business rules (invoices) are
+made through the services in tests; these factories build the plain master data."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import factory
+from django.contrib.auth.models import Group, User
+
+from fatura.catalog.models import BillingItem, ItemSource, PriceVersion
+from fatura.core.documents import cnpj_with_check_digits
+from fatura.core.roles import FINANCEIRO, OPERACAO
+from fatura.customers.models import Customer
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    password = factory.django.Password("secret-pass")
+
+    @factory.post_generation
+    def role(self, create: bool, extracted: str | None, **kwargs: object) -> None:
+        if create and extracted:
+            self.groups.add(Group.objects.get(name=extracted))
+
+
+def financeiro(username: str = "fin") -> User:
+    return UserFactory(username=username, role=FINANCEIRO)
+
+
+def operacao(username: str = "ops") -> User:
+    return UserFactory(username=username, role=OPERACAO)
+
+
+class CustomerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Customer
+
+    name = factory.Sequence(lambda n: f"Cliente {n:04d} Ltda")
+    document = factory.Sequence(lambda n: cnpj_with_check_digits(f"{10000000 + n:08d}0001"))
+    document_type = "CNPJ"
+    email = factory.Sequence(lambda n: f"financeiro{n}@cliente.example")
+    segment = "Varejo"
+    region = "Sudeste"
+    country = "BR"
+    business_unit = "Cloud"
+    payment_terms = "NET30"
+
+
+class BillingItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = BillingItem
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Item {n:03d}")
+    product = "Plataforma"
+    unit = "un"
+    source = ItemSource.MANUAL
+
+    @factory.post_generation
+    def price(self, create: bool, extracted: object, **kwargs: object) -> None:
+        """``BillingItemFactory(price=("12.50", "2026-01"))`` adds one price version."""
+        if create and extracted:
+            unit_price, month = extracted  # type: ignore[misc]
+            year, mon = map(int, str(month).split("-"))
+            PriceVersion.objects.create(
+                item=self, unit_price=Decimal(unit_price), valid_from=dt.date(year, mon, 1)
+            )
