@@ -19,10 +19,10 @@ class InvoiceAdmin(admin.ModelAdmin):
     list_filter = ("status", "month")
     inlines = [InvoiceLineInline]
 
-    def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def get_readonly_fields(self, request, obj=None):
         return [f.name for f in Invoice._meta.fields]
 
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request, obj=None):
         return False
 
 
@@ -31,10 +31,10 @@ class ChargeAdmin(admin.ModelAdmin):
     list_display = ("customer", "month", "status", "result_center", "ticket", "total_charged")
     list_filter = ("status", "month")
 
-    def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def get_readonly_fields(self, request, obj=None):
         return [f.name for f in Charge._meta.fields]
 
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request, obj=None):
         return False
 
 

@@ -35,7 +35,7 @@ def format_brl(value: Decimal | None) -> str:
     amount = to_money(value)
     sign = "-" if amount < 0 else ""
     integer, cents = f"{abs(amount):.2f}".split(".")
-    groups = []
+    groups: list[str] = []
     while integer:
         groups.insert(0, integer[-3:])
         integer = integer[:-3]

@@ -132,9 +132,9 @@ def _resolve(
         )
     }
     if len(items) < len(names):  # names differing only in case
-        for item in BillingItem.objects.prefetch_related("prices").all():
-            if item.name.lower() in names:
-                items.setdefault(item.name.lower(), item)
+        for candidate in BillingItem.objects.prefetch_related("prices").all():
+            if candidate.name.lower() in names:
+                items.setdefault(candidate.name.lower(), candidate)
     finalized = _finalized_pairs(rows, customers)
     errors: list[RowError] = []
     new_item_rows: list[VolumeRow] = []
