@@ -45,12 +45,25 @@ def _domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
     return api.create_response(request, body, status=exc.status)
 
 
+# Where ninja found a parameter: the first part of an error's ``loc``, not part of the field name
+# (``query.month`` is reported as ``month``, like the services do).
+_PARAM_SOURCES = frozenset({"body", "query", "path", "file", "form", "header", "cookie"})
+
+
+def _field_name(loc: list[Any]) -> str:
+    parts = [str(part) for part in loc]
+    if parts and parts[0] in _PARAM_SOURCES:
+        parts = parts[1:]
+    return ".".join(part for part in parts if part != "payload")
+
+
 @api.exception_handler(NinjaValidationError)
 def _validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
     errors = []
     for err in exc.errors:
-        loc = [str(part) for part in err.get("loc", []) if part not in ("body", "payload")]
-        errors.append({"field": ".".join(loc), "message": err.get("msg", "")})
+        errors.append(
+            {"field": _field_name(list(err.get("loc", []))), "message": err.get("msg", "")}
+        )
     summary = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
     return api.create_response(
         request, {"detail": f"Dados inválidos — {summary}", "errors": errors}, status=422

@@ -79,6 +79,14 @@ def billing_run_execute(run_id: int) -> BillingRun:
         run.error = exc.message
         if exc.errors:
             run.error += "\n" + "\n".join(str(e.get("message", "")) for e in exc.errors[:50])
+    except Exception as exc:
+        # Left "running", the run would block the month for good ("já há um faturamento em
+        # andamento"); record the failure, then let the task fail so the worker logs it.
+        run.status = BillingRunStatus.FAILED
+        run.error = f"Erro inesperado: {exc}"
+        run.finished_at = clock.now()
+        run.save()
+        raise
     else:
         run.status = BillingRunStatus.DONE
         run.charges_finalized = len(invoices)

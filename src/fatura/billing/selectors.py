@@ -77,7 +77,10 @@ def pending_charges(month: Month, *, customer_id: int | None = None) -> list[Pen
     )
     per_customer: dict[int, list[tuple[int, Decimal]]] = defaultdict(list)
     item_ids: set[int] = set()
-    for cust_id, item_id, quantity in sums:
+    # A whole month can be ~25 rows per customer: stream them rather than keep the cached
+    # queryset beside the result (a server-side cursor on PostgreSQL, not worth it for one).
+    rows = sums if customer_id is not None else sums.iterator(chunk_size=10_000)
+    for cust_id, item_id, quantity in rows:
         per_customer[cust_id].append((item_id, quantity))
         item_ids.add(item_id)
     if not per_customer:

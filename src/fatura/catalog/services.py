@@ -103,7 +103,7 @@ def price_version_add(
                 f"O item {item.name} já tem um preço a partir de {valid_from.label_pt()}; "
                 "remova-o antes de cadastrar outro para o mesmo mês."
             )
-        _refuse_if_month_billed(item, valid_from)
+        refuse_if_month_billed(item, valid_from)
         version = PriceVersion.objects.create(
             item=item, unit_price=price, valid_from=valid_from.first_day
         )
@@ -116,8 +116,9 @@ def price_version_add(
     return version
 
 
-def _refuse_if_month_billed(item: BillingItem, valid_from: Month) -> None:
-    """A new price must not change what an already finalized charge used."""
+def refuse_if_month_billed(item: BillingItem, valid_from: Month) -> None:
+    """A new price must not change what an already finalized charge used (also checked by the
+    volume file import, which adds prices too)."""
     from fatura.billing.models import InvoiceLine
 
     billed = (
@@ -163,7 +164,9 @@ def price_version_delete(*, by: Any, item: BillingItem, version: PriceVersion) -
             user=by,
             attributes={"item": item.name, "valid_from": str(month)},
         )
-        if item.prices.exists():
+        # Ask the table, not ``item.prices``: a selector may have prefetched the prices, and
+        # the prefetched list still holds the version just deleted.
+        if PriceVersion.objects.filter(item=item).exists():
             return False
         name = item.name
         item.delete()

@@ -38,7 +38,10 @@ def _cnpj_valid(digits: str) -> bool:
 
 
 def document_kind(text: str) -> str:
-    """Return ``"CPF"`` or ``"CNPJ"`` for a valid number; ``ValueError`` with the reason otherwise."""
+    """Return ``"CPF"`` or ``"CNPJ"`` for a valid number.
+
+    Raises ``ValueError`` with the reason otherwise.
+    """
     digits = only_digits(text)
     if len(digits) == 11:
         if _cpf_valid(digits):

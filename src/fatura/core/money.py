@@ -13,7 +13,10 @@ def to_money(value: Decimal | int | str) -> Decimal:
     if isinstance(value, float):
         raise TypeError("money must not be a float; pass a Decimal or a string")
     try:
-        return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+        amount = Decimal(value)
+        if not amount.is_finite():  # NaN quantizes to NaN without complaint
+            raise InvalidOperation(value)
+        return amount.quantize(CENT, rounding=ROUND_HALF_UP)
     except InvalidOperation as exc:
         raise ValueError(f"not an amount: {value!r}") from exc
 

@@ -34,7 +34,9 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
 _DENIED_MESSAGES = {
     Capability.VIEW: "Seu usuário não tem um perfil (Financeiro ou Operação).",
     Capability.MANAGE_CUSTOMERS: "Somente o perfil Financeiro cadastra ou altera clientes.",
-    Capability.MANAGE_CATALOG: "Somente o perfil Financeiro cria ou altera itens de cobrança e preços.",
+    Capability.MANAGE_CATALOG: (
+        "Somente o perfil Financeiro cria ou altera itens de cobrança e preços."
+    ),
     Capability.RECORD_CONSUMPTION: "Seu perfil não pode lançar ou excluir consumo.",
     Capability.FINALIZE_CHARGES: "Somente o perfil Financeiro finaliza cobranças.",
 }

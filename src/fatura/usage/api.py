@@ -59,7 +59,8 @@ def consumption_list(
     return [_out(c) for c in rows[:5000]]
 
 
-@router.delete("/{consumption_id}", response={204: None})
+# ``int:`` so that "/import" is not taken for an id (it would answer 405 to the upload).
+@router.delete("/{int:consumption_id}", response={204: None})
 def consumption_delete(request: HttpRequest, consumption_id: int) -> HttpResponse:
     require(request.user, Capability.RECORD_CONSUMPTION)
     services.consumption_delete(

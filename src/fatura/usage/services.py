@@ -9,7 +9,7 @@ from fatura.billing.events import charge_case_id
 from fatura.billing.selectors import charge_finalized
 from fatura.catalog.models import BillingItem, ItemSource, PriceVersion
 from fatura.catalog.selectors import price_version_for
-from fatura.catalog.services import billing_item_create
+from fatura.catalog.services import billing_item_create, refuse_if_month_billed
 from fatura.core import clock
 from fatura.core.errors import Forbidden, InvalidInput, RuleViolation
 from fatura.core.months import Month
@@ -161,6 +161,7 @@ def _resolve(
                     RowError(row.line, "unit_price", "Item novo: informe o preço unitário.")
                 )
             else:
+                errors.extend(_new_item_errors(row, new_item_rows))
                 new_item_rows.append(row)
             continue
         if item.product != row.product or item.unit != row.unit:
@@ -175,6 +176,21 @@ def _resolve(
             continue
         errors.extend(_price_errors(row, item))
     return customers, items, errors, new_item_rows
+
+
+def _new_item_errors(row: VolumeRow, earlier: list[VolumeRow]) -> list[RowError]:
+    """A new item is created from its first row; later rows must agree on product and unit."""
+    first = next((r for r in earlier if r.item.lower() == row.item.lower()), None)
+    if first is None or (first.product, first.unit) == (row.product, row.unit):
+        return []
+    return [
+        RowError(
+            row.line,
+            "item",
+            f"O item novo {first.item} aparece na linha {first.line} com produto "
+            f"{first.product!r} e unidade {first.unit!r}.",
+        )
+    ]
 
 
 def _price_errors(row: VolumeRow, item: BillingItem) -> list[RowError]:
@@ -302,6 +318,18 @@ def _add_file_prices(by: Any, rows: list[VolumeRow], items: dict[str, BillingIte
         in_force = [v for v in versions if v.valid_from <= row.month.first_day]
         if in_force and in_force[-1].unit_price == row.unit_price:
             continue
+        if not can(by, Capability.MANAGE_CATALOG):
+            raise Forbidden(
+                f"Linha {row.line}: o arquivo muda o preço do item {item.name} a partir de "
+                f"{row.month}; somente o perfil Financeiro pode importá-lo."
+            )
+        try:
+            refuse_if_month_billed(item, row.month)
+        except RuleViolation as exc:
+            raise InvalidInput(
+                f"Linha {row.line}: {exc.message}",
+                errors=[RowError(row.line, "unit_price", exc.message).as_dict()],
+            ) from None
         if any(v.valid_from == row.month.first_day for v in versions):
             raise InvalidInput(
                 f"Linha {row.line}: o item {item.name} tem dois preços para {row.month}.",
