@@ -1,0 +1,34 @@
+"""``manage.py demo_load`` (``fatura demo``): the demo data of ``make run``; idempotent."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from fatura.web.demo import demo_load
+
+
+class Command(BaseCommand):
+    help = (
+        "Carrega os dados de demonstração (um ano de faturamento); "
+        "não faz nada se o banco já tiver clientes."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--today",
+            help="data de referência AAAA-MM-DD (padrão: hoje); o ano termina no mês anterior",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        today = None
+        if options["today"]:
+            try:
+                today = dt.date.fromisoformat(options["today"])
+            except ValueError as exc:
+                raise CommandError(f"--today: use AAAA-MM-DD ({exc})") from None
+        summary = demo_load(today=today)
+        message = summary.message
+        self.stdout.write(self.style.SUCCESS(message) if summary.loaded else message)

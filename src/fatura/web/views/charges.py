@@ -1,0 +1,209 @@
+"""Registrar cobrança: the month's pending charges, finalizing one, and the billing run."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from django import forms
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from fatura.billing.models import BillingRun, BillingRunStatus
+from fatura.billing.runs import billing_run_progress, billing_run_request
+from fatura.billing.selectors import PendingCharge, pending_charges
+from fatura.billing.services import charge_finalize
+from fatura.core.errors import DomainError, NotFound
+from fatura.core.money import ZERO
+from fatura.core.months import Month
+from fatura.customers.selectors import customer_get
+from fatura.web.csv_export import csv_response
+from fatura.web.forms import BillingRunForm, FinalizeForm
+from fatura.web.views.common import (
+    add_domain_errors,
+    current_month,
+    form_status,
+    is_htmx,
+    page,
+    paginate,
+    parse_int,
+    parse_month,
+)
+
+PER_PAGE = 100
+ACTIVE = (BillingRunStatus.QUEUED, BillingRunStatus.RUNNING)
+
+
+def _month(request: HttpRequest) -> Month:
+    """The month asked for; by default the previous one (the month being billed)."""
+    return parse_month(request.GET.get("mes")) or current_month().previous()
+
+
+def _latest_run(month: Month) -> BillingRun | None:
+    return BillingRun.objects.filter(month=month.first_day).order_by("-requested_at").first()
+
+
+@page
+def charges(request: HttpRequest) -> HttpResponse:
+    month = _month(request)
+    pending = pending_charges(month)
+    latest = _latest_run(month)
+    context = {
+        "month": month,
+        "page_obj": paginate(request, pending, PER_PAGE),
+        "count": len(pending),
+        "total_due": sum((p.total_due for p in pending), ZERO),
+        "with_problems": sum(1 for p in pending if p.computed.problems),
+        "run_form": BillingRunForm(initial={"month": month}),
+        "run": latest if latest is not None and latest.status in ACTIVE else None,
+        "last_run": latest,
+        "progress": billing_run_progress(latest.pk) if latest is not None else None,
+    }
+    return render(request, "web/charges/list.html", context)
+
+
+def _pending_for(customer_id: int, month: Month) -> PendingCharge | None:
+    found = pending_charges(month, customer_id=customer_id)
+    return found[0] if found else None
+
+
+def _render_finalize(
+    request: HttpRequest,
+    form: FinalizeForm,
+    pending: PendingCharge | None,
+    error: DomainError | None = None,
+) -> HttpResponse:
+    partial = is_htmx(request)
+    template = "web/charges/_finalize_form.html" if partial else "web/charges/finalize.html"
+    context = {"form": form, "pending": pending, "error": error}
+    return render(request, template, context, status=form_status(form, error))
+
+
+@page
+def finalize(request: HttpRequest) -> HttpResponse:
+    """GET: the finalize form for one customer and month, pre-filled with the total due.
+    POST: finalize it; the invoice number (and its PDF) on success, the rule's message
+    (409/422/403) next to the form otherwise."""
+    if request.method != "POST":
+        customer = customer_get(parse_int(request.GET.get("cliente")) or 0)
+        month = _month(request)
+        pending = _pending_for(customer.pk, month)
+        if pending is None:
+            raise NotFound(
+                _("%(customer)s não tem cobrança pendente em %(month)s.")
+                % {"customer": customer.name, "month": month.label_pt()}
+            )
+        initial = {
+            "customer": customer.pk,
+            "month": month,
+            "total_charged": format(pending.total_due, "f").replace(".", ","),
+        }
+        return _render_finalize(request, FinalizeForm(initial=initial), pending)
+    form = FinalizeForm(request.POST)
+    if not form.is_valid():
+        return _render_finalize(request, form, None)
+    data = form.cleaned_data
+    customer = customer_get(data["customer"])
+    try:
+        invoice = charge_finalize(
+            by=request.user,
+            customer=customer,
+            month=data["month"],
+            result_center=data["result_center"],
+            ticket=data["ticket"],
+            total_charged=data["total_charged"],
+        )
+    except DomainError as exc:
+        add_domain_errors(form, exc)
+        return _render_finalize(request, form, _pending_for(customer.pk, data["month"]), exc)
+    if is_htmx(request):
+        context = {"invoice": invoice, "customer": customer}
+        return render(request, "web/charges/_finalize_done.html", context, status=201)
+    messages.success(
+        request,
+        _("Cobrança finalizada: fatura %(number)s emitida.") % {"number": invoice.number},
+    )
+    return redirect("web:invoice_detail", number=invoice.number)
+
+
+def _render_run(
+    request: HttpRequest, run: BillingRun | None, form: forms.Form | None = None, status: int = 200
+) -> HttpResponse:
+    progress = billing_run_progress(run.pk) if run is not None else None
+    context = {"run": run, "progress": progress, "run_form": form, "active": ACTIVE}
+    template = "web/charges/_run.html" if is_htmx(request) else "web/charges/run.html"
+    return render(request, template, context, status=status)
+
+
+@page
+def billing_run_start(request: HttpRequest) -> HttpResponse:
+    if request.method != "POST":
+        return redirect("web:charges")
+    form = BillingRunForm(request.POST)
+    if not form.is_valid():
+        return _render_run(request, None, form, status=422)
+    data = form.cleaned_data
+    try:
+        run = billing_run_request(
+            by=request.user,
+            month=data["month"],
+            result_center=data["result_center"],
+            ticket=data["ticket"],
+        )
+    except DomainError as exc:
+        add_domain_errors(form, exc)
+        return _render_run(request, None, form, status=exc.status)
+    if is_htmx(request):
+        return _render_run(request, run, status=202)
+    return redirect("web:billing_run", run_id=run.pk)
+
+
+@page
+def billing_run(request: HttpRequest, run_id: int) -> HttpResponse:
+    run = BillingRun.objects.filter(pk=run_id).first()
+    if run is None:
+        raise NotFound(_("Faturamento %(id)s não encontrado.") % {"id": run_id})
+    return _render_run(request, run)
+
+
+@page
+def charges_csv(request: HttpRequest) -> StreamingHttpResponse:
+    month = _month(request)
+
+    def rows() -> Iterator[tuple[object, ...]]:
+        for p in pending_charges(month):
+            problems = " ".join(p.computed.problems)
+            if not p.computed.lines:  # only items without a price: one row for the customer
+                blank = ("",) * 6
+                yield (month, p.customer.name, p.customer.document_display, *blank,
+                       p.total_due, problems)  # fmt: skip
+            for line in p.computed.lines:
+                yield (
+                    month,
+                    p.customer.name,
+                    p.customer.document_display,
+                    line.item_name,
+                    line.product,
+                    line.unit,
+                    line.quantity,
+                    line.unit_price,
+                    line.amount,
+                    p.total_due,
+                    problems,
+                )
+
+    header = [
+        _("Mês"),
+        _("Cliente"),
+        _("CPF/CNPJ"),
+        _("Item de cobrança"),
+        _("Produto"),
+        _("Unidade"),
+        _("Quantidade"),
+        _("Preço unitário (R$)"),
+        _("Valor da linha (R$)"),
+        _("Total devido do cliente (R$)"),
+        _("Problemas"),
+    ]
+    return csv_response(f"cobrancas-pendentes-{month}.csv", header, rows())

@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from fatura.core.errors import DomainError
+from fatura.customers.models import PaymentTerms
+from fatura.customers.selectors import customer_list
+from fatura.customers.services import customer_create
+from fatura.web.csv_export import csv_response
+from fatura.web.forms import CustomerForm
+from fatura.web.views.common import add_domain_errors, form_status, page, paginate
+
+PER_PAGE = 50
+
+
+def _render(
+    request: HttpRequest, form: CustomerForm, error: DomainError | None = None
+) -> HttpResponse:
+    search = request.GET.get("q", "").strip()
+    context = {
+        "page_obj": paginate(request, customer_list(search=search), PER_PAGE),
+        "search": search,
+        "form": form,
+        "error": error,
+        "terms": dict(PaymentTerms.choices),
+    }
+    return render(request, "web/customers/list.html", context, status=form_status(form, error))
+
+
+@page
+def customers(request: HttpRequest) -> HttpResponse:
+    if request.method != "POST":
+        return _render(request, CustomerForm())
+    form = CustomerForm(request.POST)
+    if not form.is_valid():
+        return _render(request, form)
+    try:
+        customer = customer_create(by=request.user, **form.cleaned_data)
+    except DomainError as exc:
+        add_domain_errors(form, exc)
+        return _render(request, form, exc)
+    messages.success(request, _("Cliente %(name)s cadastrado.") % {"name": customer.name})
+    return redirect("web:customers")
+
+
+@page
+def customers_csv(request: HttpRequest) -> StreamingHttpResponse:
+    search = request.GET.get("q", "").strip()
+    terms = dict(PaymentTerms.choices)
+    rows = (
+        (
+            c.name,
+            c.document_display,
+            c.document_type,
+            c.email,
+            c.segment,
+            c.region,
+            c.country,
+            c.business_unit,
+            terms.get(c.payment_terms, c.payment_terms),
+            c.created_at,
+        )
+        for c in customer_list(search=search).iterator()
+    )
+    header = [
+        _("Nome"),
+        _("CPF/CNPJ"),
+        _("Tipo"),
+        _("E-mail"),
+        _("Segmento"),
+        _("Região"),
+        _("País"),
+        _("Unidade de negócio"),
+        _("Condição de pagamento"),
+        _("Cadastrado em"),
+    ]
+    return csv_response("clientes.csv", header, rows)
