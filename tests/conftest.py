@@ -10,6 +10,18 @@ from tests.factories import financeiro, operacao
 
 pytest_plugins: list[str] = []
 
+# Tests hash passwords with MD5: the production hasher (PBKDF2, ~1M rounds) would cost ~0.4 s for
+# every user made and every API login. PBKDF2 stays listed so hashes made elsewhere still verify.
+FAST_PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.MD5PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings: Any) -> None:
+    settings.PASSWORD_HASHERS = FAST_PASSWORD_HASHERS
+
 
 class ApiClient:
     """A thin JSON client for /api/v1 with a bearer token."""
