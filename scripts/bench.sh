@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# The benchmarks (bench/*.py) on SQLite, then on PostgreSQL, each on its own scratch database:
+# a temporary SQLite file, and a separate database on a throw-away PostgreSQL server (or on the
+# server of FATURA_PG_URL when set). var/fatura.sqlite3 is never touched.
+#
+# Sizes: FATURA_BENCH_CUSTOMERS (20000), FATURA_BENCH_LINES (25), FATURA_BENCH_PEER (500);
+# e.g. a quick run: FATURA_BENCH_CUSTOMERS=1000 FATURA_BENCH_PEER=100 make bench
+# FATURA_BENCH_DATABASES=sqlite|postgres runs one of the two. Results: bench/results/*.json.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=.venv/bin/python
+WHICH=${FATURA_BENCH_DATABASES:-sqlite postgres}
+BENCH_DB=fatura_bench
+results=()
+
+run() {  # run LABEL DATABASE_URL: one benchmark run, remembering its result file
+  local out
+  out=$(mktemp)
+  DATABASE_URL=$2 "$PY" bench/billing.py --label "$1" | tee "$out"
+  results+=("$(sed -n 's/^ *written to //p' "$out")")
+  rm -f "$out"
+}
+
+if [[ " $WHICH " == *" sqlite "* ]]; then
+  SQLITE_DIR=$(mktemp -d /tmp/fatura-bench.XXXXXX)
+  trap 'rm -rf "$SQLITE_DIR"' EXIT
+  run sqlite "sqlite:///$SQLITE_DIR/bench.sqlite3"
+  rm -rf "$SQLITE_DIR"
+fi
+
+if [[ " $WHICH " == *" postgres "* ]]; then
+  PG_URL=${FATURA_PG_URL:-}
+  if [[ -z "$PG_URL" ]]; then
+    # shellcheck source=scripts/pg-test-server.sh
+    source scripts/pg-test-server.sh
+    pg_test_server_start
+    trap pg_test_server_stop EXIT
+    PG_URL=$FATURA_PG_URL
+  fi
+  # A database of its own beside the server's, dropped and made again for every run.
+  "$PY" - "$PG_URL" "$BENCH_DB" <<'PYTHON'
+import sys
+
+import psycopg
+
+url, name = sys.argv[1], sys.argv[2]
+with psycopg.connect(url, autocommit=True) as conn:
+    conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+    conn.execute(f'CREATE DATABASE "{name}"')
+PYTHON
+  run postgresql "${PG_URL%/*}/$BENCH_DB"
+fi
+
+if (( ${#results[@]} > 1 )); then
+  echo
+  echo "=== billing run vs one by one, both databases ==="
+  "$PY" bench/billing.py --report "${results[@]}"
+fi
