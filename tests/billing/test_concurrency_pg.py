@@ -208,3 +208,31 @@ def test_a_billing_run_and_single_finalizations_at_once_bill_each_customer_once(
     assert sorted(Invoice.objects.values_list("customer_id", flat=True)) == sorted(
         c.pk for c in customers
     )
+
+
+@pytest.mark.parametrize("round_", range(3))
+def test_consumption_recorded_while_finalizing_is_billed_or_refused_never_lost(
+    round_: int,
+) -> None:
+    """Recording a consumption takes the customer's row lock too: either it lands before the
+    charge is finalized (and is on the invoice) or it is refused with 409, never in between."""
+    user = financeiro()
+    [customer] = _customers_with_usage(1, user)
+    extra = BillingItemFactory(name=f"Backup {round_}", unit="GB", price=("2.00", "2026-01"))
+
+    def record() -> str:
+        consumption_record(
+            by=user, customer=customer, month=MONTH, billing_item=extra, quantity="7"
+        )
+        return "recorded"
+
+    results = _at_once([_finalizer(user, customer), record])
+
+    invoice = Invoice.objects.get()
+    billed = set(invoice.lines.values_list("item_name", flat=True))
+    if results[1] == "recorded":
+        assert extra.name in billed
+    else:
+        assert isinstance(results[1], DomainError) and results[1].status == 409
+        assert extra.name not in billed
+        assert not customer.consumptions.filter(billing_item=extra).exists()

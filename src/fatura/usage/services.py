@@ -44,6 +44,17 @@ def parse_quantity(value: Any) -> Decimal:
     return quantity
 
 
+def _lock_customers(customer_ids: Any) -> None:
+    """Take the customer row locks that ``charge_finalize`` takes (in id order, so two
+    writers never deadlock): a consumption can't slip in while its month is being finalized."""
+    list(
+        Customer.objects.select_for_update()
+        .filter(pk__in=sorted(set(customer_ids)))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
 def _refuse_if_finalized(customer: Customer, month: Month) -> None:
     charge = charge_finalized(customer.pk, month)
     if charge is not None:
@@ -78,6 +89,7 @@ def consumption_record(
     require(by, Capability.RECORD_CONSUMPTION)
     amount = parse_quantity(quantity)
     with transaction.atomic():
+        _lock_customers([customer.pk])
         _refuse_if_finalized(customer, month)
         price_version_for(billing_item, month)  # 422 when no price is in force
         consumption = Consumption.objects.create(
@@ -99,6 +111,7 @@ def consumption_delete(*, by: Any, consumption: Consumption) -> None:
     if consumption.source == ConsumptionSource.VOLUMETRIA:
         raise RuleViolation("Lançamentos vindos de arquivo de volumetria não podem ser excluídos.")
     with transaction.atomic():
+        _lock_customers([consumption.customer_id])
         _refuse_if_finalized(consumption.customer, consumption.period)
         new = _consumption_event(consumption, activity=activities.CONSUMPTION_DELETED, by=by)
         consumption.delete()
@@ -124,6 +137,7 @@ def _resolve(
     rows whose item is new (to be created from the file)."""
     documents = {r.customer_document for r in rows}
     customers = {c.document: c for c in Customer.objects.filter(document__in=documents)}
+    _lock_customers(c.pk for c in customers.values())
     names = {r.item.lower() for r in rows}
     items = {
         i.name.lower(): i
