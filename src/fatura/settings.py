@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "fatura.catalog",
     "fatura.usage",
     "fatura.billing",
+    "fatura.receivables",
     "fatura.web",
 ]
 
@@ -156,6 +157,20 @@ FATURA_COMPANY = {
     "email": os.environ.get("FATURA_COMPANY_EMAIL", "financeiro@fatura.example"),
 }
 # API bearer tokens live this long.
+# Receivables: national holidays for due dates, approval threshold, e-mail sender
+FATURA_HOLIDAYS_COUNTRY = os.environ.get("FATURA_HOLIDAYS_COUNTRY", "BR")
+FATURA_HOLIDAYS_SUBDIV = os.environ.get("FATURA_HOLIDAYS_SUBDIV", "")
+FATURA_APPROVAL_THRESHOLD = os.environ.get("FATURA_APPROVAL_THRESHOLD", "10000.00")
+EMAIL_HOST = os.environ.get("FATURA_SMTP_HOST", "127.0.0.1")
+EMAIL_PORT = int(os.environ.get("FATURA_SMTP_PORT", "1025"))
+EMAIL_HOST_USER = os.environ.get("FATURA_SMTP_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("FATURA_SMTP_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("FATURA_SMTP_TLS", "0") == "1"
+EMAIL_BACKEND = os.environ.get(
+    "FATURA_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend"
+)
+DEFAULT_FROM_EMAIL = os.environ.get("FATURA_EMAIL_FROM", "financeiro@fatura.example")
+
 FATURA_TOKEN_TTL_HOURS = int(os.environ.get("FATURA_TOKEN_TTL_HOURS", "12"))
 
 LOGGING = {

@@ -57,6 +57,11 @@ def test_finalize_answers_201_with_the_invoice(fin_api, acme):
     assert response.status_code == 201
     body = response.json()
     lines = body.pop("lines")
+    receivable = {k: body.pop(k) for k in RECEIVABLE_KEYS}
+    assert receivable["status"] == "finalized"  # the charge's; the invoice is "completed"
+    assert receivable["balance"] == receivable["total"] == "2300.00"
+    assert receivable["payment_status"] == "unpaid"
+    assert receivable["kind"] == "usage"
     assert body == {
         "invoice_number": "FAT-00000001",
         "customer_id": acme.pk,
@@ -65,14 +70,37 @@ def test_finalize_answers_201_with_the_invoice(fin_api, acme):
         "issue_date": "2026-05-05",
         "total_due": "2300.12",
         "total_charged": "2300.00",
-        "status": "finalized",
         "result_center": "CR-100",
         "ticket": "CH-1",
     }
     stored = Invoice.objects.get().lines.order_by("position")
     assert [ln["price_version_id"] for ln in lines] == [ln.price_version_id for ln in stored]
     assert [ln["amount"] for ln in lines] == ["500.12", "1800.00"]
-    assert fin_api.get("/invoices/FAT-00000001").json() == {**body, "lines": lines}
+    got = fin_api.get("/invoices/FAT-00000001").json()
+    assert got == {**body, **receivable, "status": "completed", "lines": lines}
+
+
+RECEIVABLE_KEYS = (
+    "number",
+    "kind",
+    "total",
+    "balance",
+    "status",
+    "payment_status",
+    "payment_terms",
+    "due_date",
+    "discount_until",
+    "amount_applied",
+    "amount_credited",
+    "amount_debited",
+    "amount_discounted",
+    "amount_written_off",
+    "amount_overpaid",
+    "dunning_level",
+    "open_disputes",
+    "allowed_actions",
+    "converted_to",
+)
 
 
 def test_finalize_errors(fin_api, acme):

@@ -67,5 +67,5 @@ def test_consumption_to_invoice(fin_api):
     pdf = fin_api.get(f"/invoices/{body['invoice_number']}/pdf")
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
     events = fin_api.get("/events", {"case_id": "FAT-00000001"}).json()
-    assert [e["activity"] for e in events] == ["Invoice Created"]
+    assert [e["activity"] for e in events] == ["Invoice Created", "Invoice Completed"]
     assert events[0]["attributes"]["total_charged"] == "480.00"

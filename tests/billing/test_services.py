@@ -46,7 +46,7 @@ def test_finalize_issues_the_invoice(fin_user, acme):
     assert invoice.issue_date == dt.date(2026, 5, 5)  # NOW in São Paulo
     assert invoice.total_due == Decimal("2300.12")
     assert invoice.total_charged == Decimal("2000.00")  # may differ from the total due
-    assert invoice.status == InvoiceStatus.FINALIZED
+    assert invoice.status == InvoiceStatus.COMPLETED
     assert (invoice.created_by, invoice.created_at) == (fin_user, NOW)
     charge = invoice.charge
     assert charge is not None and charge.status == ChargeStatus.FINALIZED
@@ -173,8 +173,10 @@ def test_operacao_cannot_finalize(ops_user, acme):
 
 def test_finalizing_writes_its_events(fin_user, acme):
     invoice = _finalize(fin_user, acme, total_charged="2000.00")
-    [created] = event_list(case_id=invoice.number)
+    created, completed = event_list(case_id=invoice.number)
     assert created.activity == "Invoice Created"
+    assert completed.activity == "Invoice Completed"
+    assert typed_attributes(completed)["due_date"] == invoice.due_date
     assert (created.timestamp, created.user, created.is_automated) == (NOW, "fin", False)
     assert created.source_system == "Fatura"
     attributes = typed_attributes(created)

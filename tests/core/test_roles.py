@@ -12,7 +12,7 @@ from tests.factories import UserFactory
 C = Capability
 EXPECTED = {
     "financeiro": set(Capability),
-    "operacao": {C.VIEW, C.RECORD_CONSUMPTION},
+    "operacao": {C.VIEW, C.RECORD_CONSUMPTION, C.LOG_COLLECTION},
     "no_role": set(),
     "superuser": set(Capability),
 }

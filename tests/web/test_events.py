@@ -17,7 +17,7 @@ def test_events_filter_by_activity_and_case(fin_client, invoice):
     assert "Fatura criada" in table and "Consumo lançado" not in table
     page = text(fin_client.get("/eventos/", {"caso": invoice.number}))
     table = page.split('id="events-table"')[1]
-    assert table.count("<tr>") == 1 + 1  # header row + the invoice's one event
+    assert table.count("<tr>") == 1 + 2  # header row + the invoice's two events
     page = text(fin_client.get("/eventos/", {"caso": "nada"}))
     assert "Nenhum evento com esses filtros." in page
 
@@ -52,8 +52,9 @@ def test_events_csv(fin_client, invoice):
         "Data e hora;Caso;Atividade;Atividade (descrição);Usuário;Automático;"
         "Sistema de origem;Atributos"
     )
-    assert len(lines) == 2
-    fields = lines[1].split(";")
+    assert len(lines) == 3  # header, then newest first: Invoice Completed, Invoice Created
+    assert lines[1].split(";")[2] == "Invoice Completed"
+    fields = lines[2].split(";")
     assert fields[0] == "05/05/2026 11:30:00"  # 14:30 UTC in São Paulo
     assert fields[1:7] == [
         invoice.number,
@@ -63,7 +64,7 @@ def test_events_csv(fin_client, invoice):
         "não",
         "Fatura",
     ]
-    assert '""total_charged"": ""2250.00""' in lines[1]
+    assert '""total_charged"": ""2250.00""' in lines[2]
 
 
 def test_events_list_query_count(fin_client, billing_data, invoice, django_assert_max_num_queries):

@@ -20,6 +20,7 @@ from fatura.core.errors import InvalidInput, NotFound
 from fatura.core.months import Month
 from fatura.core.roles import Capability, require
 from fatura.customers.selectors import customer_get
+from fatura.receivables.domain import allowed_actions
 
 router = Router(tags=["charges and invoices"])
 
@@ -48,15 +49,34 @@ def invoice_out(invoice: Invoice) -> dict[str, object]:
     lines = getattr(invoice, "lines_cache", None)
     if lines is None:
         lines = list(invoice.lines.all())
+    proforma = invoice.kind == "proforma"
     return {
         "invoice_number": invoice.number,
+        "number": invoice.number,
+        "kind": invoice.kind,
         "customer_id": invoice.customer_id,
         "customer_name": invoice.customer.name,
         "month": str(Month.of(invoice.month)),
         "issue_date": invoice.issue_date,
         "total_due": invoice.total_due,
         "total_charged": invoice.total_charged,
+        "total": invoice.total_charged,
+        "balance": invoice.balance,
         "status": invoice.status,
+        "payment_status": invoice.payment_status,
+        "payment_terms": invoice.payment_terms,
+        "due_date": invoice.due_date,
+        "discount_until": invoice.discount_until,
+        "amount_applied": invoice.amount_applied,
+        "amount_credited": invoice.amount_credited,
+        "amount_debited": invoice.amount_debited,
+        "amount_discounted": invoice.amount_discounted,
+        "amount_written_off": invoice.amount_written_off,
+        "amount_overpaid": invoice.amount_overpaid,
+        "dunning_level": invoice.dunning_level,
+        "open_disputes": invoice.open_disputes,
+        "allowed_actions": allowed_actions(invoice.status, proforma=proforma),
+        "converted_to": invoice.converted_to.number if invoice.converted_to else None,
         "result_center": invoice.charge.result_center if invoice.charge else "",
         "ticket": invoice.charge.ticket if invoice.charge else "",
         "lines": [_line_out(line) for line in lines],
@@ -95,7 +115,8 @@ def charge_finalize(request: HttpRequest, payload: FinalizeIn) -> Status[dict[st
         ticket=payload.ticket,
         total_charged=payload.total_charged,
     )
-    return Status(201, invoice_out(invoice))
+    # the charge's status ("finalized"); GET /invoices/{number} gives the invoice's own
+    return Status(201, {**invoice_out(invoice), "status": invoice.charge.status})  # type: ignore[union-attr]
 
 
 def _run_out(run: BillingRun) -> dict[str, object]:

@@ -16,6 +16,32 @@ def charge_case_id(customer_document: str, month: Month) -> str:
     return f"charge:{customer_document}:{month}"
 
 
+def invoice_attributes(invoice: Invoice) -> dict[str, Any]:
+    """The order-to-cash attributes every invoice event carries (what analysts filter by)."""
+    customer = invoice.customer
+    collector = getattr(customer, "collector", None)
+    charge = invoice.charge if invoice.charge_id else None
+    return {
+        "invoice_number": invoice.number,
+        "invoice_kind": invoice.kind,
+        "customer_id": customer.pk,
+        "customer": customer.name,
+        "customer_document": customer.document,
+        "segment": customer.segment,
+        "business_unit": customer.business_unit,
+        "billing_department": charge.result_center if charge else "",
+        "region": customer.region,
+        "country": customer.country,
+        "amount": invoice.total_charged,
+        "invoice_amount": invoice.total_charged,
+        "currency": invoice.currency,
+        "payment_terms": invoice.payment_terms,
+        "invoice_date": invoice.issue_date,
+        "due_date": invoice.due_date,
+        "collector": collector.get_username() if collector else "",
+    }
+
+
 def charge_finalized(
     invoice: Invoice, *, by: Any, now: dt.datetime, automated: bool = False
 ) -> list[NewEvent]:
@@ -59,6 +85,15 @@ def charge_finalized(
                 "payment_terms": customer.payment_terms,
                 "currency": "BRL",
                 "charge_case_id": charge_case_id(customer.document, month),
+                **invoice_attributes(invoice),
             },
+        ),
+        NewEvent(
+            case_id=invoice.number,
+            activity=activities.INVOICE_COMPLETED,
+            user=by,
+            timestamp=now,
+            is_automated=automated,
+            attributes=invoice_attributes(invoice),
         ),
     ]

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -48,8 +50,39 @@ class Charge(models.Model):
         return f"{self.customer_id} {self.month:%Y-%m} {self.status}"
 
 
+class InvoiceKind(models.TextChoices):
+    USAGE = "usage", _("Uso (cobrança mensal)")
+    SIMPLE = "simple", _("Avulsa")
+    RECURRING = "recurring", _("Recorrente")
+    PROFORMA = "proforma", _("Proforma")
+
+
 class InvoiceStatus(models.TextChoices):
-    FINALIZED = "finalized", _("Finalizada")
+    """The document's state machine (see ``receivables.domain``)."""
+
+    DRAFT = "draft", _("Rascunho")
+    COMPLETED = "completed", _("Concluída")
+    PENDING_APPROVAL = "pending_approval", _("Aguardando aprovação")
+    APPROVED = "approved", _("Aprovada")
+    SENT = "sent", _("Enviada ao cliente")
+    OVERDUE = "overdue", _("Vencida")
+    DISPUTED = "disputed", _("Em disputa")
+    CLOSED = "closed", _("Encerrada")
+    WRITTEN_OFF = "written_off", _("Baixada como perda")
+    CONVERTED = "converted", _("Convertida em fatura")
+
+
+class PaymentStatus(models.TextChoices):
+    """The payment's state machine: what was applied against what is owed."""
+
+    UNPAID = "unpaid", _("Em aberto")
+    PARTIALLY_PAID = "partially_paid", _("Parcialmente paga")
+    PAID = "paid", _("Paga")
+    OVERPAID = "overpaid", _("Paga a maior")
+
+
+def _money(label: Any) -> Any:
+    return models.DecimalField(label, max_digits=14, decimal_places=2, default=0, db_default=0)
 
 
 class Invoice(models.Model):
@@ -66,17 +99,71 @@ class Invoice(models.Model):
     issue_date = models.DateField(_("data de emissão"))
     total_due = models.DecimalField(_("total devido"), max_digits=14, decimal_places=2)
     total_charged = models.DecimalField(_("total cobrado"), max_digits=14, decimal_places=2)
-    status = models.CharField(max_length=12, choices=InvoiceStatus.choices)
+    status = models.CharField(max_length=20, choices=InvoiceStatus.choices)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField()
+    # --- receivables: the invoice's life after it is issued (rules in ``receivables``) ---
+    kind = models.CharField(
+        _("tipo"), max_length=10, choices=InvoiceKind.choices, default=InvoiceKind.USAGE
+    )
+    payment_status = models.CharField(
+        _("situação do pagamento"),
+        max_length=16,
+        choices=PaymentStatus.choices,
+        default=PaymentStatus.UNPAID,
+    )
+    payment_terms = models.CharField(_("condição de pagamento"), max_length=20, default="NET30")
+    due_date = models.DateField(_("vencimento"), null=True, blank=True)
+    discount_until = models.DateField(_("desconto até"), null=True, blank=True)
+    currency = models.CharField(max_length=3, default="BRL")
+    description = models.CharField(_("descrição"), max_length=200, blank=True)
+    amount_applied = _money(_("pagamentos aplicados"))
+    amount_credited = _money(_("créditos"))
+    amount_debited = _money(_("débitos"))
+    amount_discounted = _money(_("descontos"))
+    amount_written_off = _money(_("perdas"))
+    amount_overpaid = _money(_("pago a maior"))
+    balance = _money(_("saldo"))
+    completed_at = models.DateTimeField(null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    sent_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    dunning_level = models.PositiveSmallIntegerField(default=0)
+    open_disputes = models.PositiveSmallIntegerField(default=0)
+    rework_count = models.PositiveSmallIntegerField(default=0)
+    converted_to = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="converted_from"
+    )
+    recurring_template = models.ForeignKey(
+        "receivables.RecurringTemplate",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="invoices",
+    )
+    recurring_period = models.DateField(null=True, blank=True)
 
     class Meta:
         ordering = ["-sequence"]
         indexes = [
             models.Index(fields=["customer", "month"], name="invoice_customer_month"),
             models.Index(fields=["month"], name="invoice_month"),
+            models.Index(fields=["status", "due_date"], name="invoice_status_due"),
+            models.Index(fields=["customer", "balance"], name="invoice_customer_balance"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(balance__gte=0), name="invoice_balance_gte_0"
+            ),
+            models.UniqueConstraint(
+                fields=["recurring_template", "recurring_period"],
+                condition=models.Q(recurring_template__isnull=False),
+                name="invoice_one_per_recurring_period",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -92,11 +179,16 @@ class InvoiceLine(models.Model):
 
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
     position = models.PositiveIntegerField()
-    billing_item = models.ForeignKey(BillingItem, on_delete=models.PROTECT, related_name="+")
-    price_version = models.ForeignKey(PriceVersion, on_delete=models.PROTECT, related_name="+")
-    item_name = models.CharField(max_length=120)
-    product = models.CharField(max_length=120)
-    unit = models.CharField(max_length=30)
+    # usage lines name their billing item and price version; direct invoices' lines do not
+    billing_item = models.ForeignKey(
+        BillingItem, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    price_version = models.ForeignKey(
+        PriceVersion, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    item_name = models.CharField(max_length=200)
+    product = models.CharField(max_length=120, blank=True, db_default="")
+    unit = models.CharField(max_length=30, blank=True, db_default="")
     quantity = models.DecimalField(max_digits=18, decimal_places=6)
     unit_price = models.DecimalField(max_digits=14, decimal_places=4)
     amount = models.DecimalField(max_digits=14, decimal_places=2)

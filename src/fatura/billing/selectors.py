@@ -87,7 +87,7 @@ def pending_charges(month: Month, *, customer_id: int | None = None) -> list[Pen
         return []
     items = _item_refs(item_ids)
     versions = _price_refs(item_ids)
-    customers = Customer.objects.in_bulk(list(per_customer))
+    customers = Customer.objects.select_related("collector").in_bulk(list(per_customer))
     result = [
         PendingCharge(
             customer=customers[cust_id],

@@ -18,6 +18,7 @@ from fatura.billing.models import (
     InvoiceLine,
     InvoiceStatus,
 )
+from fatura.billing.receivable import receivable_open
 from fatura.billing.selectors import PendingCharge, charge_finalized, pending_charges
 from fatura.core import clock
 from fatura.core.errors import InvalidInput, RuleViolation
@@ -157,10 +158,12 @@ def _new_invoice(
         issue_date=clock.localdate(now),
         total_due=computed.total_due,
         total_charged=total_charged,
-        status=InvoiceStatus.FINALIZED,
+        status=InvoiceStatus.COMPLETED,
         created_by=by,
         created_at=now,
+        completed_at=now,
     )
+    receivable_open(invoice, terms_code=pending.customer.payment_terms)
     return invoice
 
 

@@ -56,7 +56,7 @@ def usage_series(*, customer_id: int, item_ids: list[int]) -> list[UsageSeries]:
     rows = (
         InvoiceLine.objects.filter(
             invoice__customer_id=customer_id,
-            invoice__status="finalized",
+            invoice__kind="usage",
             billing_item_id__in=unique_ids,
         )
         .values("billing_item_id", "invoice__month")

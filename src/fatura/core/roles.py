@@ -24,11 +24,19 @@ class Capability(StrEnum):
     MANAGE_CATALOG = "manage_catalog"
     RECORD_CONSUMPTION = "record_consumption"
     FINALIZE_CHARGES = "finalize_charges"
+    MANAGE_INVOICES = "manage_invoices"
+    APPROVE_INVOICES = "approve_invoices"
+    RECORD_PAYMENTS = "record_payments"
+    WRITE_OFF = "write_off"
+    LOG_COLLECTION = "log_collection"
+    MANAGE_COLLECTIONS = "manage_collections"
 
 
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     FINANCEIRO: frozenset(Capability),
-    OPERACAO: frozenset({Capability.VIEW, Capability.RECORD_CONSUMPTION}),
+    OPERACAO: frozenset(
+        {Capability.VIEW, Capability.RECORD_CONSUMPTION, Capability.LOG_COLLECTION}
+    ),
 }
 
 _DENIED_MESSAGES = {
@@ -39,6 +47,12 @@ _DENIED_MESSAGES = {
     ),
     Capability.RECORD_CONSUMPTION: "Seu perfil não pode lançar ou excluir consumo.",
     Capability.FINALIZE_CHARGES: "Somente o perfil Financeiro finaliza cobranças.",
+    Capability.MANAGE_INVOICES: "Somente o perfil Financeiro cria ou altera faturas.",
+    Capability.APPROVE_INVOICES: "Somente o perfil Financeiro aprova ou rejeita faturas.",
+    Capability.RECORD_PAYMENTS: "Somente o perfil Financeiro registra ou estorna pagamentos.",
+    Capability.WRITE_OFF: "Somente o perfil Financeiro baixa faturas como perda.",
+    Capability.LOG_COLLECTION: "Seu perfil não pode registrar ligações de cobrança.",
+    Capability.MANAGE_COLLECTIONS: "Somente o perfil Financeiro altera as réguas de cobrança.",
 }
 
 

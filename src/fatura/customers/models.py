@@ -29,6 +29,14 @@ class Customer(models.Model):
         choices=PaymentTerms.choices,
         default=PaymentTerms.NET_30,
     )
+    collector = models.ForeignKey(
+        "auth.User",
+        verbose_name=_("cobrador"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="collected_customers",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -20,6 +20,26 @@ CHARGE_FINALIZED = "Charge Finalized"
 INVOICE_CREATED = "Invoice Created"
 INVOICE_COMPLETED = "Invoice Completed"
 BILLING_RUN_COMPLETED = "Billing Run Completed"
+# receivables and collections (order-to-cash / credit-and-collections templates)
+INVOICE_SENT_FOR_APPROVAL = "Invoice Sent for Approval"
+INVOICE_APPROVED = "Invoice Approved"
+INVOICE_REJECTED = "Invoice Rejected"
+INVOICE_SENT = "Invoice Sent to Customer"
+DUE_DATE_PASSED = "Due Date Passed"
+PAYMENT_REMINDER = "Payment Reminder Issued"
+DUNNING_INITIATED = "Dunning Procedure Initiated"
+COLLECTION_CALL = "Collection Call Made"
+DISPUTE_REGISTERED = "Dispute Registered"
+DISPUTE_RESOLVED = "Dispute Resolved"
+CREDIT_NOTE_ISSUED = "Credit Note Issued"
+INVOICE_ADJUSTED = "Invoice Adjusted"
+PAYMENT_RECEIVED = "Payment Received"
+PAYMENT_POSTED = "Payment Posted"
+PAYMENT_APPLIED = "Payment Applied to Invoice"
+PAYMENT_REVERSED = "Payment Reversed"
+INVOICE_CLOSED = "Invoice Closed"
+INVOICE_WRITTEN_OFF = "Invoice Written Off"
+PROFORMA_CONVERTED = "Proforma Converted"
 
 LABELS = {
     CUSTOMER_CREATED: _("Cliente cadastrado"),
@@ -34,6 +54,25 @@ LABELS = {
     INVOICE_CREATED: _("Fatura criada"),
     INVOICE_COMPLETED: _("Fatura concluída"),
     BILLING_RUN_COMPLETED: _("Faturamento do mês concluído"),
+    INVOICE_SENT_FOR_APPROVAL: _("Fatura enviada para aprovação"),
+    INVOICE_APPROVED: _("Fatura aprovada"),
+    INVOICE_REJECTED: _("Fatura rejeitada"),
+    INVOICE_SENT: _("Fatura enviada ao cliente"),
+    DUE_DATE_PASSED: _("Vencimento ultrapassado"),
+    PAYMENT_REMINDER: _("Lembrete de pagamento enviado"),
+    DUNNING_INITIATED: _("Procedimento de cobrança iniciado"),
+    COLLECTION_CALL: _("Ligação de cobrança realizada"),
+    DISPUTE_REGISTERED: _("Disputa registrada"),
+    DISPUTE_RESOLVED: _("Disputa resolvida"),
+    CREDIT_NOTE_ISSUED: _("Nota de crédito emitida"),
+    INVOICE_ADJUSTED: _("Fatura ajustada"),
+    PAYMENT_RECEIVED: _("Pagamento recebido"),
+    PAYMENT_POSTED: _("Pagamento contabilizado"),
+    PAYMENT_APPLIED: _("Pagamento aplicado à fatura"),
+    PAYMENT_REVERSED: _("Pagamento estornado"),
+    INVOICE_CLOSED: _("Fatura encerrada"),
+    INVOICE_WRITTEN_OFF: _("Fatura baixada como perda"),
+    PROFORMA_CONVERTED: _("Proforma convertida em fatura"),
 }
 
 

@@ -1,0 +1,175 @@
+"""The invoice's two state machines and the arithmetic of its balance. Pure: no database.
+
+Document: draft → completed → (pending_approval → approved | back to draft) → sent →
+overdue → closed | written_off; disputed while a dispute is open; a proforma is converted.
+Payment: unpaid → partially_paid → paid, overpaid when credits follow a full payment.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from fatura.core.money import to_money
+
+DRAFT = "draft"
+COMPLETED = "completed"
+PENDING_APPROVAL = "pending_approval"
+APPROVED = "approved"
+SENT = "sent"
+OVERDUE = "overdue"
+DISPUTED = "disputed"
+CLOSED = "closed"
+WRITTEN_OFF = "written_off"
+CONVERTED = "converted"
+
+STATUS_LABELS = {
+    DRAFT: "Rascunho",
+    COMPLETED: "Concluída",
+    PENDING_APPROVAL: "Aguardando aprovação",
+    APPROVED: "Aprovada",
+    SENT: "Enviada ao cliente",
+    OVERDUE: "Vencida",
+    DISPUTED: "Em disputa",
+    CLOSED: "Encerrada",
+    WRITTEN_OFF: "Baixada como perda",
+    CONVERTED: "Convertida em fatura",
+}
+
+# States in which the invoice is a receivable the customer owes (aging, dunning, payments).
+RECEIVABLE = frozenset({COMPLETED, APPROVED, SENT, OVERDUE, DISPUTED})
+# States in which a finalized document may be corrected (never edited).
+CORRECTABLE = frozenset({COMPLETED, PENDING_APPROVAL, APPROVED, SENT, OVERDUE, DISPUTED})
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str  # API name: POST /invoices/{number}/{name}
+    label: str  # pt-BR, for messages and buttons
+    allowed: frozenset[str]
+    proforma: bool = False  # allowed on a proforma
+
+
+ACTIONS: dict[str, Action] = {
+    a.name: a
+    for a in (
+        Action("complete", "concluir", frozenset({DRAFT}), proforma=True),
+        Action("submit", "enviar para aprovação", frozenset({COMPLETED})),
+        Action("approve", "aprovar", frozenset({PENDING_APPROVAL})),
+        Action("reject", "rejeitar", frozenset({PENDING_APPROVAL})),
+        Action("send", "enviar ao cliente", frozenset({COMPLETED, APPROVED}), proforma=True),
+        Action("remind", "enviar lembrete", frozenset({SENT, OVERDUE})),
+        Action("call", "registrar ligação", frozenset({SENT, OVERDUE, DISPUTED})),
+        Action("dispute", "registrar disputa", frozenset({SENT, OVERDUE, DISPUTED})),
+        Action("resolve-dispute", "resolver disputa", frozenset({DISPUTED})),
+        Action("credit-note", "emitir nota de crédito", CORRECTABLE | {CLOSED}),
+        Action("adjust", "ajustar", CORRECTABLE),
+        Action("write-off", "baixar como perda", frozenset({SENT, OVERDUE, DISPUTED})),
+        Action(
+            "convert", "converter em fatura", frozenset({DRAFT, COMPLETED, SENT}), proforma=True
+        ),
+        Action("apply-payment", "aplicar pagamento", RECEIVABLE),
+        Action("due-date-passed", "registrar vencimento", frozenset({SENT})),
+    )
+}
+PROFORMA_ONLY = frozenset({"convert"})
+
+
+class ActionNotAllowedError(Exception):
+    """An action the invoice's current state does not allow (409)."""
+
+
+def allowed_actions(status: str, *, proforma: bool = False) -> list[str]:
+    return [
+        name
+        for name, action in ACTIONS.items()
+        if status in action.allowed
+        and (action.proforma or not proforma)
+        and (proforma or name not in PROFORMA_ONLY)
+        and name not in {"apply-payment", "due-date-passed"}
+    ]
+
+
+def check_action(action: str, status: str, *, number: str, proforma: bool = False) -> None:
+    """Raise :class:`ActionNotAllowedError` naming the state and the allowed actions."""
+    spec = ACTIONS[action]
+    ok = status in spec.allowed and (spec.proforma or not proforma)
+    if ok and action in PROFORMA_ONLY and not proforma:
+        ok = False
+    if ok:
+        return
+    allowed = allowed_actions(status, proforma=proforma)
+    shown = ", ".join(ACTIONS[a].label for a in allowed) or "nenhuma"
+    kind = "proforma " if proforma else ""
+    raise ActionNotAllowedError(
+        f"Não é possível {spec.label} a fatura {kind}{number}: ela está "
+        f"“{STATUS_LABELS.get(status, status)}”. Ações permitidas: {shown}."
+    )
+
+
+@dataclass(frozen=True)
+class Amounts:
+    total: Decimal
+    applied: Decimal = Decimal("0.00")
+    credited: Decimal = Decimal("0.00")
+    debited: Decimal = Decimal("0.00")
+    discounted: Decimal = Decimal("0.00")
+    written_off: Decimal = Decimal("0.00")
+
+    @property
+    def owed(self) -> Decimal:
+        """What the customer owes in all: total − credits + debits − discounts."""
+        return self.total - self.credited + self.debited - self.discounted
+
+    @property
+    def balance(self) -> Decimal:
+        return self.owed - self.applied - self.written_off
+
+
+def payment_status(owed: Decimal, applied: Decimal, overpaid: Decimal) -> str:
+    if overpaid > 0:
+        return "overpaid"
+    if applied <= 0:
+        return "paid" if owed <= 0 else "unpaid"
+    return "paid" if applied >= owed else "partially_paid"
+
+
+def needs_approval(total: Decimal, threshold: Decimal) -> bool:
+    return total > threshold
+
+
+def early_discount(
+    *, total: Decimal, percent: Decimal, until: dt.date | None, paid_on: dt.date
+) -> Decimal:
+    """The early-payment discount earned by paying on ``paid_on`` (0 outside the window)."""
+    if until is None or percent <= 0 or paid_on > until:
+        return Decimal("0.00")
+    return to_money(total * percent / Decimal(100))
+
+
+def days_overdue(due_date: dt.date | None, as_of: dt.date) -> int:
+    return max(0, (as_of - due_date).days) if due_date else 0
+
+
+AGING_BUCKETS = ("current", "1-30", "31-60", "61-90", "90+")
+AGING_LABELS = {
+    "current": "A vencer",
+    "1-30": "1–30 dias",
+    "31-60": "31–60 dias",
+    "61-90": "61–90 dias",
+    "90+": "Mais de 90 dias",
+}
+
+
+def aging_bucket(due_date: dt.date | None, as_of: dt.date) -> str:
+    days = days_overdue(due_date, as_of)
+    if days <= 0:
+        return "current"
+    if days <= 30:
+        return "1-30"
+    if days <= 60:
+        return "31-60"
+    if days <= 90:
+        return "61-90"
+    return "90+"
