@@ -90,7 +90,9 @@ class Invoice(models.Model):
     transaction that creates it; a finalized invoice is never edited."""
 
     number = models.CharField(_("número"), max_length=20, unique=True)
-    sequence = models.BigIntegerField(unique=True)
+    # number series: "FAT" (invoices, gapless) or "PRO" (proforma quotes, own sequence)
+    series = models.CharField(max_length=3, default="FAT", db_default="FAT")
+    sequence = models.BigIntegerField()
     charge = models.OneToOneField(
         Charge, on_delete=models.PROTECT, null=True, blank=True, related_name="invoice"
     )

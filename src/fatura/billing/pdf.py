@@ -82,10 +82,16 @@ def invoice_pdf(invoice: Invoice) -> bytes:
                     Paragraph(_esc(company["email"]), s["small"]),
                 ],
                 [
-                    Paragraph("FATURA", s["title"]),
+                    Paragraph("PROFORMA" if invoice.kind == "proforma" else "FATURA", s["title"]),
                     Paragraph(f"Nº <b>{_esc(invoice.number)}</b>", s["right"]),
                     Paragraph(f"Emissão: {invoice.issue_date:%d/%m/%Y}", s["right"]),
                     Paragraph(f"Referência: {month.label_pt()}", s["right"]),
+                    Paragraph(
+                        f"<b>Vencimento: {invoice.due_date:%d/%m/%Y}</b>"
+                        if invoice.due_date and invoice.kind != "proforma"
+                        else "",
+                        s["right"],
+                    ),
                 ],
             ]
         ],
@@ -102,7 +108,8 @@ def invoice_pdf(invoice: Invoice) -> bytes:
             ]
         )
     )
-    terms = PaymentTerms(customer.payment_terms).label if customer.payment_terms else ""
+    code = invoice.payment_terms or customer.payment_terms
+    terms = PaymentTerms(code).label if code in PaymentTerms.values else code
     charge = invoice.charge
     parties = Table(
         [

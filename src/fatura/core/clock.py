@@ -12,9 +12,9 @@ def now() -> dt.datetime:
 
 
 def today() -> dt.date:
-    return timezone.localdate()
+    return timezone.localdate(now())
 
 
 def localdate(moment: dt.datetime | None = None) -> dt.date:
     """The calendar date of ``moment`` (default: now) in the configured time zone."""
-    return timezone.localdate(moment) if moment is not None else timezone.localdate()
+    return timezone.localdate(moment if moment is not None else now())

@@ -1,0 +1,181 @@
+"""Dunning: strategies per customer segment (levels with day offsets and actions) and the
+daily task that records due dates passed and runs the strategies (user "system",
+``is_automated``). Open disputes pause dunning; thresholds use what is still owed."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+
+from fatura.billing.models import Invoice, InvoiceStatus
+from fatura.core import clock
+from fatura.core.errors import InvalidInput
+from fatura.core.roles import Capability, require
+from fatura.eventlog import activities
+from fatura.receivables.common import event, invoice_lock, record
+from fatura.receivables.domain import days_overdue
+from fatura.receivables.mail import MailFailed, send_reminder_email
+from fatura.receivables.models import (
+    CollectionTask,
+    DunningAction,
+    DunningLevel,
+    DunningNotice,
+    DunningStrategy,
+)
+from fatura.receivables.services import due_dates_passed
+
+DEFAULT_LEVELS = (  # (days after due, action): used when no strategy is configured at all
+    (1, DunningAction.REMINDER),
+    (15, DunningAction.SECOND_REMINDER),
+    (30, DunningAction.CALL_TASK),
+    (90, DunningAction.HANDOVER),
+)
+
+
+@dataclass(frozen=True)
+class LevelIn:
+    days_after_due: int
+    action: str
+    min_balance: Decimal = Decimal("0.00")
+
+
+def dunning_strategy_save(
+    *, by: Any, segment: str, name: str, levels: list[LevelIn]
+) -> DunningStrategy:
+    """Create or replace the strategy of a segment ("" = every segment without its own)."""
+    require(by, Capability.MANAGE_COLLECTIONS)
+    errors = []
+    last = -1
+    for position, level in enumerate(levels, start=1):
+        if level.action not in DunningAction.values:
+            errors.append({"line": position, "field": "action", "message": "ação inválida"})
+        if level.days_after_due <= last:
+            errors.append({"line": position, "field": "days_after_due", "message": "deve crescer"})
+        last = level.days_after_due
+    if not levels or errors:
+        raise InvalidInput(
+            "Régua de cobrança inválida: informe níveis com dias crescentes e ações válidas.",
+            errors=errors or [{"field": "levels", "message": "vazio"}],
+        )
+    with transaction.atomic():
+        strategy, _ = DunningStrategy.objects.update_or_create(
+            segment=segment.strip(), defaults={"name": name.strip() or segment or "Padrão"}
+        )
+        strategy.levels.all().delete()
+        DunningLevel.objects.bulk_create(
+            DunningLevel(
+                strategy=strategy,
+                level=n,
+                days_after_due=level.days_after_due,
+                action=level.action,
+                min_balance=level.min_balance,
+            )
+            for n, level in enumerate(levels, start=1)
+        )
+    return strategy
+
+
+def _levels_by_segment() -> dict[str, list[DunningLevel]]:
+    levels: dict[str, list[DunningLevel]] = {}
+    for level in DunningLevel.objects.select_related("strategy").order_by("level"):
+        levels.setdefault(level.strategy.segment, []).append(level)
+    if "" not in levels:
+        default = DunningStrategy(name="Padrão", segment="")
+        levels[""] = [
+            DunningLevel(strategy=default, level=n, days_after_due=d, action=a)
+            for n, (d, a) in enumerate(DEFAULT_LEVELS, start=1)
+        ]
+    return levels
+
+
+@dataclass
+class DunningReport:
+    due_dates_passed: int = 0
+    notices: int = 0
+    call_tasks: int = 0
+    mail_failures: int = 0
+
+
+def _run_level(
+    invoice: Invoice, level: DunningLevel, today: dt.date, now: dt.datetime, report: DunningReport
+) -> None:
+    DunningNotice.objects.create(
+        invoice=invoice,
+        level=level.level,
+        action=level.action,
+        balance=invoice.balance,
+        run_at=now,
+    )
+    first = invoice.dunning_level == 0
+    invoice.dunning_level = level.level
+    invoice.save(update_fields=["dunning_level"])
+    extra = {
+        "dunning_level": level.level,
+        "dunning_action": level.action,
+        "days_overdue": days_overdue(invoice.due_date, today),
+    }
+    events = []
+    if first:
+        events.append(
+            event(invoice, activities.DUNNING_INITIATED, by=None, now=now, automated=True, **extra)
+        )
+    if level.action in {DunningAction.REMINDER, DunningAction.SECOND_REMINDER}:
+        send_reminder_email(
+            invoice, level=level.level, second=level.action == DunningAction.SECOND_REMINDER
+        )
+        events.append(
+            event(invoice, activities.PAYMENT_REMINDER, by=None, now=now, automated=True, **extra)
+        )
+    elif level.action == DunningAction.CALL_TASK:
+        CollectionTask.objects.create(
+            invoice=invoice, collector=invoice.customer.collector, due_on=today
+        )
+        report.call_tasks += 1
+    elif not first:  # hand-over to credit collection is a dunning step of its own
+        events.append(
+            event(invoice, activities.DUNNING_INITIATED, by=None, now=now, automated=True, **extra)
+        )
+    record(*events)
+    report.notices += 1
+
+
+def dunning_run(*, today: dt.date | None = None, now: dt.datetime | None = None) -> DunningReport:
+    """The daily collections task. Safe to re-run: a level runs once per invoice (a database
+    constraint), and each invoice is done in its own transaction."""
+    today = today or clock.today()
+    now = now or clock.now()
+    report = DunningReport(due_dates_passed=due_dates_passed(today=today))
+    strategies = _levels_by_segment()
+    candidates = Invoice.objects.filter(
+        status=InvoiceStatus.OVERDUE, open_disputes=0, balance__gt=0, due_date__lt=today
+    ).values_list("number", flat=True)
+    for number in list(candidates):
+        with transaction.atomic():
+            invoice = invoice_lock(number)
+            if (
+                invoice.status != InvoiceStatus.OVERDUE
+                or invoice.open_disputes
+                or not invoice.balance
+            ):
+                continue
+            levels = strategies.get(invoice.customer.segment) or strategies[""]
+            late = days_overdue(invoice.due_date, today)
+            due = [
+                lv
+                for lv in levels
+                if lv.level > invoice.dunning_level
+                and lv.days_after_due <= late
+                and invoice.balance >= lv.min_balance
+            ]
+            for level in due:
+                try:
+                    with transaction.atomic():
+                        _run_level(invoice, level, today, now, report)
+                except MailFailed:
+                    report.mail_failures += 1
+                    break  # retried tomorrow; later levels wait for this one
+    return report

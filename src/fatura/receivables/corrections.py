@@ -1,0 +1,369 @@
+"""Collections and corrections on an issued invoice: reminders, collection calls, disputes
+and their resolution, credit notes, adjustments, write-off. Finalized documents are never
+edited: each correction is its own numbered document (NC-…, AJ-…)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+
+from fatura.billing.models import Invoice, InvoiceStatus
+from fatura.core import clock
+from fatura.core.errors import InvalidInput
+from fatura.core.roles import Capability, require
+from fatura.core.sequences import next_number
+from fatura.eventlog import activities
+from fatura.eventlog.services import NewEvent
+from fatura.receivables.common import (
+    check,
+    close_if_settled,
+    event,
+    invoice_lock,
+    parse_amount,
+    record,
+    refresh,
+    reopened_status,
+)
+from fatura.receivables.mail import send_reminder_email
+from fatura.receivables.models import (
+    Adjustment,
+    CallOutcome,
+    CollectionCall,
+    CollectionTask,
+    CreditNote,
+    Dispute,
+    DisputeReason,
+    DisputeResolution,
+)
+
+CREDIT_NOTE_SEQUENCE = "credit_note"
+ADJUSTMENT_SEQUENCE = "adjustment"
+
+
+def _reason(text: str, field: str = "reason") -> str:
+    text = (text or "").strip()
+    if not text:
+        raise InvalidInput(
+            f"Informe o motivo ({field}).", errors=[{"field": field, "message": "obrigatório"}]
+        )
+    return text[:300]
+
+
+def invoice_remind(*, by: Any, number: str) -> Invoice:
+    """A payment reminder by e-mail, sent by a user (the dunning task sends its own)."""
+    require(by, Capability.LOG_COLLECTION)
+    now = clock.now()
+    with transaction.atomic():
+        invoice = invoice_lock(number)
+        check(invoice, "remind")
+        send_reminder_email(invoice, level=invoice.dunning_level)
+        record(event(invoice, activities.PAYMENT_REMINDER, by=by, now=now, manual=True))
+    return invoice
+
+
+def invoice_call(
+    *,
+    by: Any,
+    number: str,
+    outcome: str,
+    promise_date: dt.date | None = None,
+    note: str = "",
+) -> CollectionCall:
+    """A collector logs a call; open call tasks of the invoice are done."""
+    require(by, Capability.LOG_COLLECTION)
+    if outcome not in CallOutcome.values:
+        raise InvalidInput(
+            f"Resultado da ligação inválido: {outcome!r}. Use: {', '.join(CallOutcome.values)}.",
+            errors=[{"field": "outcome", "message": "inválido"}],
+        )
+    if outcome == CallOutcome.PROMISE and promise_date is None:
+        raise InvalidInput(
+            "Promessa de pagamento precisa da data prometida (promise_date).",
+            errors=[{"field": "promise_date", "message": "obrigatório"}],
+        )
+    now = clock.now()
+    with transaction.atomic():
+        invoice = invoice_lock(number)
+        check(invoice, "call")
+        call = CollectionCall.objects.create(
+            invoice=invoice,
+            collector=by,
+            outcome=outcome,
+            promise_date=promise_date if outcome == CallOutcome.PROMISE else None,
+            note=(note or "")[:300],
+            called_at=now,
+        )
+        CollectionTask.objects.filter(invoice=invoice, done_at__isnull=True).update(done_at=now)
+        record(
+            event(
+                invoice,
+                activities.COLLECTION_CALL,
+                by=by,
+                now=now,
+                call_outcome=outcome,
+                promise_date=call.promise_date,
+            )
+        )
+    return call
+
+
+def dispute_register(*, by: Any, number: str, reason: str, amount: Any, note: str = "") -> Dispute:
+    """The customer contests part of the invoice; dunning pauses while it is open."""
+    require(by, Capability.LOG_COLLECTION)
+    if reason not in DisputeReason.values:
+        raise InvalidInput(
+            f"Motivo de disputa inválido: {reason!r}. Use: {', '.join(DisputeReason.values)}.",
+            errors=[{"field": "reason", "message": "inválido"}],
+        )
+    value = parse_amount(amount, "amount")
+    now = clock.now()
+    with transaction.atomic():
+        invoice = invoice_lock(number)
+        check(invoice, "dispute")
+        if value > invoice.balance:
+            raise InvalidInput(
+                f"O valor contestado ({value}) passa do saldo em aberto da fatura "
+                f"{invoice.number} ({invoice.balance}).",
+                errors=[{"field": "amount", "message": "maior que o saldo"}],
+            )
+        dispute = Dispute.objects.create(
+            invoice=invoice,
+            reason=reason,
+            amount=value,
+            note=(note or "")[:300],
+            opened_by=by,
+            opened_at=now,
+        )
+        invoice.status = InvoiceStatus.DISPUTED
+        invoice.open_disputes += 1
+        invoice.save()
+        record(
+            event(
+                invoice,
+                activities.DISPUTE_REGISTERED,
+                by=by,
+                now=now,
+                dispute_id=dispute.pk,
+                dispute_reason=reason,
+                dispute_amount=value,
+            )
+        )
+    return dispute
+
+
+def _credit_note(
+    invoice: Invoice,
+    amount: Decimal,
+    reason: str,
+    by: Any,
+    now: dt.datetime,
+    dispute: Dispute | None = None,
+) -> tuple[CreditNote, NewEvent]:
+    """Lower what is owed. Above the open balance (already paid) the excess is the customer's
+    credit and the invoice is overpaid; never more than the invoice is still worth."""
+    worth = invoice.total_charged - invoice.amount_credited + invoice.amount_debited
+    worth -= invoice.amount_discounted + invoice.amount_written_off
+    if amount > worth:
+        raise InvalidInput(
+            f"A nota de crédito ({amount}) passa do valor da fatura {invoice.number} ({worth}).",
+            errors=[{"field": "amount", "message": "maior que o valor da fatura"}],
+        )
+    excess = max(Decimal("0.00"), amount - invoice.balance)
+    sequence = next_number(CREDIT_NOTE_SEQUENCE)
+    note = CreditNote.objects.create(
+        number=f"NC-{sequence:08d}",
+        invoice=invoice,
+        amount=amount,
+        excess=excess,
+        reason=reason,
+        dispute=dispute,
+        created_by=by,
+        created_at=now,
+    )
+    invoice.amount_credited += amount - excess
+    invoice.amount_overpaid += excess
+    refresh(invoice)
+    return note, event(
+        invoice,
+        activities.CREDIT_NOTE_ISSUED,
+        by=by,
+        now=now,
+        credit_note=note.number,
+        credit_amount=amount,
+        customer_credit=excess,
+    )
+
+
+def _adjustment(
+    invoice: Invoice,
+    amount: Decimal,
+    reason: str,
+    by: Any,
+    now: dt.datetime,
+    dispute: Dispute | None = None,
+) -> tuple[Adjustment, NewEvent]:
+    if amount < 0 and -amount > invoice.balance:
+        raise InvalidInput(
+            f"O ajuste a crédito ({amount}) passa do saldo em aberto da fatura "
+            f"{invoice.number} ({invoice.balance}); use uma nota de crédito.",
+            errors=[{"field": "amount", "message": "maior que o saldo"}],
+        )
+    sequence = next_number(ADJUSTMENT_SEQUENCE)
+    adjustment = Adjustment.objects.create(
+        number=f"AJ-{sequence:08d}",
+        invoice=invoice,
+        amount=amount,
+        reason=reason,
+        dispute=dispute,
+        created_by=by,
+        created_at=now,
+    )
+    if amount > 0:
+        invoice.amount_debited += amount
+    else:
+        invoice.amount_credited += -amount
+    refresh(invoice)
+    return adjustment, event(
+        invoice,
+        activities.INVOICE_ADJUSTED,
+        by=by,
+        now=now,
+        adjustment=adjustment.number,
+        adjustment_amount=amount,
+    )
+
+
+def _after_correction(invoice: Invoice, by: Any, now: dt.datetime) -> list[NewEvent]:
+    if invoice.status == InvoiceStatus.CLOSED and invoice.balance > 0:
+        invoice.status = reopened_status(invoice, clock.localdate(now))
+        invoice.closed_at = None
+    return close_if_settled(invoice, by=by, now=now, automated=False)
+
+
+def credit_note_issue(*, by: Any, number: str, amount: Any, reason: str) -> CreditNote:
+    require(by, Capability.MANAGE_INVOICES)
+    value = parse_amount(amount, "amount")
+    reason = _reason(reason)
+    now = clock.now()
+    with transaction.atomic():
+        invoice = invoice_lock(number)
+        check(invoice, "credit-note")
+        note, issued = _credit_note(invoice, value, reason, by, now)
+        closing = _after_correction(invoice, by, now)
+        invoice.save()
+        record(issued, *closing)
+    return note
+
+
+def invoice_adjust(*, by: Any, number: str, amount: Any, reason: str) -> Adjustment:
+    """Signed: positive raises what is owed (debit), negative lowers it (credit)."""
+    require(by, Capability.MANAGE_INVOICES)
+    value = parse_amount(amount, "amount", allow_negative=True)
+    reason = _reason(reason)
+    now = clock.now()
+    with transaction.atomic():
+        invoice = invoice_lock(number)
+        check(invoice, "adjust")
+        adjustment, adjusted = _adjustment(invoice, value, reason, by, now)
+        closing = _after_correction(invoice, by, now)
+        invoice.save()
+        record(adjusted, *closing)
+    return adjustment
+
+
+def dispute_resolve(
+    *,
+    by: Any,
+    number: str,
+    resolution: str,
+    dispute_id: int | None = None,
+    amount: Any = None,
+    note: str = "",
+) -> Dispute:
+    """Resolve the open dispute (the oldest, or ``dispute_id``): by a credit note or a credit
+    adjustment (default: the disputed amount), or rejected. Dunning resumes when none is
+    left open."""
+    require(by, Capability.MANAGE_INVOICES)
+    if resolution not in DisputeResolution.values:
+        raise InvalidInput(
+            f"Resolução inválida: {resolution!r}. Use: {', '.join(DisputeResolution.values)}.",
+            errors=[{"field": "resolution", "message": "inválida"}],
+        )
+    now = clock.now()
+    with transaction.atomic():
+        invoice = invoice_lock(number)
+        check(invoice, "resolve-dispute")
+        disputes = Dispute.objects.select_for_update().filter(
+            invoice=invoice, resolved_at__isnull=True
+        )
+        if dispute_id is not None:
+            disputes = disputes.filter(pk=dispute_id)
+        dispute = disputes.order_by("opened_at", "pk").first()
+        if dispute is None:
+            raise InvalidInput(
+                f"Não há disputa aberta {dispute_id or ''} na fatura {invoice.number}.",
+                errors=[{"field": "dispute_id", "message": "não encontrada"}],
+            )
+        value = dispute.amount if amount in (None, "") else parse_amount(amount, "amount")
+        events: list[NewEvent] = []
+        text = (note or "").strip() or f"Resolução da disputa {dispute.pk}"
+        if resolution == DisputeResolution.CREDIT_NOTE:
+            events.append(_credit_note(invoice, value, text, by, now, dispute)[1])
+        elif resolution == DisputeResolution.ADJUSTMENT:
+            events.append(_adjustment(invoice, -value, text, by, now, dispute)[1])
+        dispute.resolution = resolution
+        dispute.resolved_by = by
+        dispute.resolved_at = now
+        dispute.save()
+        invoice.open_disputes -= 1
+        if invoice.open_disputes == 0:
+            invoice.status = reopened_status(invoice, clock.localdate(now))
+        events.append(
+            event(
+                invoice,
+                activities.DISPUTE_RESOLVED,
+                by=by,
+                now=now,
+                dispute_id=dispute.pk,
+                dispute_reason=dispute.reason,
+                dispute_resolution=resolution,
+            )
+        )
+        events.extend(close_if_settled(invoice, by=by, now=now, automated=False))
+        invoice.save()
+        record(*events)
+    return dispute
+
+
+def invoice_write_off(*, by: Any, number: str, reason: str) -> Invoice:
+    """Write off what is still owed (Financeiro only): the invoice closes as written off."""
+    require(by, Capability.WRITE_OFF)
+    reason = _reason(reason)
+    now = clock.now()
+    with transaction.atomic():
+        invoice = invoice_lock(number)
+        check(invoice, "write-off")
+        written = invoice.balance
+        invoice.amount_written_off += written
+        refresh(invoice)
+        invoice.status = InvoiceStatus.WRITTEN_OFF
+        invoice.closed_at = now
+        Dispute.objects.filter(invoice=invoice, resolved_at__isnull=True).update(
+            resolution=DisputeResolution.REJECTED, resolved_by=by, resolved_at=now
+        )
+        invoice.open_disputes = 0
+        invoice.save()
+        record(
+            event(
+                invoice,
+                activities.INVOICE_WRITTEN_OFF,
+                by=by,
+                now=now,
+                written_off=written,
+                reason=reason,
+            )
+        )
+    return invoice

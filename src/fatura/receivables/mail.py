@@ -1,0 +1,72 @@
+"""E-mail to customers: the invoice with its PDF, and payment reminders (Django's mail, SMTP
+in production; ``FATURA_EMAIL_BACKEND`` picks another backend, e.g. files for the demo)."""
+
+from __future__ import annotations
+
+from smtplib import SMTPException
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+
+from fatura.billing.models import Invoice
+from fatura.billing.pdf import invoice_pdf
+from fatura.core.errors import DomainError
+from fatura.core.money import format_brl
+
+
+class MailFailed(DomainError):  # noqa: N818
+    status = 502
+
+
+def _date(value: object) -> str:
+    return value.strftime("%d/%m/%Y") if value else "—"  # type: ignore[attr-defined]
+
+
+def _send(message: EmailMessage, invoice: Invoice) -> None:
+    try:
+        message.send(fail_silently=False)
+    except (SMTPException, OSError) as exc:
+        raise MailFailed(
+            f"Não foi possível enviar o e-mail da fatura {invoice.number} para "
+            f"{invoice.customer.email}: {exc}. Nada foi alterado; tente de novo."
+        ) from exc
+
+
+def send_invoice_email(invoice: Invoice) -> None:
+    company = settings.FATURA_COMPANY
+    body = (
+        f"Prezado(a) {invoice.customer.name},\n\n"
+        f"Segue a fatura {invoice.number}, emitida em {_date(invoice.issue_date)}, "
+        f"no valor de {format_brl(invoice.total_charged)}, com vencimento em "
+        f"{_date(invoice.due_date)}.\n\n"
+        f"Atenciosamente,\n{company['name']}\n{company['email']}\n"
+    )
+    message = EmailMessage(
+        subject=f"Fatura {invoice.number} — {company['name']}",
+        body=body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[invoice.customer.email],
+    )
+    message.attach(f"fatura-{invoice.number}.pdf", invoice_pdf(invoice), "application/pdf")
+    _send(message, invoice)
+
+
+def send_reminder_email(invoice: Invoice, *, level: int, second: bool = False) -> None:
+    company = settings.FATURA_COMPANY
+    which = "Segundo lembrete" if second else "Lembrete"
+    body = (
+        f"Prezado(a) {invoice.customer.name},\n\n"
+        f"Não identificamos o pagamento da fatura {invoice.number}, vencida em "
+        f"{_date(invoice.due_date)}. Saldo em aberto: {format_brl(invoice.balance)}.\n"
+        "Se o pagamento já foi feito, por favor desconsidere esta mensagem.\n\n"
+        f"Atenciosamente,\n{company['name']}\n{company['email']}\n"
+    )
+    message = EmailMessage(
+        subject=f"{which}: fatura {invoice.number} em aberto",
+        body=body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[invoice.customer.email] if invoice.customer.email else [],
+    )
+    if message.to:
+        message.attach(f"fatura-{invoice.number}.pdf", invoice_pdf(invoice), "application/pdf")
+        _send(message, invoice)

@@ -1,0 +1,359 @@
+"""Payments: received, posted, applied to one or many invoices (partly or fully), the rest
+kept as customer credit to apply later, early-payment discounts, reversal of a bounced one.
+
+Concurrency: every write locks the payment and then its invoices in id order, so requests
+applying payments to the same invoices queue up instead of over-applying or deadlocking.
+A repeated ``idempotency_key`` returns the first payment, never a second one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from fatura.billing.models import Invoice, InvoiceStatus
+from fatura.core import clock
+from fatura.core.errors import InvalidInput, NotFound, RuleViolation
+from fatura.core.roles import Capability, require
+from fatura.customers.models import Customer
+from fatura.eventlog import activities
+from fatura.eventlog.services import NewEvent
+from fatura.receivables import domain
+from fatura.receivables.common import (
+    check,
+    close_if_settled,
+    day_start,
+    event,
+    invoices_lock,
+    parse_amount,
+    record,
+    refresh,
+    reopened_status,
+)
+from fatura.receivables.models import Allocation, Payment, PaymentMethod
+
+
+@dataclass(frozen=True)
+class AllocationIn:
+    invoice_number: str
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class PaymentResult:
+    payment: Payment
+    created: bool  # False: the idempotency key had been used; this is the first payment
+
+
+def parse_allocations(raw: list[dict[str, Any]] | None) -> list[AllocationIn]:
+    allocations: list[AllocationIn] = []
+    seen: set[str] = set()
+    for position, item in enumerate(raw or [], start=1):
+        number = str(item.get("invoice_number") or "").strip()
+        if not number:
+            raise InvalidInput(
+                f"Alocação {position}: informe invoice_number.",
+                errors=[{"line": position, "field": "invoice_number", "message": "obrigatório"}],
+            )
+        if number in seen:
+            raise InvalidInput(
+                f"Alocação {position}: a fatura {number} aparece mais de uma vez.",
+                errors=[{"line": position, "field": "invoice_number", "message": "repetida"}],
+            )
+        seen.add(number)
+        allocations.append(
+            AllocationIn(
+                number, parse_amount(item.get("amount"), f"allocations[{position}].amount")
+            )
+        )
+    return allocations
+
+
+def _received_moment(received_at: dt.date, now: dt.datetime) -> dt.datetime:
+    return now if received_at >= clock.localdate(now) else day_start(received_at)
+
+
+def _apply(
+    payment: Payment,
+    allocations: list[AllocationIn],
+    *,
+    by: Any,
+    now: dt.datetime,
+    received_event: bool,
+) -> list[NewEvent]:
+    """Apply parts of a locked payment to invoices (locked here, in id order)."""
+    total = sum((a.amount for a in allocations), Decimal(0))
+    if total > payment.unapplied:
+        raise InvalidInput(
+            f"As alocações somam {total}, mais do que o pagamento tem disponível "
+            f"({payment.unapplied}).",
+            errors=[{"field": "allocations", "message": "soma maior que o pagamento"}],
+        )
+    invoices = invoices_lock(a.invoice_number for a in allocations)
+    events: list[NewEvent] = []
+    for position, wanted in enumerate(allocations, start=1):
+        invoice = invoices[wanted.invoice_number]
+        if invoice.customer_id != payment.customer_id:
+            raise InvalidInput(
+                f"A fatura {invoice.number} é de outro cliente.",
+                errors=[{"line": position, "field": "invoice_number", "message": "outro cliente"}],
+            )
+        check(invoice, "apply-payment")
+        if invoice.kind == "proforma":
+            raise RuleViolation(f"{invoice.number} é uma proforma: não recebe pagamentos.")
+        if wanted.amount > invoice.balance:
+            raise InvalidInput(
+                f"Alocação {position}: {wanted.amount} passa do saldo da fatura "
+                f"{invoice.number} ({invoice.balance}).",
+                errors=[{"line": position, "field": "amount", "message": "maior que o saldo"}],
+            )
+        earned = domain.early_discount(
+            total=invoice.total_charged,
+            percent=Decimal(0) if invoice.amount_discounted else _discount_percent(invoice),
+            until=invoice.discount_until,
+            paid_on=payment.received_at,
+        )
+        # The discount is granted when this payment settles the rest (e.g. 98 for 100).
+        short = invoice.balance - wanted.amount
+        discount = short if 0 < short <= earned else Decimal("0.00")
+        Allocation.objects.create(
+            payment=payment,
+            invoice=invoice,
+            amount=wanted.amount,
+            discount=discount,
+            applied_at=now,
+            applied_by=by,
+        )
+        invoice.amount_applied += wanted.amount
+        invoice.amount_discounted += discount
+        refresh(invoice)
+        common = {
+            "payment_id": payment.pk,
+            "payment_method": payment.method,
+            "payment_amount": payment.amount,
+            "payment_reference": payment.reference,
+        }
+        if received_event:
+            events.append(
+                event(
+                    invoice,
+                    activities.PAYMENT_RECEIVED,
+                    by=by,
+                    now=_received_moment(payment.received_at, now),
+                    received_at=payment.received_at,
+                    **common,
+                )
+            )
+        events.append(
+            event(
+                invoice,
+                activities.PAYMENT_APPLIED,
+                by=by,
+                now=now,
+                applied_amount=wanted.amount,
+                discount=discount,
+                **common,
+            )
+        )
+        events.extend(close_if_settled(invoice, by=by, now=now, automated=False))
+        invoice.save()
+    payment.applied += total
+    payment.save(update_fields=["applied"])
+    return events
+
+
+def _discount_percent(invoice: Invoice) -> Decimal:
+    from fatura.core.terms import TERMS
+
+    terms = TERMS.get(invoice.payment_terms)
+    return terms.discount_percent if terms else Decimal(0)
+
+
+def payment_record(
+    *,
+    by: Any,
+    customer: Customer,
+    amount: Any,
+    received_at: dt.date,
+    method: str,
+    reference: str = "",
+    idempotency_key: str | None = None,
+    allocations: list[dict[str, Any]] | None = None,
+    posted_at: dt.date | None = None,
+) -> PaymentResult:
+    require(by, Capability.RECORD_PAYMENTS)
+    key = (idempotency_key or "").strip() or None
+    if key:
+        first = Payment.objects.filter(idempotency_key=key).first()
+        if first is not None:
+            return PaymentResult(first, created=False)
+    value = parse_amount(amount, "amount")
+    if method not in PaymentMethod.values:
+        raise InvalidInput(
+            f"Forma de pagamento inválida: {method!r}. Use: {', '.join(PaymentMethod.values)}.",
+            errors=[{"field": "method", "message": "inválida"}],
+        )
+    if posted_at is not None and posted_at < received_at:
+        raise InvalidInput(
+            "A data contábil não pode ser anterior ao recebimento.",
+            errors=[{"field": "posted_at", "message": "antes do recebimento"}],
+        )
+    wanted = parse_allocations(allocations)
+    now = clock.now()
+    try:
+        with transaction.atomic():
+            payment = Payment.objects.create(
+                customer=customer,
+                amount=value,
+                received_at=received_at,
+                method=method,
+                reference=(reference or "")[:80],
+                idempotency_key=key,
+                created_by=by,
+                created_at=now,
+            )
+            events = _apply(payment, wanted, by=by, now=now, received_event=True)
+            if not wanted:  # nothing applied yet: the receipt is the customer's case
+                events.append(_payment_event(payment, activities.PAYMENT_RECEIVED, by, now))
+            record(*events)
+            if posted_at is not None:
+                _post(payment, posted_at, by=by, now=now)
+    except IntegrityError:
+        if key:  # the same key committed by a concurrent request first
+            first = Payment.objects.filter(idempotency_key=key).first()
+            if first is not None:
+                return PaymentResult(first, created=False)
+        raise
+    return PaymentResult(payment, created=True)
+
+
+def _payment_event(payment: Payment, activity: str, by: Any, now: dt.datetime) -> NewEvent:
+    return NewEvent(
+        case_id=f"payment:{payment.pk}",
+        activity=activity,
+        user=by,
+        timestamp=_received_moment(payment.received_at, now),
+        attributes={
+            "payment_id": payment.pk,
+            "customer_id": payment.customer_id,
+            "payment_method": payment.method,
+            "payment_amount": payment.amount,
+            "currency": "BRL",
+        },
+    )
+
+
+def payment_lock(payment_id: int) -> Payment:
+    payment = Payment.objects.select_for_update().filter(pk=payment_id).first()
+    if payment is None:
+        raise NotFound(f"Pagamento {payment_id} não encontrado.")
+    return payment
+
+
+def payment_apply(*, by: Any, payment_id: int, allocations: list[dict[str, Any]]) -> Payment:
+    """Apply the customer credit left on a payment to invoices."""
+    require(by, Capability.RECORD_PAYMENTS)
+    wanted = parse_allocations(allocations)
+    if not wanted:
+        raise InvalidInput(
+            "Informe ao menos uma alocação.", errors=[{"field": "allocations", "message": "vazio"}]
+        )
+    now = clock.now()
+    with transaction.atomic():
+        payment = payment_lock(payment_id)
+        if payment.is_reversed:
+            raise RuleViolation(f"O pagamento {payment.pk} foi estornado.")
+        record(*_apply(payment, wanted, by=by, now=now, received_event=True))
+    return payment
+
+
+def _post(payment: Payment, posted_at: dt.date, *, by: Any, now: dt.datetime) -> None:
+    payment.posted_at = posted_at
+    payment.save(update_fields=["posted_at"])
+    moment = now if posted_at >= clock.localdate(now) else day_start(posted_at)
+    invoices = Invoice.objects.filter(allocations__payment=payment).select_related(
+        "customer", "customer__collector", "charge"
+    )
+    events = [
+        event(
+            invoice,
+            activities.PAYMENT_POSTED,
+            by=by,
+            now=moment,
+            payment_id=payment.pk,
+            posted_at=posted_at,
+            posting_lag_days=(posted_at - payment.received_at).days,
+        )
+        for invoice in invoices.distinct()
+    ]
+    record(*(events or [_payment_event(payment, activities.PAYMENT_POSTED, by, now)]))
+
+
+def payment_post(*, by: Any, payment_id: int, posted_at: dt.date) -> Payment:
+    """Posting to the ledger (may be days after the receipt: that lag is a KPI)."""
+    require(by, Capability.RECORD_PAYMENTS)
+    now = clock.now()
+    with transaction.atomic():
+        payment = payment_lock(payment_id)
+        if payment.posted_at is not None:
+            raise RuleViolation(
+                f"O pagamento {payment.pk} já foi contabilizado em {payment.posted_at:%d/%m/%Y}."
+            )
+        if posted_at < payment.received_at:
+            raise InvalidInput(
+                "A data contábil não pode ser anterior ao recebimento.",
+                errors=[{"field": "posted_at", "message": "antes do recebimento"}],
+            )
+        _post(payment, posted_at, by=by, now=now)
+    return payment
+
+
+def payment_reverse(*, by: Any, payment_id: int, reason: str) -> Payment:
+    """A bounced payment: every allocation is undone and closed invoices reopen."""
+    require(by, Capability.RECORD_PAYMENTS)
+    reason = (reason or "").strip() or "estorno"
+    now = clock.now()
+    with transaction.atomic():
+        payment = payment_lock(payment_id)
+        if payment.is_reversed:
+            raise RuleViolation(f"O pagamento {payment.pk} já foi estornado.")
+        active = list(payment.allocations.filter(reversed_at__isnull=True))
+        invoices = invoices_lock(
+            Invoice.objects.filter(pk__in=[a.invoice_id for a in active]).values_list(
+                "number", flat=True
+            )
+        )
+        by_id = {i.pk: i for i in invoices.values()}
+        events: list[NewEvent] = []
+        for allocation in active:
+            invoice = by_id[allocation.invoice_id]
+            invoice.amount_applied -= allocation.amount
+            invoice.amount_discounted -= allocation.discount
+            refresh(invoice)
+            if invoice.status == InvoiceStatus.CLOSED and invoice.balance > 0:
+                invoice.status = reopened_status(invoice, clock.localdate(now))
+                invoice.closed_at = None
+            invoice.save()
+            allocation.reversed_at = now
+            allocation.save(update_fields=["reversed_at"])
+            events.append(
+                event(
+                    invoice,
+                    activities.PAYMENT_REVERSED,
+                    by=by,
+                    now=now,
+                    payment_id=payment.pk,
+                    reversed_amount=allocation.amount,
+                    reason=reason[:200],
+                )
+            )
+        payment.applied = Decimal("0.00")
+        payment.reversed_at = now
+        payment.reversal_reason = reason[:200]
+        payment.save(update_fields=["applied", "reversed_at", "reversal_reason"])
+        record(*(events or [_payment_event(payment, activities.PAYMENT_REVERSED, by, now)]))
+    return payment

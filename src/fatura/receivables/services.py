@@ -1,0 +1,394 @@
+"""The invoice's document lifecycle: create (simple, recurring, proforma), complete, approval,
+send, due date passed, and converting a proforma. Each change and its event in one
+transaction; an action the state does not allow is a 409 naming the state and what is
+allowed. Corrections live in ``corrections``, payments in ``payments``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+
+from fatura.billing.models import Invoice, InvoiceKind, InvoiceLine, InvoiceStatus
+from fatura.billing.receivable import receivable_open
+from fatura.core import clock
+from fatura.core.errors import Forbidden, InvalidInput, RuleViolation
+from fatura.core.money import line_amount, to_money
+from fatura.core.roles import Capability, require
+from fatura.core.sequences import next_number
+from fatura.core.terms import TERMS
+from fatura.customers.models import Customer
+from fatura.eventlog import activities
+from fatura.eventlog.services import NewEvent
+from fatura.receivables import domain
+from fatura.receivables.common import (
+    approval_threshold,
+    check,
+    close_if_settled,
+    day_start,
+    event,
+    invoice_lock,
+    record,
+)
+from fatura.receivables.mail import send_invoice_email
+
+INVOICE_SEQUENCE = "invoice"  # shared with billing: one gapless series of invoice numbers
+PROFORMA_SEQUENCE = "proforma"
+
+
+@dataclass(frozen=True)
+class LineIn:
+    description: str
+    quantity: Decimal
+    unit_price: Decimal
+
+    @property
+    def amount(self) -> Decimal:
+        return line_amount(self.quantity, self.unit_price)
+
+
+def parse_lines(raw: list[dict[str, Any]]) -> list[LineIn]:
+    """Lines of a direct invoice; every bad field is reported with its line number."""
+    errors: list[dict[str, Any]] = []
+    lines: list[LineIn] = []
+    if not raw:
+        raise InvalidInput(
+            "A fatura precisa de ao menos uma linha.",
+            errors=[{"field": "lines", "message": "vazia"}],
+        )
+    for position, item in enumerate(raw, start=1):
+        description = str(item.get("description") or "").strip()
+        if not description or len(description) > 200:
+            errors.append(
+                {"line": position, "field": "description", "message": "descrição obrigatória"}
+            )
+        values: dict[str, Decimal] = {}
+        for field, places in (("quantity", 6), ("unit_price", 4)):
+            try:
+                value = Decimal(str(item.get(field)).strip().replace(",", "."))
+                ok = value.is_finite() and value > 0 and -value.as_tuple().exponent <= places  # type: ignore[operator]
+            except Exception:
+                ok = False
+            if not ok:
+                errors.append(
+                    {
+                        "line": position,
+                        "field": field,
+                        "message": f"informe um número maior que zero (até {places} casas)",
+                    }
+                )
+            else:
+                values[field] = value
+        if len(values) == 2 and description:
+            lines.append(LineIn(description, values["quantity"], values["unit_price"]))
+    if errors:
+        shown = "; ".join(f"linha {e['line']}: {e['field']} ({e['message']})" for e in errors)
+        raise InvalidInput(f"Linhas inválidas: {shown}.", errors=errors)
+    return lines
+
+
+def _terms(code: str) -> str:
+    if code not in TERMS:
+        known = ", ".join(TERMS)
+        raise InvalidInput(
+            f"Condição de pagamento desconhecida: {code!r}. Use uma de: {known}.",
+            errors=[{"field": "payment_terms", "message": "desconhecida"}],
+        )
+    return code
+
+
+def invoice_build(
+    *,
+    by: Any,
+    customer: Customer,
+    kind: str,
+    issue_date: dt.date,
+    payment_terms: str,
+    lines: list[LineIn],
+    description: str = "",
+    now: dt.datetime,
+    status: str = domain.DRAFT,
+) -> Invoice:
+    """Create a direct invoice with its lines (inside the caller's transaction)."""
+    proforma = kind == InvoiceKind.PROFORMA
+    series, name = ("PRO", PROFORMA_SEQUENCE) if proforma else ("FAT", INVOICE_SEQUENCE)
+    sequence = next_number(name)
+    total = to_money(sum((line.amount for line in lines), Decimal(0)))
+    invoice = Invoice(
+        number=f"{series}-{sequence:08d}",
+        series=series,
+        sequence=sequence,
+        customer=customer,
+        kind=kind,
+        month=issue_date.replace(day=1),
+        issue_date=issue_date,
+        total_due=total,
+        total_charged=total,
+        status=status,
+        description=description[:200],
+        created_by=by,
+        created_at=now,
+    )
+    receivable_open(invoice, terms_code=payment_terms)
+    if proforma:  # a quote: nothing is owed
+        invoice.balance = Decimal("0.00")
+    invoice.save()
+    InvoiceLine.objects.bulk_create(
+        InvoiceLine(
+            invoice=invoice,
+            position=position,
+            item_name=line.description,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            amount=line.amount,
+        )
+        for position, line in enumerate(lines, start=1)
+    )
+    return invoice
+
+
+def invoice_create(
+    *,
+    by: Any,
+    customer: Customer,
+    kind: str,
+    issue_date: dt.date,
+    payment_terms: str | None,
+    lines: list[dict[str, Any]],
+    recurrence: dict[str, Any] | None = None,
+    description: str = "",
+) -> Invoice:
+    """A direct invoice in draft: simple, proforma, or the first period of a recurring one."""
+    require(by, Capability.MANAGE_INVOICES)
+    if kind not in {InvoiceKind.SIMPLE, InvoiceKind.RECURRING, InvoiceKind.PROFORMA}:
+        raise InvalidInput(
+            f"Tipo de fatura inválido: {kind!r}. Use simple, recurring ou proforma.",
+            errors=[{"field": "kind", "message": "inválido"}],
+        )
+    if (kind == InvoiceKind.RECURRING) != bool(recurrence):
+        raise InvalidInput(
+            "Faturas recorrentes precisam de 'recurrence' (e só elas).",
+            errors=[{"field": "recurrence", "message": "obrigatório só para recorrentes"}],
+        )
+    terms = _terms(payment_terms or customer.payment_terms)
+    parsed = parse_lines(lines)
+    now = clock.now()
+    with transaction.atomic():
+        template = None
+        if recurrence:
+            from fatura.receivables.recurring import recurring_template_create
+
+            template = recurring_template_create(
+                by=by,
+                customer=customer,
+                description=description or parsed[0].description,
+                frequency=str(recurrence.get("frequency", "")),
+                start=issue_date,
+                end=recurrence.get("end"),
+                payment_terms=terms,
+                lines=lines,
+                now=now,
+            )
+        invoice = invoice_build(
+            by=by,
+            customer=customer,
+            kind=kind,
+            issue_date=issue_date,
+            payment_terms=terms,
+            lines=parsed,
+            description=description,
+            now=now,
+        )
+        if template is not None:
+            invoice.recurring_template = template
+            invoice.recurring_period = issue_date
+            invoice.save(update_fields=["recurring_template", "recurring_period"])
+        record(event(invoice, activities.INVOICE_CREATED, by=by, now=now))
+    return invoice
+
+
+def _transition(
+    number: str,
+    action: str,
+    *,
+    by: Any,
+    capability: Capability,
+    change: Any,
+    now: dt.datetime | None = None,
+) -> Invoice:
+    """Lock, check the action against the state, apply ``change`` (which returns the events)."""
+    require(by, capability)
+    now = now or clock.now()
+    with transaction.atomic():
+        invoice = invoice_lock(number)
+        check(invoice, action)
+        events: list[NewEvent] = change(invoice, now)
+        invoice.save()
+        record(*events)
+    return invoice
+
+
+def invoice_complete(*, by: Any, number: str) -> Invoice:
+    def change(invoice: Invoice, now: dt.datetime) -> list[NewEvent]:
+        invoice.status = InvoiceStatus.COMPLETED
+        invoice.completed_at = now
+        return [event(invoice, activities.INVOICE_COMPLETED, by=by, now=now)]
+
+    return _transition(
+        number, "complete", by=by, capability=Capability.MANAGE_INVOICES, change=change
+    )
+
+
+def invoice_submit(*, by: Any, number: str) -> Invoice:
+    def change(invoice: Invoice, now: dt.datetime) -> list[NewEvent]:
+        invoice.status = InvoiceStatus.PENDING_APPROVAL
+        return [event(invoice, activities.INVOICE_SENT_FOR_APPROVAL, by=by, now=now)]
+
+    return _transition(
+        number, "submit", by=by, capability=Capability.MANAGE_INVOICES, change=change
+    )
+
+
+def invoice_approve(*, by: Any, number: str) -> Invoice:
+    def change(invoice: Invoice, now: dt.datetime) -> list[NewEvent]:
+        if invoice.created_by_id == by.pk:
+            raise Forbidden(
+                f"A fatura {invoice.number} foi criada por você; a aprovação deve vir de "
+                "outro usuário do Financeiro."
+            )
+        invoice.status = InvoiceStatus.APPROVED
+        invoice.approved_by = by
+        return [event(invoice, activities.INVOICE_APPROVED, by=by, now=now)]
+
+    return _transition(
+        number, "approve", by=by, capability=Capability.APPROVE_INVOICES, change=change
+    )
+
+
+def invoice_reject(*, by: Any, number: str, reason: str = "") -> Invoice:
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(
+            "Informe o motivo da rejeição.", errors=[{"field": "reason", "message": "obrigatório"}]
+        )
+
+    def change(invoice: Invoice, now: dt.datetime) -> list[NewEvent]:
+        invoice.status = InvoiceStatus.DRAFT  # rework
+        invoice.rework_count += 1
+        return [event(invoice, activities.INVOICE_REJECTED, by=by, now=now, reason=reason[:300])]
+
+    return _transition(
+        number, "reject", by=by, capability=Capability.APPROVE_INVOICES, change=change
+    )
+
+
+def invoice_send(*, by: Any, number: str, now: dt.datetime | None = None) -> Invoice:
+    """Send to the customer: e-mail with the PDF attached (SMTP). The e-mail goes out before
+    the state changes are committed; if it fails nothing changes and the error says why."""
+
+    def change(invoice: Invoice, now: dt.datetime) -> list[NewEvent]:
+        if (
+            invoice.kind != InvoiceKind.PROFORMA
+            and invoice.status == InvoiceStatus.COMPLETED
+            and domain.needs_approval(invoice.total_charged, approval_threshold())
+        ):
+            raise RuleViolation(
+                f"A fatura {invoice.number} está “Concluída” e passa de "
+                f"R$ {approval_threshold()}: precisa de aprovação antes do envio. "
+                "Ações permitidas: enviar para aprovação."
+            )
+        if not invoice.customer.email:
+            raise RuleViolation(
+                f"O cliente {invoice.customer.name} não tem e-mail cadastrado; "
+                "cadastre-o antes de enviar a fatura."
+            )
+        invoice.status = InvoiceStatus.SENT
+        invoice.sent_at = now
+        send_invoice_email(invoice)
+        return [
+            event(invoice, activities.INVOICE_SENT, by=by, now=now, email=invoice.customer.email)
+        ]
+
+    return _transition(
+        number, "send", by=by, capability=Capability.MANAGE_INVOICES, change=change, now=now
+    )
+
+
+def due_dates_passed(*, today: dt.date | None = None) -> int:
+    """The daily task's first step: each sent invoice past its due date with something still
+    owed becomes overdue, with "Due Date Passed" dated at the due date (user "system")."""
+    today = today or clock.today()
+    done = 0
+    numbers = list(
+        Invoice.objects.filter(
+            status=InvoiceStatus.SENT, due_date__lt=today, balance__gt=0
+        ).values_list("number", flat=True)
+    )
+    for number in numbers:
+        with transaction.atomic():
+            invoice = invoice_lock(number)
+            if invoice.status != InvoiceStatus.SENT or invoice.balance <= 0:
+                continue  # changed since the list was read
+            assert invoice.due_date is not None
+            invoice.status = InvoiceStatus.OVERDUE
+            invoice.save(update_fields=["status"])
+            record(
+                event(
+                    invoice,
+                    activities.DUE_DATE_PASSED,
+                    by=None,
+                    now=day_start(invoice.due_date + dt.timedelta(days=1)),
+                    automated=True,
+                    days_overdue=(today - invoice.due_date).days,
+                )
+            )
+            done += 1
+    return done
+
+
+def proforma_convert(*, by: Any, number: str) -> Invoice:
+    """A proforma becomes a real invoice (draft, new number of the invoice series)."""
+    require(by, Capability.MANAGE_INVOICES)
+    now = clock.now()
+    with transaction.atomic():
+        proforma = invoice_lock(number)
+        check(proforma, "convert")
+        lines = [
+            LineIn(line.item_name, line.quantity, line.unit_price)
+            for line in proforma.lines.order_by("position")
+        ]
+        invoice = invoice_build(
+            by=by,
+            customer=proforma.customer,
+            kind=InvoiceKind.SIMPLE,
+            issue_date=clock.localdate(now),
+            payment_terms=proforma.payment_terms,
+            lines=lines,
+            description=proforma.description or f"Conversão da proforma {proforma.number}",
+            now=now,
+        )
+        proforma.status = InvoiceStatus.CONVERTED
+        proforma.converted_to = invoice
+        proforma.closed_at = now
+        proforma.save()
+        record(
+            event(proforma, activities.PROFORMA_CONVERTED, by=by, now=now, invoice=invoice.number),
+            event(invoice, activities.INVOICE_CREATED, by=by, now=now, proforma=proforma.number),
+        )
+    return invoice
+
+
+__all__ = [
+    "close_if_settled",
+    "due_dates_passed",
+    "invoice_approve",
+    "invoice_complete",
+    "invoice_create",
+    "invoice_reject",
+    "invoice_send",
+    "invoice_submit",
+    "proforma_convert",
+]

@@ -1,0 +1,1 @@
+"""Background tasks of receivables (django-tasks, database-backed worker)."""
