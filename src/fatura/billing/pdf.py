@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from decimal import Decimal
 
 from django.conf import settings
 from reportlab.lib import colors
@@ -15,6 +16,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 from fatura.billing.models import Invoice
 from fatura.core.money import format_brl, format_decimal_br
 from fatura.core.months import Month
+from fatura.core.terms import TERMS
 from fatura.customers.models import PaymentTerms
 
 BRAND = colors.HexColor("#0b5394")
@@ -52,6 +54,17 @@ def _footer(canvas, doc) -> None:
     canvas.drawString(18 * mm, 12 * mm, f"{company['name']} · CNPJ {company['document']}")
     canvas.drawRightString(A4[0] - 18 * mm, 12 * mm, f"Página {doc.page}")
     canvas.restoreState()
+
+
+def _discount_text(invoice: Invoice) -> str:
+    terms = TERMS.get(invoice.payment_terms)
+    if not terms or not terms.has_discount or invoice.discount_until is None:
+        return "—"
+    percent = format_decimal_br(terms.discount_percent)
+    return (
+        f"{percent}% ({format_brl(terms.discount_on(invoice.total_charged))}) "
+        f"se pago até {invoice.discount_until:%d/%m/%Y}"
+    )
 
 
 def invoice_pdf(invoice: Invoice) -> bytes:
@@ -125,13 +138,16 @@ def invoice_pdf(invoice: Invoice) -> bytes:
             ],
             [
                 Paragraph("E-MAIL", s["label"]),
-                Paragraph("CENTRO DE RESULTADO", s["label"]),
-                Paragraph("CHAMADO", s["label"]),
+                Paragraph("CENTRO DE RESULTADO" if charge else "DESCRIÇÃO", s["label"]),
+                Paragraph("CHAMADO" if charge else "DESCONTO POR ANTECIPAÇÃO", s["label"]),
             ],
             [
                 Paragraph(_esc(customer.email or "—"), s["normal"]),
-                Paragraph(_esc(charge.result_center if charge else "—"), s["normal"]),
-                Paragraph(_esc(charge.ticket if charge else "—"), s["normal"]),
+                Paragraph(
+                    _esc(charge.result_center if charge else (invoice.description or "—")),
+                    s["normal"],
+                ),
+                Paragraph(_esc(charge.ticket if charge else _discount_text(invoice)), s["normal"]),
             ],
         ],
         colWidths=[width * 0.46, width * 0.27, width * 0.27],
@@ -147,34 +163,36 @@ def invoice_pdf(invoice: Invoice) -> bytes:
             ]
         )
     )
-    rows: list[list[object]] = [
-        ["Item", "Produto", "Unid.", "Quantidade", "Preço unitário", "Valor"]
-    ]
-    for line in invoice.lines.all().order_by("position"):
+    invoice_lines = list(invoice.lines.all().order_by("position"))
+    usage = any(line.billing_item_id for line in invoice_lines)
+
+    def price(value: Decimal) -> str:
+        if value == round(value, 2):
+            return format_brl(value)
+        return "R$ " + format_decimal_br(value)
+
+    if usage:
+        rows: list[list[object]] = [
+            ["Item", "Produto", "Unid.", "Quantidade", "Preço unitário", "Valor"]
+        ]
+        widths = [0.27, 0.2, 0.09, 0.14, 0.15, 0.15]
+    else:
+        rows = [["Descrição", "Quantidade", "Preço unitário", "Valor"]]
+        widths = [0.52, 0.14, 0.17, 0.17]
+    for line in invoice_lines:
+        described = [Paragraph(_esc(line.item_name), s["cell"])]
+        if usage:
+            described += [Paragraph(_esc(line.product), s["cell"]), line.unit]
         rows.append(
             [
-                Paragraph(_esc(line.item_name), s["cell"]),
-                Paragraph(_esc(line.product), s["cell"]),
-                line.unit,
+                *described,
                 format_decimal_br(line.quantity),
-                format_brl(line.unit_price)
-                if line.unit_price == round(line.unit_price, 2)
-                else "R$ " + format_decimal_br(line.unit_price),
+                price(line.unit_price),
                 format_brl(line.amount),
             ]
         )
-    lines = Table(
-        rows,
-        colWidths=[
-            width * 0.27,
-            width * 0.2,
-            width * 0.09,
-            width * 0.14,
-            width * 0.15,
-            width * 0.15,
-        ],
-        repeatRows=1,
-    )
+    first_number_column = 3 if usage else 1
+    lines = Table(rows, colWidths=[width * w for w in widths], repeatRows=1)
     lines.setStyle(
         TableStyle(
             [
@@ -182,7 +200,7 @@ def invoice_pdf(invoice: Invoice) -> bytes:
                 ("TEXTCOLOR", (0, 0), (-1, 0), colors.white),
                 ("BACKGROUND", (0, 0), (-1, 0), BRAND),
                 ("FONT", (0, 1), (-1, -1), "Helvetica", 9),
-                ("ALIGN", (3, 0), (-1, -1), "RIGHT"),
+                ("ALIGN", (first_number_column, 0), (-1, -1), "RIGHT"),
                 ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
                 ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, colors.HexColor("#f3f6f9")]),
                 ("LINEBELOW", (0, -1), (-1, -1), 0.6, LINE),
@@ -192,10 +210,13 @@ def invoice_pdf(invoice: Invoice) -> bytes:
         )
     )
     adjustment = invoice.total_charged - invoice.total_due
-    total_rows = [["Total devido", format_brl(invoice.total_due)]]
-    if adjustment:
-        total_rows.append(["Ajuste", format_brl(adjustment)])
-    total_rows.append(["Total cobrado", format_brl(invoice.total_charged)])
+    if usage or adjustment:
+        total_rows = [["Total devido", format_brl(invoice.total_due)]]
+        if adjustment:
+            total_rows.append(["Ajuste", format_brl(adjustment)])
+        total_rows.append(["Total cobrado", format_brl(invoice.total_charged)])
+    else:
+        total_rows = [["Total", format_brl(invoice.total_charged)]]
     totals = Table(total_rows, colWidths=[width * 0.2, width * 0.18], hAlign="RIGHT")
     totals.setStyle(
         TableStyle(
