@@ -1,7 +1,380 @@
-"""JSON API of receivables: direct invoices and their actions, payments."""
+"""JSON API of receivables: direct invoices and their actions, payments, the invoice timeline.
+
+Handlers parse, call a service of ``receivables`` and answer with the invoice as
+``GET /invoices/{number}`` shows it (``billing.api.invoice_out``). Roles and rules live in the
+services; a handler checks the role itself only where a lookup (the customer) would otherwise
+answer 404 before the service could answer 403.
+"""
 
 from __future__ import annotations
 
-from ninja import Router
+from django.db.models import Prefetch, QuerySet
+from django.http import HttpRequest
+from ninja import Router, Status
+
+from fatura.billing import selectors as billing_selectors
+from fatura.billing.api import invoice_out
+from fatura.billing.api import router as billing_router
+from fatura.billing.schemas import InvoiceOut
+from fatura.core.errors import NotFound
+from fatura.core.roles import Capability, require
+from fatura.customers.selectors import customer_get
+from fatura.eventlog.selectors import event_list
+from fatura.receivables import corrections, payments, services
+from fatura.receivables.domain import ACTIONS
+from fatura.receivables.models import Allocation, Payment
+from fatura.receivables.schemas import (
+    AdjustIn,
+    CallIn,
+    CreditNoteIn,
+    DisputeIn,
+    InvoiceIn,
+    PaymentApplyIn,
+    PaymentIn,
+    PaymentOut,
+    PaymentPostIn,
+    PaymentReverseIn,
+    RejectIn,
+    ResolveDisputeIn,
+    TimelineOut,
+    WriteOffIn,
+)
 
 router = Router(tags=["receivables"])
+
+# The actions of POST /invoices/{number}/{action}: the state machine's, without the two the
+# services take themselves (applying a payment, the daily due-date step).
+INVOICE_ACTIONS = tuple(
+    name for name in ACTIONS if name not in {"apply-payment", "due-date-passed"}
+)
+
+Body = dict[str, object]
+
+
+def _invoice(number: str) -> Body:
+    """The invoice as GET /invoices/{number} answers it, read again after the change."""
+    return invoice_out(billing_selectors.invoice_get(number))
+
+
+# --- invoices -----------------------------------------------------------------------------
+
+
+def invoice_create(request: HttpRequest, payload: InvoiceIn) -> Status[Body]:
+    """A direct invoice (simple, recurring or proforma) in draft."""
+    require(request.user, Capability.MANAGE_INVOICES)
+    invoice = services.invoice_create(
+        by=request.user,
+        customer=customer_get(payload.customer_id),
+        kind=payload.kind,
+        issue_date=payload.issue_date,
+        payment_terms=payload.payment_terms,
+        lines=[line.dict() for line in payload.lines],
+        recurrence=payload.recurrence.dict() if payload.recurrence else None,
+        description=payload.description,
+    )
+    return Status(201, _invoice(invoice.number))
+
+
+# Ninja makes one Django URL per router path and Django takes the first that matches, so a
+# POST /invoices in this router would never be reached behind billing's GET /invoices (405).
+# The operation joins billing's path instead; the code and its tag stay here.
+billing_router.add_api_operation(
+    "/invoices",
+    ["POST"],
+    invoice_create,
+    response={201: InvoiceOut},
+    tags=["receivables"],
+)
+
+
+@router.get("/invoices/{number}/timeline", response=TimelineOut)
+def invoice_timeline(request: HttpRequest, number: str) -> Body:
+    """Every event of the invoice in order (as GET /events), with its credit notes,
+    adjustments, disputes and the payments applied to it."""
+    require(request.user, Capability.VIEW)
+    invoice = billing_selectors.invoice_get(number)
+    return {
+        "number": invoice.number,
+        "status": invoice.status,
+        "payment_status": invoice.payment_status,
+        "balance": invoice.balance,
+        "events": list(event_list(case_id=invoice.number)),
+        "credit_notes": [
+            {
+                "number": note.number,
+                "amount": note.amount,
+                "excess": note.excess,
+                "reason": note.reason,
+                "dispute_id": note.dispute_id,
+                "created_at": note.created_at,
+                "created_by": note.created_by.get_username(),
+            }
+            for note in invoice.credit_notes.select_related("created_by").order_by("id")
+        ],
+        "adjustments": [
+            {
+                "number": adj.number,
+                "amount": adj.amount,
+                "reason": adj.reason,
+                "dispute_id": adj.dispute_id,
+                "created_at": adj.created_at,
+                "created_by": adj.created_by.get_username(),
+            }
+            for adj in invoice.adjustments.select_related("created_by").order_by("id")
+        ],
+        "disputes": [
+            {
+                "id": d.pk,
+                "reason": d.reason,
+                "amount": d.amount,
+                "note": d.note,
+                "is_open": d.is_open,
+                "opened_at": d.opened_at,
+                "opened_by": d.opened_by.get_username(),
+                "resolution": d.resolution,
+                "resolved_at": d.resolved_at,
+                "resolved_by": d.resolved_by.get_username() if d.resolved_by else None,
+            }
+            for d in invoice.disputes.select_related("opened_by", "resolved_by").order_by(
+                "opened_at", "id"
+            )
+        ],
+        "payments": [
+            {
+                "payment_id": a.payment_id,
+                "method": a.payment.method,
+                "reference": a.payment.reference,
+                "received_at": a.payment.received_at,
+                "amount": a.amount,
+                "discount": a.discount,
+                "applied_at": a.applied_at,
+                "reversed_at": a.reversed_at,
+            }
+            for a in invoice.allocations.select_related("payment").order_by("applied_at", "id")
+        ],
+    }
+
+
+@router.post("/invoices/{number}/complete", response=InvoiceOut)
+def invoice_complete(request: HttpRequest, number: str) -> Body:
+    """Rascunho → concluída."""
+    services.invoice_complete(by=request.user, number=number)
+    return _invoice(number)
+
+
+@router.post("/invoices/{number}/submit", response=InvoiceOut)
+def invoice_submit(request: HttpRequest, number: str) -> Body:
+    """Concluída → aguardando aprovação."""
+    services.invoice_submit(by=request.user, number=number)
+    return _invoice(number)
+
+
+@router.post("/invoices/{number}/approve", response=InvoiceOut)
+def invoice_approve(request: HttpRequest, number: str) -> Body:
+    """Aprovação por um usuário do Financeiro que não criou a fatura."""
+    services.invoice_approve(by=request.user, number=number)
+    return _invoice(number)
+
+
+@router.post("/invoices/{number}/reject", response=InvoiceOut)
+def invoice_reject(request: HttpRequest, number: str, payload: RejectIn) -> Body:
+    """Volta ao rascunho para retrabalho, com o motivo."""
+    services.invoice_reject(by=request.user, number=number, reason=payload.reason)
+    return _invoice(number)
+
+
+@router.post("/invoices/{number}/send", response=InvoiceOut)
+def invoice_send(request: HttpRequest, number: str) -> Body:
+    """Envia ao cliente por e-mail, com o PDF anexo."""
+    services.invoice_send(by=request.user, number=number)
+    return _invoice(number)
+
+
+@router.post("/invoices/{number}/remind", response=InvoiceOut)
+def invoice_remind(request: HttpRequest, number: str) -> Body:
+    """Lembrete de pagamento por e-mail."""
+    corrections.invoice_remind(by=request.user, number=number)
+    return _invoice(number)
+
+
+@router.post("/invoices/{number}/call", response=InvoiceOut)
+def invoice_call(request: HttpRequest, number: str, payload: CallIn) -> Body:
+    """Registra uma ligação de cobrança e o seu resultado."""
+    corrections.invoice_call(
+        by=request.user,
+        number=number,
+        outcome=payload.outcome,
+        promise_date=payload.promise_date,
+        note=payload.note,
+    )
+    return _invoice(number)
+
+
+@router.post("/invoices/{number}/dispute", response=InvoiceOut)
+def invoice_dispute(request: HttpRequest, number: str, payload: DisputeIn) -> Body:
+    """O cliente contesta parte da fatura; a régua de cobrança pausa."""
+    corrections.dispute_register(
+        by=request.user,
+        number=number,
+        reason=payload.reason,
+        amount=payload.amount,
+        note=payload.note,
+    )
+    return _invoice(number)
+
+
+@router.post("/invoices/{number}/resolve-dispute", response=InvoiceOut)
+def invoice_resolve_dispute(request: HttpRequest, number: str, payload: ResolveDisputeIn) -> Body:
+    """Resolve a disputa por nota de crédito, ajuste ou rejeição."""
+    corrections.dispute_resolve(
+        by=request.user,
+        number=number,
+        resolution=payload.resolution,
+        dispute_id=payload.dispute_id,
+        amount=payload.amount,
+        note=payload.note,
+    )
+    return _invoice(number)
+
+
+@router.post("/invoices/{number}/credit-note", response=InvoiceOut)
+def invoice_credit_note(request: HttpRequest, number: str, payload: CreditNoteIn) -> Body:
+    """Emite uma nota de crédito (numeração própria, NC-…)."""
+    corrections.credit_note_issue(
+        by=request.user, number=number, amount=payload.amount, reason=payload.reason
+    )
+    return _invoice(number)
+
+
+@router.post("/invoices/{number}/adjust", response=InvoiceOut)
+def invoice_adjust(request: HttpRequest, number: str, payload: AdjustIn) -> Body:
+    """Ajuste com sinal (numeração própria, AJ-…)."""
+    corrections.invoice_adjust(
+        by=request.user, number=number, amount=payload.amount, reason=payload.reason
+    )
+    return _invoice(number)
+
+
+@router.post("/invoices/{number}/write-off", response=InvoiceOut)
+def invoice_write_off(request: HttpRequest, number: str, payload: WriteOffIn) -> Body:
+    """Baixa o saldo como perda (somente Financeiro)."""
+    corrections.invoice_write_off(by=request.user, number=number, reason=payload.reason)
+    return _invoice(number)
+
+
+@router.post("/invoices/{number}/convert", response=InvoiceOut)
+def invoice_convert(request: HttpRequest, number: str) -> Body:
+    """Converte a proforma numa fatura nova, em rascunho: a resposta é a fatura nova."""
+    invoice = services.proforma_convert(by=request.user, number=number)
+    return _invoice(invoice.number)
+
+
+# Last of the /invoices/{number}/... paths: Django tries them in order.
+@router.post("/invoices/{number}/{action}", response=InvoiceOut, include_in_schema=False)
+def invoice_action_unknown(request: HttpRequest, number: str, action: str) -> Body:
+    raise NotFound(
+        f"Ação desconhecida: {action!r}. Ações de fatura: {', '.join(INVOICE_ACTIONS)}.",
+        errors=[{"field": "action", "message": "desconhecida"}],
+    )
+
+
+# --- payments -----------------------------------------------------------------------------
+
+
+def _payments() -> QuerySet[Payment]:
+    return Payment.objects.prefetch_related(
+        Prefetch(
+            "allocations",
+            queryset=Allocation.objects.filter(reversed_at__isnull=True)
+            .select_related("invoice")
+            .order_by("applied_at", "id"),
+        )
+    )
+
+
+def _payment_get(payment_id: int) -> Payment:
+    payment = _payments().filter(pk=payment_id).first()
+    if payment is None:
+        raise NotFound(f"Pagamento {payment_id} não encontrado.")
+    return payment
+
+
+def _payment_out(payment: Payment) -> Body:
+    """``allocations`` are what is applied now (a reversal undoes them): they sum to
+    ``applied``; the invoice timeline keeps the reversed ones."""
+    return {
+        "id": payment.pk,
+        "customer_id": payment.customer_id,
+        "amount": payment.amount,
+        "applied": payment.applied,
+        "unapplied": payment.unapplied,
+        "received_at": payment.received_at,
+        "posted_at": payment.posted_at,
+        "method": payment.method,
+        "reference": payment.reference,
+        "reversed": payment.is_reversed,
+        "allocations": [
+            {"invoice_number": a.invoice.number, "amount": a.amount, "discount": a.discount}
+            for a in payment.allocations.all()
+        ],
+    }
+
+
+@router.post("/payments", response={200: PaymentOut, 201: PaymentOut})
+def payment_record(request: HttpRequest, payload: PaymentIn) -> Status[Body]:
+    """A payment received, applied to invoices now or kept as customer credit. A repeated
+    ``idempotency_key`` answers 200 with the first payment and records nothing."""
+    require(request.user, Capability.RECORD_PAYMENTS)
+    result = payments.payment_record(
+        by=request.user,
+        customer=customer_get(payload.customer_id),
+        amount=payload.amount,
+        received_at=payload.received_at,
+        method=payload.method,
+        reference=payload.reference,
+        idempotency_key=payload.idempotency_key,
+        allocations=[a.dict() for a in payload.allocations],
+        posted_at=payload.posted_at,
+    )
+    return Status(201 if result.created else 200, _payment_out(_payment_get(result.payment.pk)))
+
+
+@router.get("/payments", response=list[PaymentOut])
+def payment_list(request: HttpRequest, customer_id: int | None = None) -> list[Body]:
+    """Payments, the latest received first."""
+    require(request.user, Capability.VIEW)
+    qs = _payments()
+    if customer_id is not None:
+        qs = qs.filter(customer_id=customer_id)
+    return [_payment_out(p) for p in qs.order_by("-received_at", "-id")[:1000]]
+
+
+@router.get("/payments/{int:payment_id}", response=PaymentOut)
+def payment_get(request: HttpRequest, payment_id: int) -> Body:
+    require(request.user, Capability.VIEW)
+    return _payment_out(_payment_get(payment_id))
+
+
+@router.post("/payments/{int:payment_id}/apply", response=PaymentOut)
+def payment_apply(request: HttpRequest, payment_id: int, payload: PaymentApplyIn) -> Body:
+    """Apply the customer credit left on the payment to invoices."""
+    payments.payment_apply(
+        by=request.user,
+        payment_id=payment_id,
+        allocations=[a.dict() for a in payload.allocations],
+    )
+    return _payment_out(_payment_get(payment_id))
+
+
+@router.post("/payments/{int:payment_id}/post", response=PaymentOut)
+def payment_post(request: HttpRequest, payment_id: int, payload: PaymentPostIn) -> Body:
+    """Posting to the ledger (the lag after the receipt is a KPI)."""
+    payments.payment_post(by=request.user, payment_id=payment_id, posted_at=payload.posted_at)
+    return _payment_out(_payment_get(payment_id))
+
+
+@router.post("/payments/{int:payment_id}/reverse", response=PaymentOut)
+def payment_reverse(request: HttpRequest, payment_id: int, payload: PaymentReverseIn) -> Body:
+    """A bounced payment: its allocations are undone and closed invoices reopen."""
+    payments.payment_reverse(by=request.user, payment_id=payment_id, reason=payload.reason)
+    return _payment_out(_payment_get(payment_id))

@@ -1,0 +1,219 @@
+"""Schemas of the receivables API: direct invoices, the bodies of invoice actions, payments
+and the invoice timeline. Amounts come in as decimal strings or JSON numbers and reach the
+services as text (``parse_amount`` makes them ``Decimal``); they go out as "0.00" strings."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from ninja import Schema
+from pydantic import BeforeValidator, Field, WithJsonSchema
+
+from fatura.core.schemas import MoneyOut
+from fatura.eventlog.api import EventOut
+
+
+def _amount_text(value: object) -> str:
+    """A JSON number arrives as int/float: its shortest repr is the literal the client sent
+    (exact for amounts below 10¹² with two places), so Decimal never sees a binary float."""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise ValueError('informe um valor decimal, ex.: "947.63"')
+    return value if isinstance(value, str) else repr(value)
+
+
+AmountIn = Annotated[
+    str,
+    BeforeValidator(_amount_text),
+    WithJsonSchema(
+        {
+            "anyOf": [{"type": "string"}, {"type": "number"}],
+            "description": 'Valor decimal com até 2 casas, de preferência texto ("947.63").',
+            "examples": ["947.63"],
+        }
+    ),
+]
+QuantityIn = Annotated[
+    str,
+    BeforeValidator(_amount_text),
+    WithJsonSchema({"anyOf": [{"type": "string"}, {"type": "number"}], "examples": ["1", "10.5"]}),
+]
+
+
+# --- invoices -----------------------------------------------------------------------------
+
+
+class InvoiceLineIn(Schema):
+    description: str
+    quantity: QuantityIn
+    unit_price: QuantityIn = Field(description="Preço unitário, até 4 casas.")
+
+
+class RecurrenceIn(Schema):
+    frequency: str = Field(description="monthly | yearly")
+    end: dt.date | None = Field(None, description="Última emissão (opcional).")
+
+
+class InvoiceIn(Schema):
+    customer_id: int
+    kind: str = Field(description="simple | recurring | proforma")
+    issue_date: dt.date
+    payment_terms: str | None = Field(
+        None, description="NET30, NET60, DUE_ON_RECEIPT, 2_10_NET30; padrão: o do cliente."
+    )
+    description: str = ""
+    lines: list[InvoiceLineIn]
+    recurrence: RecurrenceIn | None = None
+
+
+class RejectIn(Schema):
+    reason: str
+
+
+class CallIn(Schema):
+    outcome: str = Field(description="reached | promise_to_pay | no_answer | wrong_contact")
+    promise_date: dt.date | None = None
+    note: str = ""
+
+
+class DisputeIn(Schema):
+    reason: str = Field(
+        description=(
+            "preco_incorreto | divergencia_quantidade | produto_danificado | "
+            "fatura_duplicada | outro"
+        )
+    )
+    amount: AmountIn
+    note: str = ""
+
+
+class ResolveDisputeIn(Schema):
+    resolution: str = Field(description="credit_note | adjustment | rejected")
+    dispute_id: int | None = Field(None, description="Padrão: a disputa aberta mais antiga.")
+    amount: AmountIn | None = Field(None, description="Padrão: o valor contestado.")
+    note: str = ""
+
+
+class CreditNoteIn(Schema):
+    amount: AmountIn
+    reason: str
+
+
+class AdjustIn(Schema):
+    amount: AmountIn = Field(description="Com sinal: positivo aumenta o devido, negativo reduz.")
+    reason: str
+
+
+class WriteOffIn(Schema):
+    reason: str
+
+
+# --- payments -----------------------------------------------------------------------------
+
+
+class AllocationIn(Schema):
+    invoice_number: str
+    amount: AmountIn
+
+
+class PaymentIn(Schema):
+    customer_id: int
+    amount: AmountIn
+    received_at: dt.date
+    method: str = Field(description="pix | boleto | transferencia | cartao | cheque")
+    reference: str = ""
+    idempotency_key: str | None = Field(
+        None, max_length=80, description="Repetir a chave devolve o primeiro pagamento (200)."
+    )
+    posted_at: dt.date | None = None
+    allocations: list[AllocationIn] = []
+
+
+class PaymentApplyIn(Schema):
+    allocations: list[AllocationIn]
+
+
+class PaymentPostIn(Schema):
+    posted_at: dt.date
+
+
+class PaymentReverseIn(Schema):
+    reason: str = ""
+
+
+class AllocationOut(Schema):
+    invoice_number: str
+    amount: MoneyOut
+    discount: MoneyOut
+
+
+class PaymentOut(Schema):
+    id: int
+    customer_id: int
+    amount: MoneyOut
+    applied: MoneyOut
+    unapplied: MoneyOut
+    received_at: dt.date
+    posted_at: dt.date | None
+    method: str
+    reference: str
+    reversed: bool
+    allocations: list[AllocationOut]
+
+
+# --- timeline -----------------------------------------------------------------------------
+
+
+class CreditNoteOut(Schema):
+    number: str
+    amount: MoneyOut
+    excess: MoneyOut
+    reason: str
+    dispute_id: int | None
+    created_at: dt.datetime
+    created_by: str
+
+
+class AdjustmentOut(Schema):
+    number: str
+    amount: MoneyOut
+    reason: str
+    dispute_id: int | None
+    created_at: dt.datetime
+    created_by: str
+
+
+class DisputeOut(Schema):
+    id: int
+    reason: str
+    amount: MoneyOut
+    note: str
+    is_open: bool
+    opened_at: dt.datetime
+    opened_by: str
+    resolution: str
+    resolved_at: dt.datetime | None
+    resolved_by: str | None
+
+
+class PaymentAppliedOut(Schema):
+    payment_id: int
+    method: str
+    reference: str
+    received_at: dt.date
+    amount: MoneyOut
+    discount: MoneyOut
+    applied_at: dt.datetime
+    reversed_at: dt.datetime | None
+
+
+class TimelineOut(Schema):
+    number: str
+    status: str
+    payment_status: str
+    balance: MoneyOut
+    events: list[EventOut]
+    credit_notes: list[CreditNoteOut]
+    adjustments: list[AdjustmentOut]
+    disputes: list[DisputeOut]
+    payments: list[PaymentAppliedOut]
