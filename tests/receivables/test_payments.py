@@ -172,3 +172,14 @@ def test_adjustment_debit_reopens_balance_and_write_off_closes(books):
         Decimal("70.00"),
     )
     assert invoice.payment_status == "partially_paid"
+
+
+def test_reversing_a_payment_of_a_written_off_invoice_adds_to_the_loss(books):
+    invoice = books.sent(amount="100.00")
+    paid = books.pay(invoice, "40.00")
+    corrections.invoice_write_off(by=books.user, number=invoice.number, reason="falência")
+    payments.payment_reverse(by=books.user, payment_id=paid.payment.pk, reason="devolvido")
+    invoice = books.reload(invoice)
+    assert (invoice.status, invoice.balance) == ("written_off", 0)
+    assert (invoice.amount_applied, invoice.amount_written_off) == (0, Decimal("100.00"))
+    assert invoice.payment_status == "unpaid"

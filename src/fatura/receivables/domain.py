@@ -8,8 +8,9 @@ Payment: unpaid → partially_paid → paid, overpaid when credits follow a full
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from fatura.core.money import to_money
 
@@ -173,3 +174,76 @@ def aging_bucket(due_date: dt.date | None, as_of: dt.date) -> str:
     if days <= 90:
         return "61-90"
     return "90+"
+
+
+# --- reports: aging, DSO, the collector's worklist ------------------------------------------
+
+
+@dataclass(frozen=True)
+class OpenAmount:
+    """What one invoice still owes as of a date, tagged with the group it is reported in."""
+
+    key: str
+    label: str
+    due_date: dt.date | None
+    balance: Decimal
+
+
+@dataclass
+class AgingRow:
+    """One line of the aging report: a group's open balances per bucket."""
+
+    key: str
+    label: str
+    buckets: dict[str, Decimal]
+    invoices: int = 0
+
+    @property
+    def total(self) -> Decimal:
+        return sum(self.buckets.values(), Decimal("0.00"))
+
+
+def _empty_buckets() -> dict[str, Decimal]:
+    return dict.fromkeys(AGING_BUCKETS, Decimal("0.00"))
+
+
+def aging_rows(items: Iterable[OpenAmount], as_of: dt.date) -> list[AgingRow]:
+    """Group open amounts by key and age each by its due date (``aging_bucket``); amounts of
+    zero or less are not owed and are left out. Rows come sorted by label, then key."""
+    rows: dict[str, AgingRow] = {}
+    for item in items:
+        if item.balance <= 0:
+            continue
+        row = rows.get(item.key)
+        if row is None:
+            row = rows[item.key] = AgingRow(item.key, item.label, _empty_buckets())
+        row.buckets[aging_bucket(item.due_date, as_of)] += item.balance
+        row.invoices += 1
+    return sorted(rows.values(), key=lambda r: (r.label.casefold(), r.key))
+
+
+def aging_total(rows: Iterable[AgingRow]) -> AgingRow:
+    total = AgingRow("", "Total", _empty_buckets())
+    for row in rows:
+        for bucket, amount in row.buckets.items():
+            total.buckets[bucket] += amount
+        total.invoices += row.invoices
+    return total
+
+
+def collection_priority(balance: Decimal, days: int) -> Decimal:
+    """The worklist's priority: what is owed × days overdue (R$·dia)."""
+    return to_money(balance * days)
+
+
+DSO_PLACES = Decimal("0.1")
+
+
+def days_sales_outstanding(
+    receivables: Decimal, credit_sales: Decimal, days: int
+) -> Decimal | None:
+    """DSO = receivables open at the period's end ÷ credit sales in the period × days in the
+    period, in days with one decimal (half-up). ``None`` when there were no credit sales."""
+    if credit_sales <= 0 or days <= 0:
+        return None
+    return (receivables / credit_sales * days).quantize(DSO_PLACES, rounding=ROUND_HALF_UP)

@@ -333,6 +333,9 @@ def payment_reverse(*, by: Any, payment_id: int, reason: str) -> Payment:
             invoice = by_id[allocation.invoice_id]
             invoice.amount_applied -= allocation.amount
             invoice.amount_discounted -= allocation.discount
+            if invoice.status == InvoiceStatus.WRITTEN_OFF:
+                # already a loss: what bounced adds to the write-off, nothing is owed again
+                invoice.amount_written_off += allocation.amount + allocation.discount
             refresh(invoice)
             if invoice.status == InvoiceStatus.CLOSED and invoice.balance > 0:
                 invoice.status = reopened_status(invoice, clock.localdate(now))

@@ -1,7 +1,299 @@
-"""JSON API of the receivables reports: aging, customer statement, DSO, collector worklist."""
+"""JSON API of the receivables reports: aging, customer statement, DSO, collector worklist.
+
+Every report answers JSON by default and a file with ``format``: ``format=csv`` (``;``,
+UTF-8 with BOM, decimal comma: Excel in Brazil) or ``format=pdf``. Dates are ``AAAA-MM-DD``;
+a bad value is a 422 naming its field (``as_of``, ``group_by``, ``start``, ``end``,
+``collector``, ``format``). The numbers come from ``receivables.selectors``.
+"""
 
 from __future__ import annotations
 
-from ninja import Router
+import datetime as dt
+from typing import Any
+
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
+from ninja import Field, Router, Schema
+
+from fatura.core import clock
+from fatura.core.errors import InvalidInput
+from fatura.core.roles import Capability, require
+from fatura.core.schemas import MoneyOut
+from fatura.receivables import report_exports, selectors
+from fatura.receivables.domain import AGING_BUCKETS, AGING_LABELS, AgingRow
 
 router = Router(tags=["reports"])
+
+FORMATS = ("json", "csv", "pdf")
+FORMAT_HELP = "json (padrão), csv ou pdf"
+
+Body = dict[str, Any]
+
+
+# --- schemas --------------------------------------------------------------------------------
+
+
+class BucketOut(Schema):
+    key: str
+    label: str
+
+
+class AgingRowOut(Schema):
+    key: str = Field(description="id do cliente, segmento, unidade ou usuário do cobrador")
+    label: str
+    invoices: int
+    buckets: dict[str, MoneyOut] = Field(description="current, 1-30, 31-60, 61-90, 90+")
+    total: MoneyOut
+
+
+class AgingOut(Schema):
+    as_of: dt.date
+    group_by: str
+    buckets: list[BucketOut]
+    rows: list[AgingRowOut]
+    total: AgingRowOut
+
+
+class StatementItemOut(Schema):
+    number: str
+    issue_date: dt.date
+    due_date: dt.date | None
+    total: MoneyOut
+    balance: MoneyOut
+    days_overdue: int
+    status: str
+
+
+class StatementPaymentOut(Schema):
+    id: int
+    received_at: dt.date
+    amount: MoneyOut
+    method: str
+    reference: str
+    applied: MoneyOut
+    unapplied: MoneyOut
+    reversed: bool
+
+
+class StatementOut(Schema):
+    customer_id: int
+    customer_name: str
+    as_of: dt.date
+    items: list[StatementItemOut]
+    payments: list[StatementPaymentOut]
+    open_total: MoneyOut
+    overdue_total: MoneyOut
+    unapplied_payments: MoneyOut
+    credit_note_excess: MoneyOut
+    credit_available: MoneyOut
+    net_due: MoneyOut = Field(description="em aberto − crédito disponível")
+
+
+class DsoOut(Schema):
+    start: dt.date
+    end: dt.date
+    days: int
+    receivables: MoneyOut
+    credit_sales: MoneyOut
+    dso: str | None = Field(description="dias, uma casa decimal; null sem vendas a prazo")
+    formula: str
+
+
+class WorklistItemOut(Schema):
+    number: str
+    customer_id: int
+    customer_name: str
+    collector: str
+    status: str
+    due_date: dt.date
+    days_overdue: int
+    balance: MoneyOut
+    priority: MoneyOut = Field(description="saldo × dias em atraso")
+    has_call_task: bool
+    call_task_due: dt.date | None
+    last_call_outcome: str
+    last_call_at: dt.datetime | None
+    promise_date: dt.date | None
+    dunning_level: int
+
+
+class WorklistOut(Schema):
+    today: dt.date
+    collector: str | None
+    items: list[WorklistItemOut]
+
+
+# --- parameters -----------------------------------------------------------------------------
+
+
+def _date(text: str | None, field: str, default: dt.date) -> dt.date:
+    if text is None or not text.strip():
+        return default
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidInput(
+            f"Data inválida em {field}: {text!r}; use AAAA-MM-DD.",
+            errors=[{"field": field, "message": "data inválida (AAAA-MM-DD)"}],
+        ) from None
+
+
+def _format(value: str) -> str:
+    if value not in FORMATS:
+        raise InvalidInput(
+            f"Formato inválido: {value!r}. Use {', '.join(FORMATS)}.",
+            errors=[{"field": "format", "message": "inválido"}],
+        )
+    return value
+
+
+def _filters(
+    customer_id: int | None, segment: str | None, business_unit: str | None, collector: str | None
+) -> Body:
+    return {
+        "customer_id": customer_id,
+        "segment": segment or None,
+        "business_unit": business_unit or None,
+        "collector_id": selectors.collector_id_for(collector) if collector else None,
+    }
+
+
+def _row_out(row: AgingRow) -> Body:
+    return {
+        "key": row.key,
+        "label": row.label,
+        "invoices": row.invoices,
+        "buckets": row.buckets,
+        "total": row.total,
+    }
+
+
+# --- endpoints ------------------------------------------------------------------------------
+
+
+@router.get("/reports/aging", response=AgingOut)
+def aging(
+    request: HttpRequest,
+    as_of: str | None = None,
+    group_by: str = "customer",
+    customer_id: int | None = None,
+    segment: str | None = None,
+    business_unit: str | None = None,
+    collector: str | None = None,
+    format: str = "json",
+) -> Body | HttpResponseBase:
+    """Aging as of ``as_of`` (padrão: hoje), grouped by customer | segment | business_unit |
+    collector: what is still owed per bucket (current, 1-30, 31-60, 61-90, 90+ days past due),
+    part-paid invoices by their balance. Filters: customer_id, segment, business_unit,
+    collector (username). ``format``: json (default), csv or pdf."""
+    require(request.user, Capability.VIEW)
+    fmt = _format(format)
+    report = selectors.aging(
+        as_of=_date(as_of, "as_of", clock.today()),
+        group_by=group_by,
+        **_filters(customer_id, segment, business_unit, collector),
+    )
+    if fmt == "csv":
+        return report_exports.aging_csv(report).response()
+    if fmt == "pdf":
+        return report_exports.pdf_response(
+            report_exports.aging_pdf(report), f"aging-{report.as_of:%Y-%m-%d}.pdf"
+        )
+    return {
+        "as_of": report.as_of,
+        "group_by": report.group_by,
+        "buckets": [{"key": b, "label": AGING_LABELS[b]} for b in AGING_BUCKETS],
+        "rows": [_row_out(row) for row in report.rows],
+        "total": _row_out(report.total),
+    }
+
+
+@router.get("/customers/{int:customer_id}/statement", response=StatementOut)
+def customer_statement(
+    request: HttpRequest, customer_id: int, as_of: str | None = None, format: str = "json"
+) -> Body | HttpResponseBase:
+    """The customer's statement as of ``as_of`` (padrão: hoje): open items, payments and the
+    credit available (unapplied payments + credit-note excess). ``format``: json, csv, pdf."""
+    require(request.user, Capability.VIEW)
+    fmt = _format(format)
+    statement = selectors.customer_statement(customer_id, _date(as_of, "as_of", clock.today()))
+    if fmt == "csv":
+        return report_exports.statement_csv(statement).response()
+    if fmt == "pdf":
+        name = f"extrato-{statement.customer.document}-{statement.as_of:%Y-%m-%d}.pdf"
+        return report_exports.pdf_response(report_exports.statement_pdf(statement), name)
+    return {
+        "customer_id": statement.customer.pk,
+        "customer_name": statement.customer.name,
+        "as_of": statement.as_of,
+        "items": statement.items,
+        "payments": statement.payments,
+        "open_total": statement.open_total,
+        "overdue_total": statement.overdue_total,
+        "unapplied_payments": statement.unapplied_payments,
+        "credit_note_excess": statement.credit_note_excess,
+        "credit_available": statement.credit_available,
+        "net_due": statement.net_due,
+    }
+
+
+@router.get("/reports/dso", response=DsoOut)
+def dso(
+    request: HttpRequest,
+    start: str | None = None,
+    end: str | None = None,
+    customer_id: int | None = None,
+    segment: str | None = None,
+    business_unit: str | None = None,
+    collector: str | None = None,
+    format: str = "json",
+) -> Body | HttpResponseBase:
+    """Days sales outstanding of ``start``…``end`` (both included; padrão: the 90 days up to
+    today): receivables open at the end ÷ credit sales in the period × days in the period,
+    with its inputs. Filters as the aging. ``format``: json (default), csv or pdf."""
+    require(request.user, Capability.VIEW)
+    fmt = _format(format)
+    last = _date(end, "end", clock.today())
+    first = _date(start, "start", last - dt.timedelta(days=89))
+    report = selectors.days_sales_outstanding(
+        start=first, end=last, **_filters(customer_id, segment, business_unit, collector)
+    )
+    if fmt == "csv":
+        return report_exports.dso_csv(report).response()
+    if fmt == "pdf":
+        name = f"dso-{report.start:%Y-%m-%d}-{report.end:%Y-%m-%d}.pdf"
+        return report_exports.pdf_response(report_exports.dso_pdf(report), name)
+    return {
+        "start": report.start,
+        "end": report.end,
+        "days": report.days,
+        "receivables": report.receivables,
+        "credit_sales": report.credit_sales,
+        "dso": None if report.dso is None else str(report.dso),
+        "formula": "receivables / credit_sales * days",
+    }
+
+
+@router.get("/collections/worklist", response=WorklistOut)
+def collector_worklist(
+    request: HttpRequest, collector: str | None = None, format: str = "json"
+) -> Body | HttpResponseBase:
+    """What to call today: past-due invoices with a balance and no open dispute, open call
+    tasks first, then by priority = balance × days overdue. ``collector``: a username (the
+    customers they collect, or call tasks assigned to them); none = everyone's.
+    ``format``: json (default), csv or pdf."""
+    require(request.user, Capability.VIEW)
+    fmt = _format(format)
+    today = clock.today()
+    collector_id = selectors.collector_id_for(collector) if collector else None
+    items = selectors.collector_worklist(collector_id=collector_id, today=today)
+    if fmt == "csv":
+        return report_exports.worklist_csv(items, today=today).response()
+    if fmt == "pdf":
+        content = report_exports.worklist_pdf(items, today=today, collector=collector or "")
+        return report_exports.pdf_response(content, f"cobranca-{today:%Y-%m-%d}.pdf")
+    return {
+        "today": today,
+        "collector": collector or None,
+        "items": [{**vars(item), "has_call_task": item.has_call_task} for item in items],
+    }
