@@ -161,14 +161,19 @@ FATURA_COMPANY = {
 FATURA_HOLIDAYS_COUNTRY = os.environ.get("FATURA_HOLIDAYS_COUNTRY", "BR")
 FATURA_HOLIDAYS_SUBDIV = os.environ.get("FATURA_HOLIDAYS_SUBDIV", "")
 FATURA_APPROVAL_THRESHOLD = os.environ.get("FATURA_APPROVAL_THRESHOLD", "10000.00")
-EMAIL_HOST = os.environ.get("FATURA_SMTP_HOST", "127.0.0.1")
+_SMTP_HOST = os.environ.get("FATURA_SMTP_HOST", "")
+EMAIL_HOST = _SMTP_HOST or "127.0.0.1"
 EMAIL_PORT = int(os.environ.get("FATURA_SMTP_PORT", "1025"))
 EMAIL_HOST_USER = os.environ.get("FATURA_SMTP_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("FATURA_SMTP_PASSWORD", "")
 EMAIL_USE_TLS = os.environ.get("FATURA_SMTP_TLS", "0") == "1"
-EMAIL_BACKEND = os.environ.get(
-    "FATURA_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend"
+# Without an SMTP server (the demo, a laptop) e-mails are written as files to DATA_DIR/outbox.
+EMAIL_BACKEND = os.environ.get("FATURA_EMAIL_BACKEND") or (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if _SMTP_HOST
+    else "django.core.mail.backends.filebased.EmailBackend"
 )
+EMAIL_FILE_PATH = DATA_DIR / "outbox"
 DEFAULT_FROM_EMAIL = os.environ.get("FATURA_EMAIL_FROM", "financeiro@fatura.example")
 
 FATURA_TOKEN_TTL_HOURS = int(os.environ.get("FATURA_TOKEN_TTL_HOURS", "12"))

@@ -1,61 +1,65 @@
-"""Consultar faturas: the list, an invoice's page with its timeline, and its PDF."""
+"""Consultar faturas: the list (with the receivable's filters), an invoice's page with its
+life and timeline, and its PDF."""
 
 from __future__ import annotations
 
-from django.db.models import prefetch_related_objects
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from fatura.billing.events import charge_case_id
+from fatura.billing.models import Invoice, InvoiceKind, InvoiceStatus, PaymentStatus
 from fatura.billing.pdf import invoice_pdf
 from fatura.billing.selectors import invoice_get, invoice_list
-from fatura.core.months import Month
-from fatura.eventlog.models import Event
-from fatura.eventlog.selectors import event_list
+from fatura.core import clock
+from fatura.receivables.domain import RECEIVABLE
 from fatura.web.csv_export import csv_response
-from fatura.web.forms import ListFilterForm
+from fatura.web.forms_receivables import InvoiceFilterForm
 from fatura.web.views.common import page, paginate, parse_int, parse_month
+from fatura.web.views.receivables import PAYMENT_BADGES, STATUS_BADGES, invoice_context
 
 PER_PAGE = 50
 
 
-def _filters(request: HttpRequest) -> tuple[int | None, Month | None]:
-    return parse_int(request.GET.get("cliente")), parse_month(request.GET.get("mes"))
+def _filtered(request: HttpRequest) -> tuple[QuerySet[Invoice], bool]:
+    """The invoices the filters ask for, and whether any filter is set."""
+    customer_id = parse_int(request.GET.get("cliente"))
+    month = parse_month(request.GET.get("mes"))
+    qs = invoice_list(customer_id=customer_id, month=month)
+    status = request.GET.get("situacao", "")
+    payment = request.GET.get("pagamento", "")
+    kind = request.GET.get("tipo", "")
+    overdue = request.GET.get("vencidas") in {"on", "1", "true"}
+    if status in InvoiceStatus.values:
+        qs = qs.filter(status=status)
+    if payment in PaymentStatus.values:
+        qs = qs.filter(payment_status=payment)
+    if kind in InvoiceKind.values:
+        qs = qs.filter(kind=kind)
+    if overdue:  # still owed after the due date, whatever the daily task has marked yet
+        qs = qs.filter(status__in=RECEIVABLE, balance__gt=0, due_date__lt=clock.today())
+    active = bool(customer_id or month or status or payment or kind or overdue)
+    return qs, active
 
 
 @page
 def invoices(request: HttpRequest) -> HttpResponse:
-    customer_id, month = _filters(request)
+    qs, active = _filtered(request)
     context = {
-        "page_obj": paginate(request, invoice_list(customer_id=customer_id, month=month), PER_PAGE),
-        "filter_customer": customer_id,
-        "filter_month": month,
-        "filter_form": ListFilterForm(request.GET),
+        "page_obj": paginate(request, qs, PER_PAGE),
+        "filters_active": active,
+        "filter_form": InvoiceFilterForm(request.GET),
+        "status_badges": STATUS_BADGES,
+        "payment_badges": PAYMENT_BADGES,
+        "today": clock.today(),
     }
     return render(request, "web/invoices/list.html", context)
-
-
-def invoice_timeline(invoice_number: str, customer_document: str, month: Month) -> list[Event]:
-    """The invoice's own events and those of the charge it came from (consumption,
-    finalization), in the order they happened."""
-    events = list(event_list(case_id=invoice_number)) + list(
-        event_list(case_id=charge_case_id(customer_document, month))
-    )
-    return sorted(events, key=lambda e: (e.timestamp, e.pk))
 
 
 @page
 def invoice_detail(request: HttpRequest, number: str) -> HttpResponse:
     invoice = invoice_get(number)
-    lines = list(invoice.lines.all())
-    prefetch_related_objects(lines, "price_version")  # the price used: one query for all lines
-    context = {
-        "invoice": invoice,
-        "lines": lines,
-        "timeline": invoice_timeline(invoice.number, invoice.customer.document, invoice.period),
-    }
-    return render(request, "web/invoices/detail.html", context)
+    return render(request, "web/invoices/detail.html", invoice_context(invoice, request.user))
 
 
 @page
@@ -68,7 +72,7 @@ def invoice_pdf_view(request: HttpRequest, number: str) -> HttpResponse:
 
 @page
 def invoices_csv(request: HttpRequest) -> StreamingHttpResponse:
-    customer_id, month = _filters(request)
+    qs, _active = _filtered(request)
     rows = (
         (
             i.number,
@@ -81,7 +85,7 @@ def invoices_csv(request: HttpRequest) -> StreamingHttpResponse:
             i.charge.result_center if i.charge else "",
             i.charge.ticket if i.charge else "",
         )
-        for i in invoice_list(customer_id=customer_id, month=month).iterator()
+        for i in qs.iterator()
     )
     header = [
         _("Número"),

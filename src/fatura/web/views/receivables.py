@@ -1,0 +1,268 @@
+"""The invoice as a receivable: creating a direct invoice (/faturas/nova/) and what the
+invoice's page shows of its life (amounts, badges, allowed actions, payments, corrections,
+disputes and the timeline of every event of its case)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.contrib import messages
+from django.db.models import prefetch_related_objects
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from fatura.billing.events import charge_case_id
+from fatura.billing.models import Invoice, InvoiceKind
+from fatura.core import clock
+from fatura.core.errors import DomainError
+from fatura.core.money import format_brl
+from fatura.core.roles import Capability, can, require
+from fatura.core.terms import TERMS
+from fatura.customers.selectors import customer_get
+from fatura.eventlog.models import Event
+from fatura.eventlog.selectors import event_list, typed_attributes
+from fatura.receivables import domain, services
+from fatura.receivables.models import (
+    CallOutcome,
+    DisputeReason,
+    DisputeResolution,
+    DunningAction,
+    PaymentMethod,
+)
+from fatura.web.forms import decimal_from_input
+from fatura.web.forms_receivables import InvoiceCreateForm, LineRow, date_text, line_rows
+from fatura.web.views.common import add_domain_errors, form_status, page
+
+STATUS_BADGES = {
+    "draft": "badge-neutral",
+    "completed": "badge-info",
+    "pending_approval": "badge-warning",
+    "approved": "badge-info",
+    "sent": "badge-info",
+    "overdue": "badge-danger",
+    "disputed": "badge-warning",
+    "closed": "badge-success",
+    "written_off": "badge-neutral",
+    "converted": "badge-neutral",
+}
+PAYMENT_BADGES = {
+    "unpaid": "badge-neutral",
+    "partially_paid": "badge-warning",
+    "paid": "badge-success",
+    "overpaid": "badge-info",
+}
+
+
+# --- creating a direct invoice -----------------------------------------------------------
+
+
+def _recurrence(kind: str, data: dict[str, Any]) -> dict[str, Any] | None:
+    if kind != InvoiceKind.RECURRING:
+        return None
+    return {"frequency": data.get("frequency") or "", "end": data.get("recurrence_end")}
+
+
+_ALIASES = {
+    "recurrence": "frequency",
+    "recurrence.frequency": "frequency",
+    "recurrence.end": "recurrence_end",
+}
+
+
+def _line_errors(rows: list[LineRow], kept: list[int], exc: DomainError) -> None:
+    """The service numbers the lines it got (blank rows were left out): back to the rows."""
+    for error in exc.errors:
+        position = error.get("line")
+        if isinstance(position, int) and 0 < position <= len(kept):
+            rows[kept[position - 1]].errors[str(error.get("field"))] = str(error.get("message"))
+
+
+def _render_create(
+    request: HttpRequest,
+    form: InvoiceCreateForm,
+    rows: list[LineRow],
+    error: DomainError | None = None,
+    lines_error: str = "",
+) -> HttpResponse:
+    context = {
+        "form": form,
+        "rows": rows,
+        "error": error,
+        "lines_error": lines_error,
+        "terms": TERMS,
+    }
+    status = form_status(form, error)
+    if lines_error and status == 200:
+        status = 422
+    return render(request, "web/receivables/invoice_new.html", context, status=status)
+
+
+@page
+def invoice_new(request: HttpRequest) -> HttpResponse:
+    """GET: the form (three empty lines). POST: the draft invoice, or every error next to its
+    field and line."""
+    require(request.user, Capability.MANAGE_INVOICES)
+    if request.method != "POST":
+        initial = {"issue_date": clock.today(), "kind": "simple"}
+        customer = request.GET.get("cliente", "")
+        if customer.isdigit():
+            initial["customer"] = int(customer)
+        rows = [LineRow(), LineRow(), LineRow()]
+        return _render_create(request, InvoiceCreateForm(initial=initial), rows)
+    form = InvoiceCreateForm(request.POST)
+    rows = line_rows(request.POST) or [LineRow()]
+    kept = [i for i, row in enumerate(rows) if not row.blank]
+    if not form.is_valid():
+        return _render_create(request, form, rows)
+    data = form.cleaned_data
+    lines = [
+        {
+            "description": rows[i].description,
+            "quantity": decimal_from_input(rows[i].quantity),
+            "unit_price": decimal_from_input(rows[i].unit_price),
+        }
+        for i in kept
+    ]
+    try:
+        invoice = services.invoice_create(
+            by=request.user,
+            customer=customer_get(data["customer"]),
+            kind=data["kind"],
+            issue_date=data["issue_date"],
+            payment_terms=data["payment_terms"] or None,
+            lines=lines,
+            recurrence=_recurrence(data["kind"], data),
+            description=data["description"],
+        )
+    except DomainError as exc:
+        _line_errors(rows, kept, exc)
+        fields = [e for e in exc.errors if "line" not in e and e.get("field") != "lines"]
+        add_domain_errors(form, DomainError(exc.message, errors=fields), _ALIASES)
+        no_lines = any(e.get("field") == "lines" for e in exc.errors)
+        shown = exc
+        if exc.errors and all("line" in e for e in exc.errors):  # each is on its row
+            shown = type(exc)(_("Corrija as linhas destacadas abaixo."), errors=exc.errors)
+        return _render_create(request, form, rows, shown, exc.message if no_lines else "")
+    messages.success(
+        request,
+        _("Fatura %(number)s criada em rascunho: total %(total)s.")
+        % {"number": invoice.number, "total": format_brl(invoice.total_charged)},
+    )
+    return redirect("web:invoice_detail", number=invoice.number)
+
+
+# --- the invoice's page ------------------------------------------------------------------
+
+
+def invoice_events(invoice: Invoice) -> list[Event]:
+    """Every event of the invoice's case and, for a usage invoice, those of the charge it came
+    from (consumption, finalization), in the order they happened."""
+    events = list(event_list(case_id=invoice.number))
+    if invoice.charge_id is not None:
+        case = charge_case_id(invoice.customer.document, invoice.period)
+        events += list(event_list(case_id=case))
+    return sorted(events, key=lambda e: (e.timestamp, e.pk))
+
+
+def _date(value: Any) -> str:
+    return date_text(value) if hasattr(value, "strftime") else str(value)
+
+
+def _money(value: Any) -> str:
+    try:
+        return format_brl(Decimal(str(value)))
+    except ArithmeticError:
+        return str(value)
+
+
+def _choice(choices: Any) -> Any:
+    labels = dict(choices)
+    return lambda value: str(labels.get(value, value))
+
+
+# (attribute, pt-BR name, how to show it): what a reader of the timeline looks for.
+_KEY_ATTRIBUTES: tuple[tuple[str, Any, Any], ...] = (
+    ("item", gettext_lazy("item"), str),
+    ("quantity", gettext_lazy("quantidade"), str),
+    ("total_charged", gettext_lazy("total cobrado"), _money),
+    ("payment_method", gettext_lazy("forma"), _choice(PaymentMethod.choices)),
+    ("payment_amount", gettext_lazy("pagamento"), _money),
+    ("applied_amount", gettext_lazy("aplicado"), _money),
+    ("discount", gettext_lazy("desconto"), _money),
+    ("received_at", gettext_lazy("recebido em"), _date),
+    ("posted_at", gettext_lazy("contabilizado em"), _date),
+    ("posting_lag_days", gettext_lazy("dias até contabilizar"), str),
+    ("reversed_amount", gettext_lazy("estornado"), _money),
+    ("dispute_reason", gettext_lazy("motivo"), _choice(DisputeReason.choices)),
+    ("dispute_amount", gettext_lazy("contestado"), _money),
+    ("dispute_resolution", gettext_lazy("resolução"), _choice(DisputeResolution.choices)),
+    ("call_outcome", gettext_lazy("resultado"), _choice(CallOutcome.choices)),
+    ("promise_date", gettext_lazy("promessa para"), _date),
+    ("credit_note", gettext_lazy("nota de crédito"), str),
+    ("credit_amount", gettext_lazy("valor"), _money),
+    ("customer_credit", gettext_lazy("crédito do cliente"), _money),
+    ("adjustment", gettext_lazy("ajuste"), str),
+    ("adjustment_amount", gettext_lazy("valor do ajuste"), _money),
+    ("written_off", gettext_lazy("baixado"), _money),
+    ("dunning_level", gettext_lazy("nível da régua"), str),
+    ("dunning_action", gettext_lazy("ação"), _choice(DunningAction.choices)),
+    ("days_overdue", gettext_lazy("dias em atraso"), str),
+    ("reason", gettext_lazy("motivo"), str),
+    ("email", gettext_lazy("e-mail"), str),
+    ("invoice", gettext_lazy("fatura nova"), str),
+    ("proforma", gettext_lazy("proforma"), str),
+    ("status", gettext_lazy("situação"), lambda v: domain.STATUS_LABELS.get(v, v)),
+    ("balance", gettext_lazy("saldo"), _money),
+)
+_ZERO_HIDDEN = {"discount", "customer_credit"}
+
+
+def event_facts(event: Event) -> list[tuple[str, str]]:
+    attributes = typed_attributes(event)
+    facts = []
+    for key, name, show in _KEY_ATTRIBUTES:
+        value = attributes.get(key)
+        if value in (None, "") or (key in _ZERO_HIDDEN and not Decimal(str(value))):
+            continue
+        facts.append((str(name), str(show(value))))
+    return facts
+
+
+def timeline_entries(invoice: Invoice) -> list[dict[str, Any]]:
+    return [{"event": e, "facts": event_facts(e)} for e in invoice_events(invoice)]
+
+
+def invoice_context(invoice: Invoice, user: Any) -> dict[str, Any]:
+    """Everything the invoice's page shows; the same for the page and after each action."""
+    from fatura.web.views.invoice_actions import buttons_for
+
+    lines = list(invoice.lines.all())
+    prefetch_related_objects(lines, "price_version")  # the price used: one query for all lines
+    today = clock.today()
+    owed = invoice.status in domain.RECEIVABLE and invoice.balance > 0
+    return {
+        "invoice": invoice,
+        "lines": lines,
+        "timeline": timeline_entries(invoice),
+        "actions": buttons_for(invoice, user),
+        "allocations": list(
+            invoice.allocations.select_related("payment").order_by("applied_at", "id")
+        ),
+        "credit_notes": list(invoice.credit_notes.select_related("created_by")),
+        "adjustments": list(invoice.adjustments.select_related("created_by")),
+        "disputes": list(
+            invoice.disputes.select_related("opened_by", "resolved_by").order_by("opened_at", "id")
+        ),
+        "status_badge": STATUS_BADGES.get(invoice.status, "badge-neutral"),
+        "payment_badge": PAYMENT_BADGES.get(invoice.payment_status, "badge-neutral"),
+        "terms_label": TERMS[invoice.payment_terms].label
+        if invoice.payment_terms in TERMS
+        else invoice.payment_terms,
+        "days_overdue": domain.days_overdue(invoice.due_date, today) if owed else 0,
+        "can_record_payment": owed
+        and invoice.kind != InvoiceKind.PROFORMA
+        and can(user, Capability.RECORD_PAYMENTS),
+    }
