@@ -183,3 +183,18 @@ def test_reversing_a_payment_of_a_written_off_invoice_adds_to_the_loss(books):
     assert (invoice.status, invoice.balance) == ("written_off", 0)
     assert (invoice.amount_applied, invoice.amount_written_off) == (0, Decimal("100.00"))
     assert invoice.payment_status == "unpaid"
+
+
+def test_reversing_the_payment_of_an_overpaid_invoice_turns_the_excess_back_into_credit(books):
+    invoice = books.sent(amount="100.00")
+    paid = books.pay(invoice, "100.00")
+    note = corrections.credit_note_issue(
+        by=books.user, number=invoice.number, amount="30", reason="desconto comercial"
+    )
+    assert note.excess == Decimal("30.00")
+    payments.payment_reverse(by=books.user, payment_id=paid.payment.pk, reason="devolvido")
+    invoice = books.reload(invoice)
+    assert (invoice.payment_status, invoice.balance) == ("unpaid", Decimal("70.00"))
+    assert (invoice.amount_credited, invoice.amount_overpaid) == (Decimal("30.00"), 0)
+    note.refresh_from_db()
+    assert note.excess == 0

@@ -14,6 +14,7 @@ from django.db import transaction
 from fatura.billing.models import Invoice, InvoiceStatus
 from fatura.core import clock
 from fatura.core.errors import InvalidInput
+from fatura.core.money import to_money
 from fatura.core.roles import Capability, require
 from fatura.eventlog import activities
 from fatura.receivables.common import event, invoice_lock, record
@@ -43,19 +44,49 @@ class LevelIn:
     min_balance: Decimal = Decimal("0.00")
 
 
+# A level's day offset is stored in a small integer; ten years after the due date is plenty.
+MAX_DAYS_AFTER_DUE = 3650
+
+
+def _valid_minimum(value: Any) -> bool:
+    try:
+        amount = Decimal(value)
+    except (TypeError, ValueError, ArithmeticError):
+        return False
+    return amount.is_finite() and 0 <= amount < Decimal("1e12") and amount == to_money(amount)
+
+
 def dunning_strategy_save(
     *, by: Any, segment: str, name: str, levels: list[LevelIn]
 ) -> DunningStrategy:
     """Create or replace the strategy of a segment ("" = every segment without its own)."""
     require(by, Capability.MANAGE_COLLECTIONS)
-    errors = []
+    errors: list[dict[str, Any]] = []
+    if len(segment.strip()) > 80:
+        errors.append({"field": "segment", "message": "até 80 caracteres"})
     last = -1
     for position, level in enumerate(levels, start=1):
         if level.action not in DunningAction.values:
             errors.append({"line": position, "field": "action", "message": "ação inválida"})
-        if level.days_after_due <= last:
+        if not 0 <= level.days_after_due <= MAX_DAYS_AFTER_DUE:
+            errors.append(
+                {
+                    "line": position,
+                    "field": "days_after_due",
+                    "message": f"de 0 a {MAX_DAYS_AFTER_DUE} dias",
+                }
+            )
+        elif level.days_after_due <= last:
             errors.append({"line": position, "field": "days_after_due", "message": "deve crescer"})
         last = level.days_after_due
+        if not _valid_minimum(level.min_balance):
+            errors.append(
+                {
+                    "line": position,
+                    "field": "min_balance",
+                    "message": "valor em reais, zero ou mais, com até 2 casas",
+                }
+            )
     if not levels or errors:
         raise InvalidInput(
             "Régua de cobrança inválida: informe níveis com dias crescentes e ações válidas.",
@@ -63,7 +94,8 @@ def dunning_strategy_save(
         )
     with transaction.atomic():
         strategy, _ = DunningStrategy.objects.update_or_create(
-            segment=segment.strip(), defaults={"name": name.strip() or segment or "Padrão"}
+            segment=segment.strip(),
+            defaults={"name": (name.strip() or segment.strip() or "Padrão")[:80]},
         )
         strategy.levels.all().delete()
         DunningLevel.objects.bulk_create(

@@ -156,15 +156,18 @@ def record(*events: NewEvent) -> None:
     events_record_many(list(events))
 
 
+SETTLES = frozenset(
+    {domain.SENT, domain.OVERDUE, domain.COMPLETED, domain.PENDING_APPROVAL, domain.APPROVED}
+)
+
+
 def close_if_settled(
     invoice: Invoice, *, by: Any, now: dt.datetime, automated: bool
 ) -> list[NewEvent]:
-    """A receivable whose balance reached zero closes (unless a dispute is still open)."""
-    if (
-        invoice.balance == 0
-        and invoice.status in {domain.SENT, domain.OVERDUE, domain.COMPLETED, domain.APPROVED}
-        and invoice.open_disputes == 0
-    ):
+    """A receivable whose balance reached zero closes (unless a dispute is still open); so
+    does one credited in full while it waits for approval, or it would be sent owing nothing
+    and never close."""
+    if invoice.balance == 0 and invoice.status in SETTLES and invoice.open_disputes == 0:
         invoice.status = domain.CLOSED
         invoice.closed_at = now
         return [event(invoice, activities.INVOICE_CLOSED, by=by, now=now, automated=automated)]

@@ -13,6 +13,7 @@ from django.db import transaction
 from fatura.billing.models import Invoice, InvoiceStatus
 from fatura.core import clock
 from fatura.core.errors import InvalidInput
+from fatura.core.money import format_brl
 from fatura.core.roles import Capability, require
 from fatura.core.sequences import next_number
 from fatura.eventlog import activities
@@ -125,8 +126,8 @@ def dispute_register(*, by: Any, number: str, reason: str, amount: Any, note: st
         check(invoice, "dispute")
         if value > invoice.balance:
             raise InvalidInput(
-                f"O valor contestado ({value}) passa do saldo em aberto da fatura "
-                f"{invoice.number} ({invoice.balance}).",
+                f"O valor contestado ({format_brl(value)}) passa do saldo em aberto da fatura "
+                f"{invoice.number} ({format_brl(invoice.balance)}).",
                 errors=[{"field": "amount", "message": "maior que o saldo"}],
             )
         dispute = Dispute.objects.create(
@@ -168,7 +169,8 @@ def _credit_note(
     worth -= invoice.amount_discounted + invoice.amount_written_off
     if amount > worth:
         raise InvalidInput(
-            f"A nota de crédito ({amount}) passa do valor da fatura {invoice.number} ({worth}).",
+            f"A nota de crédito ({format_brl(amount)}) passa do valor da fatura "
+            f"{invoice.number} ({format_brl(worth)}).",
             errors=[{"field": "amount", "message": "maior que o valor da fatura"}],
         )
     excess = max(Decimal("0.00"), amount - invoice.balance)
@@ -207,8 +209,8 @@ def _adjustment(
 ) -> tuple[Adjustment, NewEvent]:
     if amount < 0 and -amount > invoice.balance:
         raise InvalidInput(
-            f"O ajuste a crédito ({amount}) passa do saldo em aberto da fatura "
-            f"{invoice.number} ({invoice.balance}); use uma nota de crédito.",
+            f"O ajuste a crédito ({format_brl(amount)}) passa do saldo em aberto da fatura "
+            f"{invoice.number} ({format_brl(invoice.balance)}); use uma nota de crédito.",
             errors=[{"field": "amount", "message": "maior que o saldo"}],
         )
     sequence = next_number(ADJUSTMENT_SEQUENCE)

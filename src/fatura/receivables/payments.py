@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from fatura.billing.models import Invoice, InvoiceStatus
 from fatura.core import clock
 from fatura.core.errors import InvalidInput, NotFound, RuleViolation
+from fatura.core.money import format_brl
 from fatura.core.roles import Capability, require
 from fatura.customers.models import Customer
 from fatura.eventlog import activities
@@ -89,8 +90,8 @@ def _apply(
     total = sum((a.amount for a in allocations), Decimal(0))
     if total > payment.unapplied:
         raise InvalidInput(
-            f"As alocações somam {total}, mais do que o pagamento tem disponível "
-            f"({payment.unapplied}).",
+            f"As alocações somam {format_brl(total)}, mais do que o pagamento tem disponível "
+            f"({format_brl(payment.unapplied)}).",
             errors=[{"field": "allocations", "message": "soma maior que o pagamento"}],
         )
     invoices = invoices_lock(a.invoice_number for a in allocations)
@@ -107,8 +108,8 @@ def _apply(
             raise RuleViolation(f"{invoice.number} é uma proforma: não recebe pagamentos.")
         if wanted.amount > invoice.balance:
             raise InvalidInput(
-                f"Alocação {position}: {wanted.amount} passa do saldo da fatura "
-                f"{invoice.number} ({invoice.balance}).",
+                f"Alocação {position}: {format_brl(wanted.amount)} passa do saldo da fatura "
+                f"{invoice.number} ({format_brl(invoice.balance)}).",
                 errors=[{"line": position, "field": "amount", "message": "maior que o saldo"}],
             )
         earned = domain.early_discount(
@@ -312,6 +313,25 @@ def payment_post(*, by: Any, payment_id: int, posted_at: dt.date) -> Payment:
     return payment
 
 
+def _excess_back_to_credit(invoice: Invoice, reversed_amount: Decimal) -> None:
+    """A credit note's excess was customer credit only because payments had covered the
+    invoice; when a payment bounces, that excess lowers the invoice's balance again (the
+    latest notes first) instead of staying credit for money never received."""
+    moved = min(invoice.amount_overpaid, reversed_amount)
+    if moved <= 0:
+        return
+    invoice.amount_overpaid -= moved
+    invoice.amount_credited += moved
+    left = moved
+    for note in invoice.credit_notes.filter(excess__gt=0).order_by("-pk"):
+        take = min(note.excess, left)
+        note.excess -= take
+        note.save(update_fields=["excess"])
+        left -= take
+        if not left:
+            break
+
+
 def payment_reverse(*, by: Any, payment_id: int, reason: str) -> Payment:
     """A bounced payment: every allocation is undone and closed invoices reopen."""
     require(by, Capability.RECORD_PAYMENTS)
@@ -333,6 +353,7 @@ def payment_reverse(*, by: Any, payment_id: int, reason: str) -> Payment:
             invoice = by_id[allocation.invoice_id]
             invoice.amount_applied -= allocation.amount
             invoice.amount_discounted -= allocation.discount
+            _excess_back_to_credit(invoice, allocation.amount)
             if invoice.status == InvoiceStatus.WRITTEN_OFF:
                 # already a loss: what bounced adds to the write-off, nothing is owed again
                 invoice.amount_written_off += allocation.amount + allocation.discount

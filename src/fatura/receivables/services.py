@@ -85,7 +85,8 @@ def parse_lines(raw: list[dict[str, Any]]) -> list[LineIn]:
         if len(values) == 2 and description:
             lines.append(LineIn(description, values["quantity"], values["unit_price"]))
     if errors:
-        shown = "; ".join(f"linha {e['line']}: {e['field']} ({e['message']})" for e in errors)
+        names = {"description": "descrição", "quantity": "quantidade", "unit_price": "preço"}
+        shown = "; ".join(f"linha {e['line']}, {names[e['field']]}: {e['message']}" for e in errors)
         raise InvalidInput(f"Linhas inválidas: {shown}.", errors=errors)
     return lines
 
