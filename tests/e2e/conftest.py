@@ -46,10 +46,15 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture
 def page(browser: Any, live_server: Any) -> Iterator[Any]:
+    from playwright.sync_api import expect
+
     context = browser.new_context(
         base_url=live_server.url, locale="pt-BR", viewport={"width": 1280, "height": 900}
     )
     context.set_default_timeout(15000)
+    # The same patience for assertions: a loaded machine (the suite runs in parallel) may need
+    # more than the default 5 s, e.g. to parse and draw plotly.js.
+    expect.set_options(timeout=15000)
     page = context.new_page()
     yield page
     context.close()

@@ -57,7 +57,7 @@ def parse_total_charged(value: Any) -> Decimal:
     if amount is None or not amount.is_finite():
         raise InvalidInput(
             f"Total a cobrar inválido: {value!r}.",
-            errors=[{"field": "total_charged", "message": "informe um valor, ex.: 947.63"}],
+            errors=[{"field": "total_charged", "message": "informe um valor, ex.: 947,63"}],
         )
     if amount < 0 or amount >= Decimal("1e12") or amount != to_money(amount):
         raise InvalidInput(
@@ -196,9 +196,14 @@ def charge_finalize(
     errors: list[dict[str, str]] = []
     result_center = _clean_text(result_center, "result_center", "o centro de resultado", errors)
     ticket = _clean_text(ticket, "ticket", "o chamado", errors)
+    try:
+        amount = parse_total_charged(total_charged)
+    except InvalidInput as exc:
+        if not errors:
+            raise
+        errors.extend(exc.errors)  # reported with the other fields, all at once
     if errors:
         raise InvalidInput("; ".join(e["message"] for e in errors), errors=errors)
-    amount = parse_total_charged(total_charged)
     now = now or clock.now()
     try:
         with transaction.atomic():

@@ -25,7 +25,7 @@ def parse_unit_price(value: Any, *, field: str = "unit_price") -> Decimal:
     if price is None or not price.is_finite():
         raise InvalidInput(
             f"Preço unitário inválido: {value!r}.",
-            errors=[{"field": field, "message": "informe um número, ex.: 12.50"}],
+            errors=[{"field": field, "message": "informe um número, ex.: 12,50"}],
         )
     if price < 0:
         raise InvalidInput(

@@ -16,16 +16,22 @@ NAVIGATION = (
     ("web:consumption", _("Lançar consumo"), "nav-consumption"),
     ("web:charges", _("Registrar cobrança"), "nav-charges"),
     ("web:invoices", _("Consultar faturas"), "nav-invoices"),
+    ("web:payments", _("Pagamentos"), "nav-payments"),
+    ("web:worklist", _("Cobrança"), "nav-collections"),
+    ("web:aging", _("Relatórios"), "nav-reports"),
     ("web:usage", _("Uso"), "nav-usage"),
     ("web:events", _("Eventos"), "nav-events"),
 )
+
+SECTIONS = {"nav-reports": "/relatorios/", "nav-collections": "/cobranca/"}
 
 
 def _nav(path: str) -> list[dict[str, Any]]:
     items = []
     for name, text, ident in NAVIGATION:
         url = reverse(name)
-        active = path == url if url == "/" else path.startswith(url)
+        section = SECTIONS.get(ident, url)  # a menu entry stands for every page under it
+        active = path == url if url == "/" else path.startswith(section)
         items.append({"url": url, "label": text, "id": ident, "active": active})
     return items
 

@@ -17,6 +17,7 @@ from fatura.billing.services import charge_finalize
 from fatura.core.errors import DomainError, NotFound
 from fatura.core.money import ZERO
 from fatura.core.months import Month
+from fatura.core.roles import Capability, require
 from fatura.customers.selectors import customer_get
 from fatura.web.csv_export import csv_response
 from fatura.web.forms import BillingRunForm, FinalizeForm
@@ -85,6 +86,7 @@ def finalize(request: HttpRequest) -> HttpResponse:
     """GET: the finalize form for one customer and month, pre-filled with the total due.
     POST: finalize it; the invoice number (and its PDF) on success, the rule's message
     (409/422/403) next to the form otherwise."""
+    require(request.user, Capability.FINALIZE_CHARGES)  # the form too, not just its submit
     if request.method != "POST":
         customer = customer_get(parse_int(request.GET.get("cliente")) or 0)
         month = _month(request)
