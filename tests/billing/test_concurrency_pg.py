@@ -8,13 +8,10 @@ Run: ``FATURA_TEST_DATABASES=postgres scripts/test.sh -q tests/billing/test_conc
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
-from django.db import connection
 
 from fatura.billing import services
 from fatura.billing.models import Charge, Invoice
@@ -27,20 +24,13 @@ from fatura.customers.models import Customer
 from fatura.eventlog import activities
 from fatura.eventlog.models import Event
 from fatura.usage.services import consumption_record
+from tests.concurrency import POSTGRES_ONLY, at_once
 from tests.factories import BillingItemFactory, CustomerFactory, financeiro
 
-pytestmark = [
-    pytest.mark.postgres,
-    # serialized_rollback: the flush after each test would drop the role groups of the migrations
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-    pytest.mark.skipif(
-        connection.vendor != "postgresql", reason="row locks and concurrency: PostgreSQL only"
-    ),
-]
+pytestmark = POSTGRES_ONLY
 
 MONTH = Month(2026, 4)
 NOW = dt.datetime(2026, 5, 6, 15, 0, tzinfo=dt.UTC)
-T = TypeVar("T")
 
 
 def _customers_with_usage(count: int, by: Any) -> list[Customer]:
@@ -51,23 +41,6 @@ def _customers_with_usage(count: int, by: Any) -> list[Customer]:
             by=by, customer=customer, month=MONTH, billing_item=item, quantity=100 * position
         )
     return customers
-
-
-def _at_once(calls: list[Callable[[], T]]) -> list[T | DomainError]:
-    """Run every call in its own thread and connection, released together by a barrier."""
-    barrier = threading.Barrier(len(calls))
-
-    def run(call: Callable[[], T]) -> T | DomainError:
-        try:
-            barrier.wait()
-            return call()
-        except DomainError as exc:
-            return exc
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
-        return list(pool.map(run, calls))
 
 
 def _finalizer(user: Any, customer: Customer, **kwargs: Any) -> Callable[[], str]:
@@ -97,7 +70,7 @@ def test_one_charge_finalized_by_many_users_at_once_gives_one_invoice(users: int
     finance = [financeiro(f"fin{n}") for n in range(users)]
     [customer] = _customers_with_usage(1, finance[0])
 
-    results = _at_once([_finalizer(user, customer) for user in finance])
+    results = at_once([_finalizer(user, customer) for user in finance])
 
     winners = [r for r in results if isinstance(r, str)]
     losers = [r for r in results if not isinstance(r, str)]
@@ -128,7 +101,7 @@ def test_two_users_through_the_api_get_201_and_409(api_as: Callable[[Any], Any])
 
         return call
 
-    assert sorted(_at_once([post(c) for c in clients])) == [201, 409]  # type: ignore[type-var]
+    assert sorted(at_once([post(c) for c in clients])) == [201, 409]  # type: ignore[type-var]
     assert list(Invoice.objects.values_list("number", flat=True)) == ["FAT-00000001"]
 
 
@@ -136,7 +109,7 @@ def test_different_customers_at_once_take_numbers_without_gaps_or_repeats() -> N
     user = financeiro()
     customers = _customers_with_usage(12, user)
 
-    results = _at_once([_finalizer(user, customer) for customer in customers])
+    results = at_once([_finalizer(user, customer) for customer in customers])
 
     assert sorted(results) == _numbers(12)  # type: ignore[type-var]
     invoices = Invoice.objects.order_by("sequence")
@@ -169,7 +142,7 @@ def test_a_rollback_after_taking_a_number_leaves_no_gap(monkeypatch: pytest.Monk
     original = services.events_record_many
     taken = _failing_after_the_number(monkeypatch, failing)
 
-    results = _at_once([_finalizer(user, customer) for customer in customers])
+    results = at_once([_finalizer(user, customer) for customer in customers])
 
     assert len(taken) == len(failing)  # the failing ones did take a number first
     failed = [r for r in results if isinstance(r, DomainError)]
@@ -180,7 +153,7 @@ def test_a_rollback_after_taking_a_number_leaves_no_gap(monkeypatch: pytest.Monk
     assert not Invoice.objects.filter(customer__document__in=failing).exists()
     # the numbers given back are taken by the next finalizations
     monkeypatch.setattr(services, "events_record_many", original)
-    again = _at_once(
+    again = at_once(
         [_finalizer(user, c) for c in customers if c.document in failing]  # retried
     )
     assert sorted(again) == _numbers(8)[8 - len(failing) :]  # type: ignore[type-var]
@@ -197,7 +170,7 @@ def test_a_billing_run_and_single_finalizations_at_once_bill_each_customer_once(
         return [i.number for i in invoices]
 
     singles = [_finalizer(user, customers[n]) for n in (0, 3, 5)]
-    results = _at_once([billing_run, *singles])
+    results = at_once([billing_run, *singles])
 
     from_run = results[0]
     assert isinstance(from_run, list)
@@ -226,7 +199,7 @@ def test_consumption_recorded_while_finalizing_is_billed_or_refused_never_lost(
         )
         return "recorded"
 
-    results = _at_once([_finalizer(user, customer), record])
+    results = at_once([_finalizer(user, customer), record])
 
     invoice = Invoice.objects.get()
     billed = set(invoice.lines.values_list("item_name", flat=True))

@@ -13,15 +13,11 @@ Run: ``FATURA_TEST_DATABASES=postgres scripts/test.sh -q tests/receivables/test_
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any
 
-import pytest
-from django.db import connection
 from django.db.models import Sum
 
 from fatura.billing.models import Invoice
@@ -32,39 +28,14 @@ from fatura.eventlog import activities
 from fatura.eventlog.models import Event
 from fatura.receivables import collections, payments, recurring, services, tasks
 from fatura.receivables.models import Allocation, CollectionTask, DunningNotice, Payment
+from tests.concurrency import POSTGRES_ONLY, at_once
 from tests.factories import UserFactory
 from tests.receivables.builders import Books
 
-pytestmark = [
-    pytest.mark.postgres,
-    # serialized_rollback: the flush after each test would drop the role groups of the migrations
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-    pytest.mark.skipif(
-        connection.vendor != "postgresql", reason="row locks and concurrency: PostgreSQL only"
-    ),
-]
+pytestmark = POSTGRES_ONLY
 
-T = TypeVar("T")
 RACERS = 20
 RECEIVED = dt.date(2026, 5, 5)
-
-
-def _at_once(calls: list[Callable[[], T]]) -> list[T | DomainError]:
-    """Run every call in its own thread and connection, released together by a barrier.
-    A domain error is an answer; anything else (a deadlock, an IntegrityError) fails the test."""
-    barrier = threading.Barrier(len(calls))
-
-    def run(call: Callable[[], T]) -> T | DomainError:
-        try:
-            barrier.wait()
-            return call()
-        except DomainError as exc:
-            return exc
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
-        return list(pool.map(run, calls))
 
 
 def _two_invoices(books: Books) -> tuple[Any, Invoice, Invoice]:
@@ -109,7 +80,7 @@ def test_twenty_payments_on_the_same_invoices_never_over_apply(books):
 
         return call
 
-    results = _at_once([pay(n) for n in range(RACERS)])
+    results = at_once([pay(n) for n in range(RACERS)])
 
     paid = [r for r in results if isinstance(r, int)]
     refused = [r for r in results if not isinstance(r, int)]
@@ -146,7 +117,7 @@ def test_twenty_api_requests_answer_201_or_422_never_500(books, api_as):
 
         return call
 
-    results = _at_once([post(n) for n in range(RACERS)])
+    results = at_once([post(n) for n in range(RACERS)])
 
     statuses = Counter(status for status, _ in results)  # type: ignore[misc]
     assert statuses == {201: 6, 422: RACERS - 6}  # 6 × 150 = 900 of 1000 on each invoice
@@ -177,7 +148,7 @@ def test_twenty_api_requests_within_the_balance_all_pass(books, api_as):
         }
         return lambda: int(clients[n].post("/payments", body).status_code)
 
-    assert _at_once([post(n) for n in range(RACERS)]) == [201] * RACERS
+    assert at_once([post(n) for n in range(RACERS)]) == [201] * RACERS
     _assert_books_hold(first, second)
     assert first.balance == second.balance == Decimal("100.00")
 
@@ -202,7 +173,7 @@ def test_twenty_retries_of_one_idempotency_key_make_one_payment(books, api_as):
 
         return call
 
-    results = _at_once([post(n) for n in range(RACERS)])
+    results = at_once([post(n) for n in range(RACERS)])
 
     payment = Payment.objects.get()
     assert Counter(status for status, _ in results) == {201: 1, 200: RACERS - 1}  # type: ignore[misc]
@@ -230,7 +201,7 @@ def test_twenty_service_retries_of_one_key_make_one_payment(books):
         )
         return result.payment.pk, result.created
 
-    results = _at_once([call] * RACERS)
+    results = at_once([call] * RACERS)
 
     payment = Payment.objects.get()
     assert sorted(results) == sorted([(payment.pk, True)] + [(payment.pk, False)] * (RACERS - 1))
@@ -255,7 +226,7 @@ def test_the_daily_task_run_at_once_by_several_workers_creates_nothing_twice(boo
     books.clock.advance(days=130)  # the five invoices are 90+ days late: every default level
     today = clock.today()
 
-    results = _at_once([lambda: tasks.daily_run(today=today)] * 8)
+    results = at_once([lambda: tasks.daily_run(today=today)] * 8)
 
     summaries = [r for r in results if isinstance(r, dict)]
     assert len(summaries) == 8, results
@@ -307,7 +278,7 @@ def test_dunning_and_recurring_runs_race_each_other_and_payments(books):
     calls: list[Callable[[], Any]] = [collections.dunning_run] * 4
     calls += [recurring.recurring_issue_due] * 4
     calls += [pay] * 4
-    results = _at_once(calls)
+    results = at_once(calls)
 
     assert not [r for r in results if isinstance(r, DomainError)], results
     assert sum(r.due_dates_passed for r in results[:4]) == 2  # type: ignore[union-attr]
