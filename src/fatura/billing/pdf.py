@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from reportlab.lib import colors
@@ -16,12 +17,9 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 from fatura.billing.models import Invoice
 from fatura.core.money import format_brl, format_decimal_br
 from fatura.core.months import Month
+from fatura.core.pdf_layout import BRAND, LINE, MUTED, draw_footer, esc, letterhead
 from fatura.core.terms import TERMS
 from fatura.customers.models import PaymentTerms
-
-BRAND = colors.HexColor("#0b5394")
-MUTED = colors.HexColor("#5f6b7a")
-LINE = colors.HexColor("#c9d2dc")
 
 
 def _styles() -> dict[str, ParagraphStyle]:
@@ -42,18 +40,11 @@ def _styles() -> dict[str, ParagraphStyle]:
     }  # fmt: skip
 
 
-def _esc(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+_esc = esc
 
 
-def _footer(canvas, doc) -> None:
-    canvas.saveState()
-    canvas.setFont("Helvetica", 7.5)
-    canvas.setFillColor(MUTED)
-    company = settings.FATURA_COMPANY
-    canvas.drawString(18 * mm, 12 * mm, f"{company['name']} · CNPJ {company['document']}")
-    canvas.drawRightString(A4[0] - 18 * mm, 12 * mm, f"Página {doc.page}")
-    canvas.restoreState()
+def _footer(canvas: Any, doc: Any) -> None:
+    draw_footer(canvas, doc)
 
 
 def _discount_text(invoice: Invoice) -> str:
@@ -85,41 +76,22 @@ def invoice_pdf(invoice: Invoice) -> bytes:
         subject=f"Fatura {invoice.number} — {customer.name} — {month.label_pt()}",
     )
     width = doc.width
-    header = Table(
+    header = letterhead(
         [
-            [
-                [
-                    Paragraph(_esc(company["name"]), s["company"]),
-                    Paragraph(f"CNPJ {_esc(company['document'])}", s["small"]),
-                    Paragraph(_esc(company["address"]), s["small"]),
-                    Paragraph(_esc(company["email"]), s["small"]),
-                ],
-                [
-                    Paragraph("PROFORMA" if invoice.kind == "proforma" else "FATURA", s["title"]),
-                    Paragraph(f"Nº <b>{_esc(invoice.number)}</b>", s["right"]),
-                    Paragraph(f"Emissão: {invoice.issue_date:%d/%m/%Y}", s["right"]),
-                    Paragraph(f"Referência: {month.label_pt()}", s["right"]),
-                    Paragraph(
-                        f"<b>Vencimento: {invoice.due_date:%d/%m/%Y}</b>"
-                        if invoice.due_date and invoice.kind != "proforma"
-                        else "",
-                        s["right"],
-                    ),
-                ],
-            ]
+            Paragraph("PROFORMA" if invoice.kind == "proforma" else "FATURA", s["title"]),
+            Paragraph(f"Nº <b>{_esc(invoice.number)}</b>", s["right"]),
+            Paragraph(f"Emissão: {invoice.issue_date:%d/%m/%Y}", s["right"]),
+            Paragraph(f"Referência: {month.label_pt()}", s["right"]),
+            Paragraph(
+                f"<b>Vencimento: {invoice.due_date:%d/%m/%Y}</b>"
+                if invoice.due_date and invoice.kind != "proforma"
+                else "",
+                s["right"],
+            ),
         ],
-        colWidths=[width * 0.62, width * 0.38],
-    )
-    header.setStyle(
-        TableStyle(
-            [
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("LINEBELOW", (0, 0), (-1, 0), 1.2, BRAND),
-                ("BOTTOMPADDING", (0, 0), (-1, 0), 8),
-                ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-            ]
-        )
+        width=width,
+        company_style=s["company"],
+        small_style=s["small"],
     )
     code = invoice.payment_terms or customer.payment_terms
     terms = PaymentTerms(code).label if code in PaymentTerms.values else code

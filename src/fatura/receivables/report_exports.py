@@ -25,10 +25,10 @@ from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from fatura.billing.pdf import BRAND, LINE, MUTED
 from fatura.core import clock
 from fatura.core.csv_export import cell, csv_response
 from fatura.core.money import format_brl, format_decimal_br
+from fatura.core.pdf_layout import BRAND, LINE, MUTED, draw_footer, esc, letterhead
 from fatura.receivables.domain import AGING_BUCKETS, AGING_LABELS, STATUS_LABELS, AgingRow
 from fatura.receivables.models import CallOutcome, PaymentMethod
 from fatura.receivables.selectors import (
@@ -201,8 +201,7 @@ def _styles() -> dict[str, ParagraphStyle]:
     }  # fmt: skip
 
 
-def _esc(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+_esc = esc
 
 
 def _text(value: Any) -> str:
@@ -215,18 +214,8 @@ def _text(value: Any) -> str:
 
 
 def _footer(canvas: Any, doc: Any) -> None:
-    canvas.saveState()
-    canvas.setFont("Helvetica", 7.5)
-    canvas.setFillColor(MUTED)
-    company = settings.FATURA_COMPANY
     issued = timezone.localtime(clock.now())
-    canvas.drawString(
-        doc.leftMargin,
-        12 * mm,
-        f"{company['name']} · CNPJ {company['document']} · emitido em {issued:%d/%m/%Y %H:%M}",
-    )
-    canvas.drawRightString(doc.pagesize[0] - doc.rightMargin, 12 * mm, f"Página {doc.page}")
-    canvas.restoreState()
+    draw_footer(canvas, doc, extra=f"emitido em {issued:%d/%m/%Y %H:%M}")
 
 
 def _table(block: Block, width: float, s: dict[str, ParagraphStyle]) -> Table:
@@ -291,33 +280,16 @@ def report_pdf(
         author=company["name"],
     )
     width = doc.width
-    header = Table(
+    header = letterhead(
         [
-            [
-                [
-                    Paragraph(_esc(company["name"]), s["company"]),
-                    Paragraph(f"CNPJ {_esc(company['document'])}", s["small"]),
-                    Paragraph(_esc(company["address"]), s["small"]),
-                    Paragraph(_esc(company["email"]), s["small"]),
-                ],
-                [
-                    Paragraph(_esc(title), s["title"]),
-                    *(Paragraph(_esc(line), s["right"]) for line in lines),
-                ],
-            ]
+            Paragraph(_esc(title), s["title"]),
+            *(Paragraph(_esc(line), s["right"]) for line in lines),
         ],
-        colWidths=[width * 0.5, width * 0.5],
-    )
-    header.setStyle(
-        TableStyle(
-            [
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("LINEBELOW", (0, 0), (-1, 0), 1.2, BRAND),
-                ("BOTTOMPADDING", (0, 0), (-1, 0), 6),
-                ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-            ]
-        )
+        width=width,
+        company_style=s["company"],
+        small_style=s["small"],
+        split=0.5,
+        padding=6,
     )
     story: list[Flowable] = [header, Spacer(1, 6 * mm)]
     for block in blocks:
