@@ -13,6 +13,8 @@ WHICH=${FATURA_BENCH_DATABASES:-sqlite postgres}
 BENCH_DB=fatura_bench
 results=()
 
+"$PY" bench/mining.py   # process mining vs pm4py, no database (FATURA_BENCH_MINING_EVENTS to shrink)
+
 run() {  # run LABEL DATABASE_URL: one benchmark run, remembering its result file
   local out
   out=$(mktemp)

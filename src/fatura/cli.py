@@ -3,6 +3,7 @@
 fatura serve [ADDR:PORT]   run the web server (default 127.0.0.1:8000)
 fatura demo                load the demo data (idempotent)
 fatura worker              run the background task worker
+fatura mine LOG --json OUT process mining on a log file (no database; see docs/mining.md)
 fatura migrate | shell | createsuperuser | ...   any Django command
 """
 
@@ -15,10 +16,14 @@ ALIASES = {"serve": "runserver", "demo": "demo_load", "worker": "db_worker"}
 
 
 def main(argv: list[str] | None = None) -> None:
+    args = list(sys.argv if argv is None else argv)
+    if len(args) > 1 and args[1] == "mine":  # before Django: no settings, no database
+        from fatura.mining.cli import entry
+
+        entry(args[2:])
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fatura.settings")
     from django.core.management import execute_from_command_line
 
-    args = list(sys.argv if argv is None else argv)
     if len(args) > 1:
         args[1] = ALIASES.get(args[1], args[1])
     if len(args) > 1 and args[1] == "runserver" and len(args) == 2:
