@@ -101,6 +101,7 @@ def _register_routers() -> None:
     from fatura.catalog.api import router as catalog_router
     from fatura.customers.api import router as customers_router
     from fatura.eventlog.api import router as events_router
+    from fatura.mining.api import router as mining_router
     from fatura.receivables.api import router as receivables_router
     from fatura.receivables.reports_api import router as reports_router
     from fatura.usage.api import router as usage_router
@@ -112,6 +113,7 @@ def _register_routers() -> None:
     api.add_router("/", receivables_router)
     api.add_router("/", reports_router)
     api.add_router("/events", events_router)
+    api.add_router("/mining", mining_router)
 
 
 _register_routers()

@@ -13,6 +13,7 @@ import os
 import sys
 
 ALIASES = {"serve": "runserver", "demo": "demo_load", "worker": "db_worker"}
+ALIASES |= {"import-log": "import_log", "export-log": "export_log"}
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "fatura.usage",
     "fatura.billing",
     "fatura.receivables",
+    "fatura.mining",
     "fatura.web",
 ]
 

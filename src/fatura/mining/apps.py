@@ -2,8 +2,8 @@ from django.apps import AppConfig
 
 
 class MiningConfig(AppConfig):
-    """Not in INSTALLED_APPS yet: the engine (readers, log, engines, ``fatura mine``) needs no
-    Django; the pages and the registry of imported logs will."""
+    """The registry of imported logs, Fatura's own log as Arrow, imports and exports. The
+    engine (readers, log, engines, ``fatura mine``) needs no Django and imports none."""
 
     name = "fatura.mining"
     label = "mining"

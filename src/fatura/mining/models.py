@@ -1,0 +1,59 @@
+"""The registry of imported event logs. The events themselves are not in the database: each
+log is one Parquet dataset under ``DATA_DIR/logs/<id>.parquet`` (the canonical columns of
+:mod:`fatura.mining.log`), and this row says what it is."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.conf import settings
+from django.db import models
+
+
+class LogFormat(models.TextChoices):
+    XES = "xes", "XES"
+    CSV = "csv", "CSV"
+    PARQUET = "parquet", "Parquet"
+    OCEL = "ocel", "OCEL 2.0"
+
+
+class MinedLog(models.Model):
+    """One imported event log."""
+
+    name = models.CharField(max_length=200, unique=True)
+    source_system = models.CharField(max_length=100)
+    file_format = models.CharField(max_length=10, choices=LogFormat.choices)
+    original_filename = models.CharField(max_length=255)
+    rows = models.PositiveBigIntegerField()  # events
+    cases = models.PositiveBigIntegerField()
+    activities = models.PositiveIntegerField()
+    first_event_at = models.DateTimeField()
+    last_event_at = models.DateTimeField()
+    imported_at = models.DateTimeField()  # LastDataUpdate
+    imported_by = models.CharField(max_length=150)
+    storage = models.CharField(max_length=500)  # path of the Parquet dataset
+    # [{"name": "amount", "type": "double", "xes_type": "float"}, ...]
+    attribute_schema = models.JSONField(default=list, blank=True)
+    # the options it was read with: mapping, zone, object type
+    options = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-imported_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(last_event_at__gte=models.F("first_event_at")),
+                name="minedlog_time_range",
+                violation_error_message="the last event must not be before the first",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def path(self) -> Path:
+        return Path(self.storage)
+
+    @staticmethod
+    def storage_dir() -> Path:
+        return Path(settings.DATA_DIR) / "logs"

@@ -1,0 +1,228 @@
+"""OCEL 2.0 (JSON: ``.json``, ``.jsonocel``, and the same gzip-compressed) -> a flat event log.
+
+An object-centric log has events related to many objects of several types. Flattening on one
+object type (the user picks it) makes each object of that type a case, and its events the
+events related to it — as the field does (pm4py's ``ocel_flattening``): an event related to
+three orders appears in three cases; an object of the type without events is no case.
+
+The flat table has the canonical columns (``case_id`` = object id, ``activity`` = event type,
+``timestamp``), ``ocel:eid`` (the event id), each event attribute with the type its event type
+declares, and the object's attributes as case attributes ``case:<name>`` (the first value the
+object lists: OCEL 2.0 attributes may change over time; later values are not kept).
+
+Rows are in the file's event order, so events of a case with the same timestamp keep that order
+(pm4py sorts the events by time, stably, before flattening: the same order).
+
+Errors (:class:`LogError`) name the file and the place: not JSON (line and column), a missing
+``events``/``objects`` list, an event without id/type/time (event N), a bad time, an unknown
+object type (listing the types the log has).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from fatura.mining.errors import LogError
+from fatura.mining.log import ACTIVITY, CASE, TIMESTAMP
+from fatura.mining.timestamps import TimestampError, to_utc
+
+EVENT_ID = "ocel:eid"
+_TYPES = {
+    "string": pa.string(),
+    "float": pa.float64(),
+    "double": pa.float64(),
+    "integer": pa.int64(),
+    "int": pa.int64(),
+    "boolean": pa.bool_(),
+    "time": pa.string(),  # parsed to timestamps after the table is built
+    "date": pa.string(),
+}
+
+
+def read_ocel(path: str | Path, *, object_type: str, naive_zone: str) -> pa.Table:
+    """Read an OCEL 2.0 JSON log and flatten it on ``object_type``."""
+    source = str(path)
+    document = _load(source)
+    events = document.get("events")
+    objects = document.get("objects")
+    if not isinstance(events, list) or not isinstance(objects, list):
+        raise LogError("not an OCEL 2.0 JSON log: no 'events' and 'objects' lists", source)
+    type_of: dict[str, str] = {}
+    for number, obj in enumerate(objects, 1):
+        if not isinstance(obj, dict) or not obj.get("id") or not obj.get("type"):
+            raise LogError("object without id or type", source, f"object {number}")
+        type_of[str(obj["id"])] = str(obj["type"])
+    known = sorted(set(type_of.values()))
+    if object_type not in known:
+        raise LogError(
+            f"no object type {object_type!r}; the log has {', '.join(map(repr, known))}",
+            source,
+        )
+    event_types = _declared(document.get("eventTypes"))
+    object_types = _declared(document.get("objectTypes"))
+
+    cases: list[str] = []
+    activities: list[str] = []
+    times: list[str] = []
+    numbers: list[int] = []  # the file's event number of each kept event (for errors)
+    event_ids: list[str] = []
+    rows_of_event: list[int] = []
+    attribute_values: dict[str, list[Any]] = {}
+    for number, event in enumerate(events, 1):
+        if not isinstance(event, dict):
+            raise LogError("an event must be a JSON object", source, f"event {number}")
+        missing = [key for key in ("id", "type", "time") if not event.get(key)]
+        if missing:
+            raise LogError(f"event without {', '.join(missing)}", source, f"event {number}")
+        related = dict.fromkeys(
+            str(rel.get("objectId"))
+            for rel in event.get("relationships") or []
+            if type_of.get(str(rel.get("objectId"))) == object_type
+        )
+        if not related:
+            continue
+        row = len(event_ids)
+        event_ids.append(str(event["id"]))
+        times.append(str(event["time"]))
+        numbers.append(number)
+        for name, value in _attributes(event).items():
+            attribute_values.setdefault(name, [None] * row)
+            attribute_values[name].append(value)
+        for values in attribute_values.values():
+            if len(values) == row:
+                values.append(None)
+        for object_id in related:
+            cases.append(object_id)
+            activities.append(str(event["type"]))
+            rows_of_event.append(row)
+    if not cases:
+        raise LogError(f"no event relates to an object of type {object_type!r}", source)
+
+    take = pa.array(rows_of_event, pa.int64())
+    columns: dict[str, pa.Array] = {
+        CASE: pa.array(cases, pa.string()),
+        ACTIVITY: pa.array(activities, pa.string()),
+        TIMESTAMP: _times(pa.array(times, pa.string()), naive_zone, source, "time", numbers).take(
+            take
+        ),
+        EVENT_ID: pa.array(event_ids, pa.string()).take(take),
+    }
+    declared_events = {name: kind for kinds in event_types.values() for name, kind in kinds}
+    for name, values in attribute_values.items():
+        typed = _typed(values, declared_events.get(name), naive_zone, source, name, numbers)
+        columns[_free(name, columns)] = typed.take(take)
+    declared_objects = dict(object_types.get(object_type, []))
+    case_attributes = _object_attributes(objects, object_type)
+    case_ids = columns[CASE].to_pylist()
+    for name in sorted({key for attrs in case_attributes.values() for key in attrs}):
+        values = [case_attributes.get(case, {}).get(name) for case in case_ids]
+        typed = _typed(values, declared_objects.get(name), naive_zone, source, name, None)
+        columns[_free(f"case:{name}", columns)] = typed
+    return pa.table(columns)
+
+
+def object_types(path: str | Path) -> dict[str, int]:
+    """The object types of a log and how many objects each has."""
+    counts: dict[str, int] = {}
+    for obj in _load(str(path)).get("objects") or []:
+        kind = str(obj.get("type"))
+        counts[kind] = counts.get(kind, 0) + 1
+    return counts
+
+
+def _load(source: str) -> dict[str, Any]:
+    try:
+        with open(source, "rb") as raw:
+            head = raw.read(2)
+        opener: Any = gzip.open if head == b"\x1f\x8b" else open
+        with opener(source, "rt", encoding="utf-8") as stream:
+            document = json.load(stream)
+    except json.JSONDecodeError as error:
+        raise LogError(
+            f"not JSON ({error.msg})", source, f"line {error.lineno}, column {error.colno}"
+        ) from None
+    except UnicodeDecodeError:
+        raise LogError("bytes that are not UTF-8 text", source) from None
+    except (OSError, EOFError) as error:
+        raise LogError(f"cannot read the file ({error})", source) from None
+    if not isinstance(document, dict):
+        raise LogError("not an OCEL 2.0 JSON log: the top level is not an object", source)
+    return document
+
+
+def _declared(types: Any) -> dict[str, list[tuple[str, str]]]:
+    """type name -> [(attribute name, declared type)]."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    for kind in types or []:
+        attributes = [
+            (str(a.get("name")), str(a.get("type", "string")).lower())
+            for a in kind.get("attributes") or []
+        ]
+        out[str(kind.get("name"))] = attributes
+    return out
+
+
+def _attributes(item: dict[str, Any]) -> dict[str, Any]:
+    """name -> the first value listed (OCEL 2.0 object attributes carry a time each)."""
+    out: dict[str, Any] = {}
+    for attribute in item.get("attributes") or []:
+        name = str(attribute.get("name"))
+        if name not in out:
+            out[name] = attribute.get("value")
+    return out
+
+
+def _object_attributes(objects: list[Any], object_type: str) -> dict[str, dict[str, Any]]:
+    return {
+        str(obj["id"]): _attributes(obj)
+        for obj in objects
+        if obj.get("type") == object_type and obj.get("attributes")
+    }
+
+
+def _typed(
+    values: list[Any],
+    kind: str | None,
+    zone: str,
+    source: str,
+    name: str,
+    numbers: list[int] | None,
+) -> pa.Array:
+    target = _TYPES.get(kind or "string", pa.string())
+    if kind in ("time", "date"):
+        text = pa.array([_text(v) for v in values], pa.string())
+        return _times(text, zone, source, name, numbers)
+    try:
+        return pa.array(values, target)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError):
+        if target != pa.string():
+            try:  # numbers written as text ("12.5"): Arrow's cast checks every value
+                return pa.array([_text(v) for v in values], pa.string()).cast(target)
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                pass
+        return pa.array([_text(v) for v in values], pa.string())
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _times(
+    text: pa.Array, zone: str, source: str, name: str, numbers: list[int] | None
+) -> pa.Array:
+    try:
+        return to_utc(text, zone)
+    except TimestampError as bad:
+        where = f"event {numbers[bad.index]}" if numbers else "object attribute"
+        raise LogError(
+            f"{bad.value!r} is not a date and time ({bad.reason})", source, f"{where}, {name}"
+        ) from None
+
+
+def _free(name: str, columns: dict[str, pa.Array]) -> str:
+    return name if name not in columns else f"ocel:{name}"

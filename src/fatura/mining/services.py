@@ -1,0 +1,240 @@
+"""Writes of the mining app: importing a log into the registry.
+
+:func:`log_import` reads a file with the engine's readers (XES, CSV, Parquet, OCEL 2.0),
+writes the canonical table to a temporary Parquet file beside its final place, and then, in one
+transaction, creates the :class:`MinedLog` row, renames the file to ``DATA_DIR/logs/<id>.parquet``
+and records the *Event Log Imported* event. Any error leaves nothing behind: no row, no file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+from django.db import IntegrityError, transaction
+
+from fatura.core import clock
+from fatura.core.errors import InvalidInput, RuleViolation
+from fatura.eventlog.services import event_record
+from fatura.mining.errors import LogError
+from fatura.mining.log import ACTIVITY, CASE, EVENT_INDEX, TIMESTAMP, EventLog
+from fatura.mining.models import LogFormat, MinedLog
+from fatura.mining.readers import ColumnMapping, log_format, read_table
+from fatura.mining.timestamps import default_zone
+
+LOG_IMPORTED = "Event Log Imported"
+OCEL_SUFFIXES = (".jsonocel", ".json", ".jsonocel.gz", ".json.gz")
+WRITE_BATCH_ROWS = 200_000
+
+# progress(stage, done, total): stage "read" (done = rows read) or "write" (rows written)
+Progress = Callable[[str, int, int | None], None]
+
+
+def detect_format(path: str | Path) -> str:
+    """The format of a log file from its name: xes, csv, parquet or ocel."""
+    name = str(path).lower()
+    if name.endswith(OCEL_SUFFIXES):
+        return LogFormat.OCEL.value
+    try:
+        return log_format(path)
+    except LogError as error:
+        raise LogError(
+            f"{error.message}, or .jsonocel / .json(.gz) for OCEL 2.0 (or give --format)",
+            error.source,
+        ) from None
+
+
+def log_import(
+    path: str | Path,
+    *,
+    name: str,
+    fmt: str = "auto",
+    mapping: ColumnMapping | None = None,
+    zone: str | None = None,
+    object_type: str | None = None,
+    source_system: str | None = None,
+    encoding: str = "utf-8",
+    by: Any = None,
+    progress: Progress | None = None,
+) -> MinedLog:
+    """Import the log at ``path`` as ``name`` (unique). Raises :class:`RuleViolation` (409) for
+    a name in use and :class:`InvalidInput` (422) for a file that cannot be read, naming the
+    file and where in it."""
+    name = name.strip()
+    if not name:
+        raise InvalidInput("a log needs a name", errors=[{"field": "name", "message": "empty"}])
+    _refuse_taken(name)
+    source = Path(path)
+    try:
+        kind = detect_format(source) if fmt == "auto" else fmt
+    except LogError as error:
+        raise InvalidInput(str(error)) from None
+    if kind not in LogFormat.values:
+        raise InvalidInput(f"unknown format {fmt!r}; use auto, {', '.join(LogFormat.values)}")
+    if kind == LogFormat.OCEL and not object_type:
+        raise InvalidInput(
+            "an OCEL 2.0 log is flattened on one object type: give the object type",
+            errors=[{"field": "object_type", "message": "required for OCEL"}],
+        )
+    zone = zone or default_zone()
+    try:
+        table = _read(source, kind, mapping, zone, object_type, encoding)
+        if progress:
+            progress("read", table.num_rows, table.num_rows)
+        log = EventLog.from_table(table, name=str(source))
+    except LogError as error:
+        raise InvalidInput(str(error)) from None
+    directory = MinedLog.storage_dir()
+    directory.mkdir(parents=True, exist_ok=True)
+    handle, temporary_name = tempfile.mkstemp(prefix=".import-", suffix=".parquet", dir=directory)
+    os.close(handle)
+    temporary = Path(temporary_name)
+    final: Path | None = None  # set once the file is renamed into place
+    try:
+        _write_parquet(table, temporary, progress)
+        with transaction.atomic():
+            mined = MinedLog.objects.create(
+                name=name,
+                source_system=source_system or _source_system(kind, object_type),
+                file_format=kind,
+                original_filename=source.name,
+                rows=log.events,
+                cases=log.cases,
+                activities=len(log.activity_names),
+                first_event_at=_instant(int(log.timestamps.min())),
+                last_event_at=_instant(int(log.timestamps.max())),
+                imported_at=clock.now(),
+                imported_by=_user_name(by),
+                storage="",
+                attribute_schema=attribute_schema(table.schema),
+                options=_options(
+                    mapping if kind in ("csv", "parquet") else None, zone, object_type
+                ),
+            )
+            target = directory / f"{mined.pk}.parquet"
+            mined.storage = str(target)
+            mined.save(update_fields=["storage"])
+            event_record(
+                case_id=f"mined-log:{mined.pk}",
+                activity=LOG_IMPORTED,
+                user=by,
+                attributes={
+                    "name": name,
+                    "file_format": kind,
+                    "rows": mined.rows,
+                    "cases": mined.cases,
+                    "filename": source.name,
+                },
+            )
+            os.replace(temporary, target)
+            final = target
+    except IntegrityError:
+        _remove(temporary, final)
+        raise RuleViolation(f"a log named {name!r} already exists") from None
+    except BaseException:
+        _remove(temporary, final)
+        raise
+    return mined
+
+
+def log_delete(*, log: MinedLog) -> None:
+    """Remove a log from the registry and its Parquet dataset."""
+    path = log.path
+    with transaction.atomic():
+        log.delete()
+    path.unlink(missing_ok=True)
+
+
+def attribute_schema(schema: pa.Schema) -> list[dict[str, str]]:
+    """The attribute columns (not the roles) with their Arrow type and XES type, if known."""
+    out = []
+    for field in schema:
+        if field.name in (CASE, ACTIVITY, TIMESTAMP, EVENT_INDEX):
+            continue
+        entry = {"name": field.name, "type": str(field.type)}
+        xes = (field.metadata or {}).get(b"xes:type")
+        if xes:
+            entry["xes_type"] = xes.decode()
+        out.append(entry)
+    return out
+
+
+def _read(
+    source: Path,
+    kind: str,
+    mapping: ColumnMapping | None,
+    zone: str,
+    object_type: str | None,
+    encoding: str,
+) -> pa.Table:
+    if kind == LogFormat.OCEL:
+        from fatura.mining.readers.ocel import read_ocel
+
+        return read_ocel(source, object_type=str(object_type), naive_zone=zone)
+    if log_format_matches(source, kind):
+        return read_table(source, mapping=mapping, naive_zone=zone, encoding=encoding)
+    raise LogError(f"the file name does not end like a {kind} file", str(source))
+
+
+def log_format_matches(source: Path, kind: str) -> bool:
+    try:
+        return log_format(source) == kind
+    except LogError:
+        return False
+
+
+def _write_parquet(table: pa.Table, path: Path, progress: Progress | None) -> None:
+    import pyarrow.parquet as pq
+
+    table = table.drop_columns([EVENT_INDEX]) if EVENT_INDEX in table.column_names else table
+    with pq.ParquetWriter(str(path), table.schema) as writer:
+        for start in range(0, table.num_rows, WRITE_BATCH_ROWS):
+            writer.write_table(table.slice(start, WRITE_BATCH_ROWS))
+            if progress:
+                done = min(start + WRITE_BATCH_ROWS, table.num_rows)
+                progress("write", done, table.num_rows)
+
+
+def _refuse_taken(name: str) -> None:
+    if MinedLog.objects.filter(name=name).exists():
+        raise RuleViolation(f"a log named {name!r} already exists; pick another name")
+
+
+def _remove(temporary: Path, final: Path | None) -> None:
+    """After a failure: the temporary file, and the final one if it was renamed into place
+    before the transaction failed to commit."""
+    temporary.unlink(missing_ok=True)
+    if final is not None:
+        final.unlink(missing_ok=True)
+
+
+def _instant(microseconds: int) -> dt.datetime:
+    return dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(microseconds=microseconds)
+
+
+def _source_system(kind: str, object_type: str | None) -> str:
+    label = LogFormat(kind).label
+    return f"{label} ({object_type})" if kind == LogFormat.OCEL else f"{label} file"
+
+
+def _options(mapping: ColumnMapping | None, zone: str, object_type: str | None) -> dict[str, Any]:
+    options: dict[str, Any] = {"zone": zone}
+    if mapping is not None:
+        options["mapping"] = {k: v for k, v in asdict(mapping).items() if v}
+    if object_type:
+        options["object_type"] = object_type
+    return options
+
+
+def _user_name(user: Any) -> str:
+    if user is None:
+        return "system"
+    if isinstance(user, str):
+        return user
+    return str(user.get_username())
