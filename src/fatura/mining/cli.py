@@ -2,7 +2,7 @@
 
     fatura mine LOG --json OUT [--case C --activity A --timestamp T]
                 [--end-timestamp E --resource R] [--engine fast|duckdb|spark]
-                [--time-zone ZONE] [--encoding ENC]
+                [--time-zone ZONE] [--encoding ENC] [--kpis]
 
 LOG is .xes, .xes.gz, .csv, .csv.gz or .parquet. OUT is written whole or not at all (a
 temporary file renamed into place); ``-`` writes to standard output. Exit status 0, or 2 with
@@ -18,7 +18,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import NoReturn, TextIO
+from typing import Any, NoReturn, TextIO
 
 ENGINES = ("fast", "duckdb", "spark")  # fatura.mining.engine.ENGINES, without importing it
 
@@ -48,6 +48,12 @@ def parser() -> argparse.ArgumentParser:
         "America/Sao_Paulo)",
     )
     p.add_argument("--encoding", default="utf-8", help="CSV text encoding (default utf-8)")
+    p.add_argument(
+        "--kpis",
+        action="store_true",
+        help="also read the attributes and add the invoice KPIs (docs/mining-kpis.md) when the "
+        "log has the order-to-cash activities",
+    )
     return p
 
 
@@ -55,7 +61,8 @@ def entry(argv: list[str]) -> NoReturn:
     """The process entry point (``fatura mine``), called before anything imports Django."""
     args = parser().parse_args(argv)
     if args.engine == "fast":
-        _hide_pandas()
+        if not args.kpis:  # the KPIs run Ibis, which may want pandas
+            _hide_pandas()
         # Arrow's default pool (mimalloc) returns freed pages to the system at once; with
         # arrays of tens of megabytes made and dropped, the page faults cost more system time
         # than the work. The system allocator keeps them for the next array.
@@ -86,10 +93,12 @@ def run(args: argparse.Namespace) -> int:
             args.log,
             mapping=mapping,
             naive_zone=args.time_zone,
-            attributes=False,
+            attributes=args.kpis,
             encoding=args.encoding,
         )
         result = mine(log, args.engine)
+        if args.kpis:
+            result = _with_kpis(log, result, args.engine)
     except LogError as error:
         print(f"fatura mine: error: {error}", file=sys.stderr)
         return 2
@@ -110,6 +119,17 @@ def run(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     return 0
+
+
+def _with_kpis(log: Any, result: Any, engine: str) -> Any:
+    import dataclasses
+
+    from fatura.mining.kpis.kpis import is_invoice_log, kpis, to_json
+
+    if not is_invoice_log(log):
+        print("fatura mine: no invoice activities in the log: no kpis", file=sys.stderr)
+        return result
+    return dataclasses.replace(result, kpis=to_json(kpis(log, engine=engine)))
 
 
 def _write_atomically(path: Path, write: Callable[[TextIO], None]) -> None:

@@ -129,6 +129,7 @@ class MiningResult:
     end_activities: dict[str, int]
     variants: Variants
     case_durations: Durations
+    kpis: dict[str, Any] | None = None  # docs/mining-kpis.md; only when asked and applicable
 
     @classmethod
     def build(
@@ -160,6 +161,8 @@ class MiningResult:
         document = self._head()
         document["variants"] = [{"activities": list(v), "count": n} for v, n in self.variants]
         document["case_durations"] = self._durations()
+        if self.kpis is not None:
+            document["kpis"] = self.kpis
         return document
 
     def write_json(self, stream: Any) -> None:
@@ -178,7 +181,10 @@ class MiningResult:
             stream.write("\n ],\n")
         else:
             stream.write(' "variants": [],\n')
-        stream.write(f' "case_durations": {json.dumps(self._durations())}\n}}\n')
+        stream.write(f' "case_durations": {json.dumps(self._durations())}')
+        if self.kpis is not None:
+            stream.write(f',\n "kpis": {json.dumps(self.kpis, ensure_ascii=False)}')
+        stream.write("\n}\n")
 
     def _head(self) -> dict[str, Any]:
         return {
