@@ -168,3 +168,26 @@ def test_api_lists_logs_and_gives_the_summary(
     assert client.get("/api/v1/mining/logs").status_code == 401
     no_role = api_as(UserFactory(username="semperfil"))
     assert no_role.get("/mining/logs").status_code == 403
+
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("folder", "kind", "system"),
+    [("oracle_fusion", "oracle-fusion", "Oracle Fusion AR"), ("netsuite", "netsuite", "NetSuite")],
+)
+def test_import_an_erp_extract_folder(data_dir: Path, folder: str, kind: str, system: str) -> None:
+    log = log_import(FIXTURES / folder, name=f"extract {folder}", zone="America/Sao_Paulo")
+    assert (log.file_format, log.source_system) == (kind, system)
+    assert log.cases == 5 and log.rows > 5
+    assert _leftovers(data_dir) == [f"{log.pk}.parquet"]
+
+
+@pytest.mark.django_db
+def test_a_folder_that_is_no_erp_extract_is_refused(data_dir: Path, tmp_path: Path) -> None:
+    (tmp_path / "random.csv").write_text("a,b\n1,2\n")
+    with pytest.raises(InvalidInput, match="ERP extract"):
+        log_import(tmp_path, name="nothing")
+    assert _leftovers(data_dir) == [] and not MinedLog.objects.exists()

@@ -15,6 +15,8 @@ class LogFormat(models.TextChoices):
     CSV = "csv", "CSV"
     PARQUET = "parquet", "Parquet"
     OCEL = "ocel", "OCEL 2.0"
+    ORACLE_FUSION = "oracle-fusion", "Oracle Fusion AR"
+    NETSUITE = "netsuite", "NetSuite"
 
 
 class MinedLog(models.Model):
@@ -22,7 +24,7 @@ class MinedLog(models.Model):
 
     name = models.CharField(max_length=200, unique=True)
     source_system = models.CharField(max_length=100)
-    file_format = models.CharField(max_length=10, choices=LogFormat.choices)
+    file_format = models.CharField(max_length=16, choices=LogFormat.choices)
     original_filename = models.CharField(max_length=255)
     rows = models.PositiveBigIntegerField()  # events
     cases = models.PositiveBigIntegerField()

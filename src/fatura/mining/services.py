@@ -38,6 +38,18 @@ Progress = Callable[[str, int, int | None], None]
 
 def detect_format(path: str | Path) -> str:
     """The format of a log file from its name: xes, csv, parquet or ocel."""
+    folder = Path(path)
+    if folder.is_dir():  # an ERP extract: a folder of CSV exports, told apart by its tables
+        names = {child.name.lower() for child in folder.iterdir()}
+        if "ra_customer_trx_all.csv" in names:
+            return LogFormat.ORACLE_FUSION.value
+        if "invoices.csv" in names:
+            return LogFormat.NETSUITE.value
+        raise LogError(
+            "a folder must be an ERP extract: Oracle Fusion AR (RA_CUSTOMER_TRX_ALL.csv, ...) "
+            "or NetSuite (invoices.csv, ...)",
+            str(path),
+        )
     name = str(path).lower()
     if name.endswith(OCEL_SUFFIXES):
         return LogFormat.OCEL.value
@@ -177,6 +189,14 @@ def _read(
         from fatura.mining.readers.ocel import read_ocel
 
         return read_ocel(source, object_type=str(object_type), naive_zone=zone)
+    if kind == LogFormat.ORACLE_FUSION:
+        from fatura.mining.readers.oracle_fusion import oracle_fusion_table
+
+        return oracle_fusion_table(source, zone=zone, encoding=encoding)
+    if kind == LogFormat.NETSUITE:
+        from fatura.mining.readers.netsuite import netsuite_table
+
+        return netsuite_table(source, zone=zone, encoding=encoding)
     if log_format_matches(source, kind):
         return read_table(source, mapping=mapping, naive_zone=zone, encoding=encoding)
     raise LogError(f"the file name does not end like a {kind} file", str(source))
@@ -220,7 +240,11 @@ def _instant(microseconds: int) -> dt.datetime:
 
 def _source_system(kind: str, object_type: str | None) -> str:
     label = LogFormat(kind).label
-    return f"{label} ({object_type})" if kind == LogFormat.OCEL else f"{label} file"
+    if kind == LogFormat.OCEL:
+        return f"{label} ({object_type})"
+    if kind in {LogFormat.ORACLE_FUSION, LogFormat.NETSUITE}:
+        return label
+    return f"{label} file"
 
 
 def _options(mapping: ColumnMapping | None, zone: str, object_type: str | None) -> dict[str, Any]:

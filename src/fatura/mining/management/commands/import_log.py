@@ -1,6 +1,7 @@
 """``fatura import-log PATH --name N``: import an event log file into the registry.
 
-    fatura import-log PATH --name N [--format auto|xes|csv|parquet|ocel]
+    fatura import-log PATH --name N [--format auto|xes|csv|parquet|ocel|oracle-fusion|netsuite]
+    (PATH may be a folder: an Oracle Fusion AR or NetSuite extract of CSV exports)
                       [--case C --activity A --timestamp T --end-timestamp E --resource R]
                       [--object-type T] [--time-zone Z] [--encoding ENC]
                       [--source-system S] [--user U]
