@@ -198,3 +198,54 @@ def test_reversing_the_payment_of_an_overpaid_invoice_turns_the_excess_back_into
     assert (invoice.amount_credited, invoice.amount_overpaid) == (Decimal("30.00"), 0)
     note.refresh_from_db()
     assert note.excess == 0
+
+
+def test_old_credit_applied_to_a_newer_invoice_is_received_after_its_creation(books, frozen_clock):
+    customer = books.customer()
+    old = payments.payment_record(
+        by=books.user,
+        customer=customer,
+        amount="50.00",
+        received_at=dt.date(2026, 5, 5),
+        method="pix",
+    )
+    frozen_clock.advance(days=20)
+    invoice = books.sent(customer, amount="50.00", issue_date=dt.date(2026, 5, 25))
+    payments.payment_apply(
+        by=books.user,
+        payment_id=old.payment.pk,
+        allocations=[{"invoice_number": invoice.number, "amount": "50.00"}],
+    )
+    events = list(Event.objects.filter(case_id=invoice.number).order_by("timestamp", "id"))
+    assert events[0].activity == "Invoice Created"
+    received = next(e for e in events if e.activity == "Payment Received")
+    assert received.timestamp >= books.reload(invoice).created_at
+
+
+def test_no_early_discount_while_a_dispute_is_open(books):
+    invoice = books.sent(amount="1000.00", terms="2_10_NET30")
+    corrections.dispute_register(
+        by=books.user, number=invoice.number, reason="outro", amount="20.00"
+    )
+    books.pay(invoice, "980.00", received_at=dt.date(2026, 5, 10))
+    invoice = books.reload(invoice)
+    assert (invoice.amount_discounted, invoice.balance, invoice.status) == (
+        0,
+        Decimal("20.00"),
+        "disputed",
+    )
+
+
+def test_due_date_passed_during_a_dispute_is_recorded_when_it_ends(books, frozen_clock):
+    invoice = books.sent(amount="100.00")
+    dispute = corrections.dispute_register(
+        by=books.user, number=invoice.number, reason="outro", amount="10.00"
+    )
+    frozen_clock.advance(days=45)
+    corrections.dispute_resolve(
+        by=books.user, number=invoice.number, resolution="rejected", dispute_id=dispute.pk
+    )
+    assert books.reload(invoice).status == "overdue"
+    acts = list(Event.objects.filter(case_id=invoice.number).values_list("activity", flat=True))
+    assert acts.count("Due Date Passed") == 1
+    assert acts.index("Dispute Resolved") < acts.index("Due Date Passed")

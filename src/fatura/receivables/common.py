@@ -91,6 +91,23 @@ def refresh(invoice: Invoice) -> None:
     )
 
 
+def reopen(invoice: Invoice, now: dt.datetime) -> list[NewEvent]:
+    """Owed again (dispute over, payment reversed, correction): back to sent or overdue. An
+    invoice found overdue now whose "Due Date Passed" was never recorded (the due date went by
+    while it was disputed or closed) gets that event, dated when it is noticed."""
+    from fatura.eventlog.models import Event
+
+    invoice.status = reopened_status(invoice, clock.localdate(now))
+    if invoice.status != domain.OVERDUE:
+        return []
+    recorded = Event.objects.filter(
+        case_id=invoice.number, activity=activities.DUE_DATE_PASSED
+    ).exists()
+    if recorded:
+        return []
+    return [event(invoice, activities.DUE_DATE_PASSED, by=None, now=now, automated=True)]
+
+
 def reopened_status(invoice: Invoice, today: dt.date) -> str:
     """Where an invoice goes back to when it is owed again (dispute over, payment reversed)."""
     if invoice.sent_at is None:

@@ -26,7 +26,7 @@ from fatura.receivables.common import (
     parse_amount,
     record,
     refresh,
-    reopened_status,
+    reopen,
 )
 from fatura.receivables.mail import send_reminder_email
 from fatura.receivables.models import (
@@ -239,10 +239,11 @@ def _adjustment(
 
 
 def _after_correction(invoice: Invoice, by: Any, now: dt.datetime) -> list[NewEvent]:
+    events: list[NewEvent] = []
     if invoice.status == InvoiceStatus.CLOSED and invoice.balance > 0:
-        invoice.status = reopened_status(invoice, clock.localdate(now))
+        events += reopen(invoice, now)
         invoice.closed_at = None
-    return close_if_settled(invoice, by=by, now=now, automated=False)
+    return events + close_if_settled(invoice, by=by, now=now, automated=False)
 
 
 def credit_note_issue(*, by: Any, number: str, amount: Any, reason: str) -> CreditNote:
@@ -321,8 +322,7 @@ def dispute_resolve(
         dispute.resolved_at = now
         dispute.save()
         invoice.open_disputes -= 1
-        if invoice.open_disputes == 0:
-            invoice.status = reopened_status(invoice, clock.localdate(now))
+        reopened = reopen(invoice, now) if invoice.open_disputes == 0 else []
         events.append(
             event(
                 invoice,
@@ -334,6 +334,7 @@ def dispute_resolve(
                 dispute_resolution=resolution,
             )
         )
+        events.extend(reopened)
         events.extend(close_if_settled(invoice, by=by, now=now, automated=False))
         invoice.save()
         record(*events)

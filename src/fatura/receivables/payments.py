@@ -33,7 +33,7 @@ from fatura.receivables.common import (
     parse_amount,
     record,
     refresh,
-    reopened_status,
+    reopen,
 )
 from fatura.receivables.models import Allocation, Payment, PaymentMethod
 
@@ -114,7 +114,11 @@ def _apply(
             )
         earned = domain.early_discount(
             total=invoice.total_charged,
-            percent=Decimal(0) if invoice.amount_discounted else _discount_percent(invoice),
+            # once per invoice, and not while a dispute is open (the disputed part is not
+            # "settled early": the dispute decides it)
+            percent=Decimal(0)
+            if invoice.amount_discounted or invoice.open_disputes
+            else _discount_percent(invoice),
             until=invoice.discount_until,
             paid_on=payment.received_at,
         )
@@ -144,7 +148,7 @@ def _apply(
                     invoice,
                     activities.PAYMENT_RECEIVED,
                     by=by,
-                    now=_received_moment(payment.received_at, now),
+                    now=max(_received_moment(payment.received_at, now), invoice.created_at),
                     received_at=payment.received_at,
                     **common,
                 )
@@ -358,8 +362,9 @@ def payment_reverse(*, by: Any, payment_id: int, reason: str) -> Payment:
                 # already a loss: what bounced adds to the write-off, nothing is owed again
                 invoice.amount_written_off += allocation.amount + allocation.discount
             refresh(invoice)
+            reopened: list[NewEvent] = []
             if invoice.status == InvoiceStatus.CLOSED and invoice.balance > 0:
-                invoice.status = reopened_status(invoice, clock.localdate(now))
+                reopened = reopen(invoice, now)
                 invoice.closed_at = None
             invoice.save()
             allocation.reversed_at = now
@@ -375,6 +380,7 @@ def payment_reverse(*, by: Any, payment_id: int, reason: str) -> Payment:
                     reason=reason[:200],
                 )
             )
+            events.extend(reopened)
         payment.applied = Decimal("0.00")
         payment.reversed_at = now
         payment.reversal_reason = reason[:200]

@@ -341,7 +341,10 @@ def due_dates_passed(*, today: dt.date | None = None) -> int:
                     invoice,
                     activities.DUE_DATE_PASSED,
                     by=None,
-                    now=day_start(invoice.due_date + dt.timedelta(days=1)),
+                    # the day after the due date, never before the invoice was sent
+                    now=max(day_start(invoice.due_date + dt.timedelta(days=1)), invoice.sent_at)
+                    if invoice.sent_at
+                    else day_start(invoice.due_date + dt.timedelta(days=1)),
                     automated=True,
                     days_overdue=(today - invoice.due_date).days,
                 )
