@@ -1,12 +1,15 @@
-"""The demo data of ``make run``: loaded once per module (inside a transaction rolled back at
-the end), then read by each test."""
+"""The demo data of ``make run`` (its small size): loaded once per module (inside a transaction
+rolled back at the end), then read by each test."""
 
 from __future__ import annotations
 
 import datetime as dt
 import io
 import re
+import statistics
+from collections import defaultdict
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -15,11 +18,12 @@ from django.core import management
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q, Sum
 from django.test import Client
+from django.test.utils import override_settings
 
 from fatura import cli
-from fatura.billing.models import Charge, Invoice
+from fatura.billing.models import Charge, Invoice, InvoiceStatus, PaymentStatus
 from fatura.billing.selectors import pending_charges
 from fatura.catalog.models import BillingItem, ItemSource, PriceVersion
 from fatura.core import clock
@@ -29,30 +33,59 @@ from fatura.core.roles import Capability, can
 from fatura.customers.models import Customer
 from fatura.eventlog import activities
 from fatura.eventlog.models import Event
+from fatura.receivables import domain
+from fatura.receivables.models import (
+    Allocation,
+    CollectionCall,
+    CreditNote,
+    Dispute,
+    DunningLevel,
+    DunningNotice,
+    Payment,
+    RecurringTemplate,
+)
 from fatura.usage.models import Consumption, ConsumptionSource, VolumeImport
-from fatura.web.demo import DEMO_USERS, DemoSummary, demo_load
+from fatura.web.demo import DEMO_USERS, DemoSummary, demo_customers, demo_load
+from fatura.web.demo_receivables import SIZES
 
 TODAY = dt.date(2026, 5, 15)
 NOW = dt.datetime(2026, 5, 15, 11, 0, tzinfo=dt.UTC)
 PENDING = Month(2026, 4)
 FIRST = Month(2025, 5)
+PROGRESS: list[str] = []
 
 
 @pytest.fixture(scope="module")
 def demo(django_db_setup: Any, django_db_blocker: Any) -> Iterator[DemoSummary]:
     """The clock says 15/05/2026, so the demo year is May/2025 to April/2026."""
-    with django_db_blocker.unblock(), pytest.MonkeyPatch.context() as mp:
+    fast = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    with (
+        django_db_blocker.unblock(),
+        pytest.MonkeyPatch.context() as mp,
+        override_settings(
+            PASSWORD_HASHERS=fast, EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"
+        ),
+    ):
         mp.setattr(clock, "today", lambda: TODAY)
         mp.setattr(clock, "now", lambda: NOW)
         with transaction.atomic():
-            summary = demo_load()
+            summary = demo_load(size="small", progress=PROGRESS.append)
             yield summary
             transaction.set_rollback(True)
 
 
 def _counts() -> dict[str, int]:
     models = (User, Customer, BillingItem, PriceVersion, Consumption, Charge, Invoice, Event)
-    return {model.__name__: model.objects.count() for model in models}
+    return {model.__name__: model.objects.count() for model in models} | {
+        "Payment": Payment.objects.count()
+    }
+
+
+def _usage() -> Any:
+    return Invoice.objects.filter(kind="usage")
+
+
+# --- the usage year (demo.py) -----------------------------------------------------------------
 
 
 def test_demo_year_ends_with_the_month_before_today(demo: DemoSummary, db: Any) -> None:
@@ -60,14 +93,16 @@ def test_demo_year_ends_with_the_month_before_today(demo: DemoSummary, db: Any) 
     assert demo.pending_month == PENDING
     months = sorted({Month.of(d) for d in Consumption.objects.values_list("month", flat=True)})
     assert months[0] == FIRST and months[-1] == PENDING and len(months) == 12
-    finalized = {Month.of(d) for d in Invoice.objects.values_list("month", flat=True)}
+    finalized = {Month.of(d) for d in _usage().values_list("month", flat=True)}
     assert finalized == set(months) - {PENDING}
 
 
 def test_customers_are_brazilian_companies_and_people(demo: DemoSummary, db: Any) -> None:
     customers = list(Customer.objects.all())
-    assert demo.customers == len(customers) == 30
-    kinds = [document_kind(c.document) for c in customers]  # valid check digits
+    assert demo.customers == len(customers) == 30 + SIZES["small"].customers
+    assert all(document_kind(c.document) for c in customers)  # valid check digits
+    usage = [c for c in customers if c.name in {d.name for d in demo_customers()}]
+    kinds = [document_kind(c.document) for c in usage]
     assert kinds.count("CPF") == 3 and kinds.count("CNPJ") == 27
     assert {c.document_type for c in customers} == {"CPF", "CNPJ"}
     assert {"Varejo", "Indústria", "Saúde", "Educação", "Serviços Financeiros"} <= {
@@ -75,21 +110,29 @@ def test_customers_are_brazilian_companies_and_people(demo: DemoSummary, db: Any
     }
     assert {c.region for c in customers} == {"Sudeste", "Sul", "Nordeste", "Centro-Oeste", "Norte"}
     assert all("@" in c.email and c.business_unit and c.payment_terms for c in customers)
+    terms = {c.payment_terms for c in customers}
+    assert terms == {"NET30", "NET60", "2_10_NET30", "DUE_ON_RECEIPT"}
+    collectors = {c.collector.username for c in customers if c.collector}
+    assert len(collectors) >= 3 and all(c.collector for c in customers)
 
 
 def test_invoices_carry_result_centres_tickets_and_some_adjustments(
     demo: DemoSummary, db: Any
 ) -> None:
-    assert demo.invoices == Invoice.objects.count() > 250
+    assert demo.invoices == Invoice.objects.count() > 500
     charges = list(Charge.objects.all())
     assert all(re.fullmatch(r"CR-10\d\d Comercial [\w-]+", c.result_center) for c in charges)
     assert all(re.fullmatch(r"CHG-20\d\d-\d{4}", c.ticket) for c in charges)
     assert len({c.ticket for c in charges}) == len(charges)
-    adjusted = Invoice.objects.exclude(total_charged=F("total_due"))
-    assert 0 < adjusted.count() < Invoice.objects.count() / 5
+    adjusted = _usage().exclude(total_charged=F("total_due"))
+    assert 0 < adjusted.count() < _usage().count() / 5
     assert all(i.total_charged < i.total_due for i in adjusted)
-    numbers = sorted(Invoice.objects.values_list("sequence", flat=True))
-    assert numbers == list(range(1, len(numbers) + 1))
+    for series in ("FAT", "PRO"):  # gapless, and numbered in the order they were issued
+        invoices = Invoice.objects.filter(series=series).order_by("sequence")
+        numbers = [i.sequence for i in invoices]
+        assert numbers == list(range(1, len(numbers) + 1))
+        created = [i.created_at for i in invoices]
+        assert created == sorted(created)
 
 
 def test_last_month_is_pending_with_volume_file_entries(demo: DemoSummary, db: Any) -> None:
@@ -114,7 +157,7 @@ def test_prices_change_over_time(demo: DemoSummary, db: Any) -> None:
     assert scheduled.exists()  # a price already set for next month
     invoiced = {
         (line.item_name, line.unit_price)
-        for invoice in Invoice.objects.prefetch_related("lines")
+        for invoice in _usage().prefetch_related("lines")
         for line in invoice.lines.all()
     }
     storage_prices = {price for name, price in invoiced if name == "Armazenamento em nuvem"}
@@ -127,7 +170,7 @@ def test_events_replay_the_year_in_order(demo: DemoSummary, db: Any) -> None:
     finalized = {
         e.case_id: e.timestamp for e in Event.objects.filter(activity=activities.CHARGE_FINALIZED)
     }
-    assert len(finalized) == demo.invoices
+    assert len(finalized) == _usage().count()
     recorded = Event.objects.filter(
         activity=activities.CONSUMPTION_RECORDED, case_id__in=list(finalized)
     )
@@ -137,10 +180,26 @@ def test_events_replay_the_year_in_order(demo: DemoSummary, db: Any) -> None:
     assert automated.count() == Consumption.objects.filter(source="volumetria").count()
 
 
+def test_each_case_reads_in_time_order(demo: DemoSummary, db: Any) -> None:
+    """Written in the order it happened: no event of a case is older than one written before
+    it, and every invoice's story starts with "Invoice Created"."""
+    last: dict[str, tuple[dt.datetime, str]] = {}
+    first: dict[str, str] = {}
+    for case, activity, stamp in Event.objects.order_by("id").values_list(
+        "case_id", "activity", "timestamp"
+    ):
+        if case in last:
+            assert stamp >= last[case][0], (case, last[case][1], activity)
+        last[case] = (stamp, activity)
+        first.setdefault(case, activity)
+    numbers = set(Invoice.objects.values_list("number", flat=True))
+    assert {first[n] for n in numbers} == {activities.INVOICE_CREATED}
+
+
 def test_running_again_changes_nothing(demo: DemoSummary, db: Any) -> None:
     before = _counts()
     out = io.StringIO()
-    call_command("demo_load", stdout=out)
+    call_command("demo_load", "--small", stdout=out)
     assert "nada mudou" in out.getvalue()
     assert demo_load(today=TODAY) == DemoSummary(loaded=False)
     assert _counts() == before
@@ -165,13 +224,134 @@ def test_demo_users_log_in_with_their_roles(demo: DemoSummary, db: Any) -> None:
         content_type="application/json",
     )
     assert token.status_code == 200
-    users = {u.username: u for u in User.objects.filter(username__in=["financeiro", "operacao"])}
+    users = {u.username: u for u in User.objects.all()}
     assert can(users["financeiro"], Capability.FINALIZE_CHARGES)
     assert can(users["operacao"], Capability.RECORD_CONSUMPTION)
     assert not can(users["operacao"], Capability.FINALIZE_CHARGES)
     assert User.objects.get(username="admin").is_superuser
+    assert can(users["gerente.marta"], Capability.APPROVE_INVOICES)
+    assert can(users["cobradora.carla"], Capability.LOG_COLLECTION)
+    assert not can(users["cobradora.carla"], Capability.RECORD_PAYMENTS)
 
 
 def test_command_rejects_a_bad_date(db: Any) -> None:
     with pytest.raises(CommandError, match="AAAA-MM-DD"):
         call_command("demo_load", "--today", "15/05/2026")
+
+
+def test_progress_has_a_line_per_month(demo: DemoSummary) -> None:
+    assert len(PROGRESS) == 13
+    assert PROGRESS[1].strip().startswith("maio/2025:") and "faturas" in PROGRESS[1]
+    assert PROGRESS[-1].strip().startswith("abril/2026:")
+
+
+# --- the receivables year (demo_receivables.py, demo_behaviour.py) ----------------------------
+
+
+def test_every_status_and_payment_status_appears(demo: DemoSummary, db: Any) -> None:
+    statuses = dict(demo.statuses)
+    assert set(statuses) == set(InvoiceStatus.values)
+    assert set(dict(demo.payment_statuses)) == set(PaymentStatus.values)
+    assert statuses["closed"] > Invoice.objects.count() / 2
+    kinds = set(Invoice.objects.values_list("kind", flat=True))
+    assert kinds == {"usage", "simple", "recurring", "proforma"}
+    assert f"Encerrada {statuses['closed']}," in demo.message
+    assert "Parcialmente paga" in demo.message and "cobrador.ana/ana-demo" in demo.message
+
+
+def test_balances_obey_the_invariant(demo: DemoSummary, db: Any) -> None:
+    invoices = Invoice.objects.exclude(kind="proforma")
+    for i in invoices:  # in Python: SQLite would do this sum in floating point
+        owed = i.total_charged - i.amount_credited + i.amount_debited - i.amount_discounted
+        assert i.balance == owed - i.amount_applied - i.amount_written_off >= 0, i.number
+    assert not Invoice.objects.filter(kind="proforma").exclude(balance=0).exists()
+    active = Allocation.objects.filter(reversed_at__isnull=True)
+    applied = dict(active.values_list("invoice").annotate(s=Sum("amount")))
+    for invoice in invoices:
+        assert invoice.amount_applied == applied.get(invoice.pk, Decimal(0)), invoice.number
+    for payment in Payment.objects.annotate(
+        s=Sum("allocations__amount", filter=Q(allocations__reversed_at__isnull=True))
+    ):
+        assert payment.applied == (payment.s or 0) <= payment.amount
+    closed = Invoice.objects.filter(status__in=["closed", "written_off"])
+    assert not closed.filter(balance__gt=0).exists()
+
+
+def test_invoices_have_their_events(demo: DemoSummary, db: Any) -> None:
+    by_case: dict[str, set[str]] = defaultdict(set)
+    for case, activity in Event.objects.values_list("case_id", "activity"):
+        by_case[case].add(activity)
+    paid = Invoice.objects.filter(payment_status__in=["paid", "overpaid"], amount_applied__gt=0)
+    assert paid.count() > 300
+    for invoice in Invoice.objects.all():
+        assert activities.INVOICE_CREATED in by_case[invoice.number], invoice.number
+    for number in paid.values_list("number", flat=True):
+        assert {activities.PAYMENT_RECEIVED, activities.PAYMENT_APPLIED} <= by_case[number]
+    for number in Invoice.objects.filter(status="closed").values_list("number", flat=True):
+        assert activities.INVOICE_CLOSED in by_case[number]
+    seen = set().union(*by_case.values())
+    assert set(activities.LABELS) - seen <= {
+        activities.PRICE_VERSION_REMOVED,
+        activities.BILLING_ITEM_DELETED,
+        activities.CONSUMPTION_DELETED,
+        activities.BILLING_RUN_COMPLETED,
+    }
+
+
+def test_every_path_of_the_lifecycle_is_walked(demo: DemoSummary, db: Any) -> None:
+    reworked = Invoice.objects.filter(rework_count__gt=0, status="closed")  # rejected, redone
+    assert reworked.exists()
+    over = Invoice.objects.filter(total_charged__gt=Decimal("10000.00")).exclude(kind="proforma")
+    sent_over = over.filter(sent_at__isnull=False)
+    assert sent_over.exists() and not sent_over.filter(approved_by__isnull=True).exists()
+    assert not sent_over.filter(approved_by=F("created_by")).exists()
+    assert Allocation.objects.filter(discount__gt=0).exists()  # early-payment discount
+    assert Payment.objects.filter(reversed_at__isnull=False).exists()  # bounced
+    credit = [p for p in Payment.objects.filter(reversed_at__isnull=True) if p.unapplied > 0]
+    assert credit  # customers with unapplied credit
+    lags = {(p.posted_at - p.received_at).days for p in Payment.objects.exclude(posted_at=None)}
+    assert 0 in lags and max(lags) <= 7 and len(lags) >= 3  # posted 0-5 days (weekends)
+    assert set(Dispute.objects.values_list("resolution", flat=True)) == {
+        "credit_note",
+        "adjustment",
+        "rejected",
+        "",
+    }
+    assert CreditNote.objects.filter(excess__gt=0).exists()  # credit after payment: overpaid
+    assert Invoice.objects.filter(amount_debited__gt=0).exists()  # late fee
+    assert Invoice.objects.filter(status="written_off", amount_written_off__gt=0).exists()
+    assert Invoice.objects.filter(kind="proforma", converted_to__isnull=False).exists()
+    assert max(t.invoices.count() for t in RecurringTemplate.objects.all()) >= 6
+    calls = set(CollectionCall.objects.values_list("outcome", flat=True))
+    assert {"promise_to_pay", "reached", "no_answer"} <= calls
+    notices = set(DunningNotice.objects.values_list("action", flat=True))
+    assert {"reminder", "second_reminder", "call_task"} <= notices
+
+
+def test_dunning_is_more_patient_with_the_public_sector(demo: DemoSummary, db: Any) -> None:
+    first = {
+        level.strategy.segment: level.days_after_due
+        for level in DunningLevel.objects.filter(level=1).select_related("strategy")
+    }
+    assert first["Governo"] > max(days for segment, days in first.items() if segment != "Governo")
+    automated = Event.objects.filter(activity=activities.PAYMENT_REMINDER, is_automated=True)
+    assert automated.exists() and set(automated.values_list("user", flat=True)) == {"system"}
+
+
+def test_the_last_months_are_still_open(demo: DemoSummary, db: Any) -> None:
+    open_ = Invoice.objects.filter(status__in=domain.RECEIVABLE, balance__gt=0)
+    buckets = {domain.aging_bucket(i.due_date, TODAY) for i in open_}
+    assert {"current", "1-30", "31-60"} <= buckets
+    recent = Invoice.objects.filter(issue_date__gte=TODAY - dt.timedelta(days=60))
+    assert recent.filter(status__in=domain.RECEIVABLE, balance__gt=0).count() > recent.count() / 3
+
+
+def test_customers_pay_with_a_pattern(demo: DemoSummary, db: Any) -> None:
+    """Some customers always pay early, others weeks late: something to forecast from."""
+    delays: dict[int, list[int]] = defaultdict(list)
+    for received, due, customer in Allocation.objects.filter(reversed_at__isnull=True).values_list(
+        "payment__received_at", "invoice__due_date", "invoice__customer_id"
+    ):
+        delays[customer].append((received - due).days)
+    medians = [statistics.median(d) for d in delays.values() if len(d) >= 5]
+    assert min(medians) <= -3 and max(medians) >= 15

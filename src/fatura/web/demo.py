@@ -3,11 +3,14 @@
 ``demo_load`` replays twelve months ending with the month before ``today``: the catalogue and its
 price changes, customers (some arriving during the year), monthly consumption with growth and
 seasonality, one volume file, and every past month finalized; the last month stays pending so
-*Registrar cobrança* has work. A fixed seed makes the data the same on every run.
+*Registrar cobrança* has work. Beside it, ``demo_receivables`` runs the receivables year (a few
+hundred more customers, direct and recurring invoices, payments, dunning, disputes…) and sends
+every invoice on its way. A fixed seed makes the data the same on every run.
 
-Each action runs at the moment it would have happened (``_clock_at``), so the event log reads
-like a real year (consumption recorded early in the next month, charges finalized days later).
-It loads only into a database without customers, so running it twice changes nothing.
+Each action runs at the moment it would have happened, in time order on one ``Timeline``, so the
+event log reads like a real year (consumption recorded early in the next month, charges
+finalized days later, paid weeks after). It loads only into a database without customers, so
+running it twice changes nothing.
 """
 
 from __future__ import annotations
@@ -15,17 +18,22 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import random
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from functools import partial
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.db import transaction
+from django.test.utils import override_settings
 from django.utils import timezone
 
-from fatura.billing.selectors import invoice_list, pending_charges
+from fatura.billing.models import Invoice, InvoiceStatus, PaymentStatus
+from fatura.billing.selectors import pending_charges
 from fatura.billing.services import charge_finalize
 from fatura.catalog.models import BillingItem
 from fatura.catalog.selectors import billing_item_list
@@ -38,6 +46,7 @@ from fatura.core.roles import FINANCEIRO, OPERACAO
 from fatura.customers.models import Customer
 from fatura.customers.services import customer_create
 from fatura.usage.services import consumption_record, volume_file_import
+from fatura.web.demo_receivables import SIZES, Receivables, Timeline, clock_at
 
 SEED = 20260412
 MONTHS = 12
@@ -47,7 +56,14 @@ DEMO_USERS = (
     ("financeiro", "financeiro-demo", FINANCEIRO, False),
     ("operacao", "operacao-demo", OPERACAO, False),
     ("admin", "admin-demo", None, True),
+    # a second Financeiro user approves invoices above the threshold; collectors by region
+    ("gerente.marta", "marta-demo", FINANCEIRO, False),
+    ("cobrador.ana", "ana-demo", FINANCEIRO, False),
+    ("cobrador.bruno", "bruno-demo", FINANCEIRO, False),
+    ("cobradora.carla", "carla-demo", OPERACAO, False),
+    ("cobrador.diego", "diego-demo", OPERACAO, False),
 )
+SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 
 RESULT_CENTERS = {
     "Sul": "CR-1001 Comercial Sul",
@@ -146,28 +162,54 @@ class DemoSummary:
     invoices: int = 0
     pending_month: Month | None = None
     pending_charges: int = 0
+    statuses: tuple[tuple[str, int], ...] = ()  # invoices by status
+    payment_statuses: tuple[tuple[str, int], ...] = ()
 
     @property
     def message(self) -> str:
         if not self.loaded:
             return "O banco já tem clientes: dados de demonstração não carregados (nada mudou)."
         assert self.pending_month is not None
+        statuses = ", ".join(f"{InvoiceStatus(s).label} {n}" for s, n in self.statuses)
+        payments = ", ".join(f"{PaymentStatus(s).label} {n}" for s, n in self.payment_statuses)
         return (
             f"Dados de demonstração carregados: {self.customers} clientes, {self.items} itens, "
-            f"{self.invoices} faturas; {self.pending_charges} cobranças pendentes em "
-            f"{self.pending_month.label_pt()}. Usuários: "
-            + ", ".join(f"{u}/{p}" for u, p, _, _ in DEMO_USERS)
+            f"{self.invoices} faturas ({statuses}; pagamento: {payments}); "
+            f"{self.pending_charges} cobranças pendentes em {self.pending_month.label_pt()}. "
+            "Usuários: " + ", ".join(f"{u}/{p}" for u, p, _, _ in DEMO_USERS)
         )
 
 
-def demo_load(*, today: dt.date | None = None) -> DemoSummary:
-    """Load the demo year into an empty database (all or nothing); a no-op otherwise."""
+def demo_load(
+    *,
+    today: dt.date | None = None,
+    size: str = "full",
+    progress: Callable[[str], None] | None = None,
+) -> DemoSummary:
+    """Load the demo year into an empty database (all or nothing); a no-op otherwise.
+    ``size``: "full" (``make run``) or "small" (tests); ``progress`` gets a line per month."""
     if Customer.objects.exists():
         return DemoSummary(loaded=False)
     today = today or clock.today()
-    with transaction.atomic():
+    if progress is not None:
+        progress("Carregando um ano de dados de demonstração (alguns minutos)…")
+    with transaction.atomic(), _demo_mail():
         users = _users_ensure()
-        return _Replay(users, today).run()
+        return _Replay(users, today, size=size, progress=progress).run()
+
+
+@contextmanager
+def _demo_mail() -> Iterator[None]:
+    """The demo's customers are made up: with an SMTP server configured, their e-mails go to
+    the outbox folder instead (never to the addresses, which may exist)."""
+    if settings.EMAIL_BACKEND != SMTP_BACKEND:
+        yield
+        return
+    with override_settings(
+        EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
+        EMAIL_FILE_PATH=settings.DATA_DIR / "outbox",
+    ):
+        yield
 
 
 def _users_ensure() -> dict[str, User]:
@@ -186,17 +228,6 @@ def _users_ensure() -> dict[str, User]:
     return users
 
 
-@contextmanager
-def _clock_at(moment: dt.datetime) -> Iterator[None]:
-    """Run services as if it were ``moment`` (they take the time from ``clock.now``)."""
-    saved = clock.now
-    clock.now = lambda: moment
-    try:
-        yield
-    finally:
-        clock.now = saved
-
-
 def _quantize(value: float, step: str) -> Decimal:
     quantum = Decimal(step)
     amount = Decimal(str(round(value, 6))).quantize(quantum, rounding=ROUND_HALF_UP)
@@ -206,12 +237,20 @@ def _quantize(value: float, step: str) -> Decimal:
 class _Replay:
     """The demo year, action by action, in the order they would have happened."""
 
-    def __init__(self, users: dict[str, User], today: dt.date) -> None:
+    def __init__(
+        self,
+        users: dict[str, User],
+        today: dt.date,
+        *,
+        size: str = "full",
+        progress: Callable[[str], None] | None = None,
+    ) -> None:
         self.fin = users["financeiro"]
         self.ops = users["operacao"]
         self.rng = random.Random(SEED)
         self.tz = timezone.get_current_timezone()
         self.now = min(clock.now(), self._at(today, 18, 0))
+        self.timeline = Timeline(self.now)
         first = Month.of(today)
         for _ in range(MONTHS):
             first = first.previous()
@@ -225,28 +264,47 @@ class _Replay:
         self.customers: dict[str, Customer] = {}
         self.uses = {c.name: self._items_of(c) for c in self.demo_customers}
         self.ticket = 400
+        self.recorded_until: dict[str, dt.datetime] = {}  # customer -> its last consumption
+        self.receivables = Receivables(
+            users=users,
+            timeline=self.timeline,
+            first_day=self.calendar[0].first_day,
+            today=today,
+            size=SIZES[size],
+            progress=progress,
+        )
 
     def run(self) -> DemoSummary:
+        """Put every step of the year on the timeline, then play it in time order."""
+        at = self.timeline.at
         start = self.calendar[0].first_day
-        self._catalogue(self._workday(start - dt.timedelta(days=12), 10))
+        moment = self._workday(start - dt.timedelta(days=12), 10)
+        at(moment, partial(self._catalogue, moment))
+        self.receivables.schedule()
         for index, month in enumerate(self.calendar[:MONTHS]):
-            self._price_changes(index, self._workday(month.first_day - dt.timedelta(days=6), 15))
-            self._arrivals(index, self._workday(month.first_day - dt.timedelta(days=5), 11))
+            moment = self._workday(month.first_day - dt.timedelta(days=6), 15)
+            at(moment, partial(self._price_changes, index, moment))
+            moment = self._workday(month.first_day - dt.timedelta(days=5), 11)
+            at(moment, partial(self._arrivals, index, moment))
             last = index == MONTHS - 1
-            self._consumption(index, month, file_month=last)
-            if not last:
-                self._finalize(month)
+            first_days = min(self._at(month.next().first_day, 7, 0), self.now)
+            at(first_days, partial(self._consumption, index, month, file_month=last))
         today = self.calendar[MONTHS].first_day
         for index in range(MONTHS, MONTHS + 2):
-            self._price_changes(index, self._workday(today + dt.timedelta(days=1), 9))
+            moment = self._workday(today + dt.timedelta(days=1), 9)
+            at(moment, partial(self._price_changes, index, moment))
+        self.timeline.run()
         pending = self.calendar[MONTHS - 1]
+        invoices = Invoice.objects.all()
         return DemoSummary(
             loaded=True,
-            customers=len(self.customers),
+            customers=Customer.objects.count(),
             items=billing_item_list().count(),
-            invoices=invoice_list().count(),
+            invoices=invoices.count(),
             pending_month=pending,
             pending_charges=len(pending_charges(pending)),
+            statuses=_counts(invoices.values_list("status", flat=True)),
+            payment_statuses=_counts(invoices.values_list("payment_status", flat=True)),
         )
 
     # --- moments ------------------------------------------------------------------------------
@@ -271,7 +329,7 @@ class _Replay:
         ]
 
     def _catalogue(self, moment: dt.datetime) -> None:
-        with _clock_at(moment):
+        with clock_at(moment):
             for item in self.demo_items:
                 if item.volume_file == "new":
                     continue
@@ -285,7 +343,7 @@ class _Replay:
                 )
 
     def _price_changes(self, index: int, moment: dt.datetime) -> None:
-        with _clock_at(moment):
+        with clock_at(moment):
             for item in self.demo_items:
                 for when, price in item.price_changes:
                     if when == index:
@@ -297,7 +355,7 @@ class _Replay:
                         )
 
     def _arrivals(self, index: int, moment: dt.datetime) -> None:
-        with _clock_at(moment):
+        with clock_at(moment):
             for demo in self.demo_customers:
                 if demo.first == index:
                     self.customers[demo.name] = customer_create(
@@ -311,6 +369,7 @@ class _Replay:
                         business_unit=demo.business_unit,
                         payment_terms=demo.payment_terms,
                     )
+                    self.receivables.customer_created(self.customers[demo.name], usage=True)
 
     def _document(self, demo: DemoCustomer) -> str:
         if demo.document_type == "CPF":
@@ -328,14 +387,17 @@ class _Replay:
 
     def _consumption(self, index: int, month: Month, *, file_month: bool) -> None:
         """Operação records the month's usage in the first business days of the next month;
-        in the last month part of it arrives in a volume file instead."""
+        in the last month part of it arrives in a volume file instead. Each customer's entries
+        and the file are put on the timeline at their moments; the month is finalized after."""
         day = month.next().first_day
         rows: list[str] = []
+        last = self._at(day + dt.timedelta(days=4), 7, 0)
         for demo in self.demo_customers:
             if not demo.first <= index <= demo.last:
                 continue
             customer = self.customers[demo.name]
             moment = self._workday(day + dt.timedelta(days=self.rng.randrange(0, 4)), 9)
+            entries: list[tuple[dt.datetime, BillingItem, Decimal]] = []
             for item, weight in self.uses[demo.name]:
                 if item.volume_file == "new" and not file_month:
                     continue
@@ -344,29 +406,53 @@ class _Replay:
                     rows.append(_file_row(customer, month, item, quantity))
                     continue
                 moment += dt.timedelta(minutes=self.rng.randrange(1, 9))
-                with _clock_at(min(moment, self.now)):
-                    consumption_record(
-                        by=self.ops,
-                        customer=customer,
-                        month=month,
-                        billing_item=self.items[item.name],
-                        quantity=quantity,
-                    )
+                entries.append((min(moment, self.now), self.items[item.name], quantity))
+            if entries:
+                self.recorded_until[demo.name] = entries[-1][0]
+                last = max(last, entries[-1][0] + dt.timedelta(minutes=5))
+                record = partial(self._record_usage, customer, month, entries)
+                self.timeline.at(entries[0][0], record)
         if rows:
             moment = self._workday(day + dt.timedelta(days=2), 8)
             data = "\n".join((";".join(FILE_COLUMNS), *rows)).encode("utf-8")
-            with _clock_at(moment):
-                volume_file_import(by=self.fin, filename=f"volumetria-{month}.csv", data=data)
+            name = f"volumetria-{month}.csv"
+            self.timeline.at(
+                moment, partial(volume_file_import, by=self.fin, filename=name, data=data)
+            )
+        if not file_month:
+            self.timeline.at(min(last, self.now), partial(self._finalize, month))
+
+    def _record_usage(
+        self,
+        customer: Customer,
+        month: Month,
+        entries: list[tuple[dt.datetime, BillingItem, Decimal]],
+    ) -> None:
+        for moment, item, quantity in entries:
+            with clock_at(moment):
+                consumption_record(
+                    by=self.ops,
+                    customer=customer,
+                    month=month,
+                    billing_item=item,
+                    quantity=quantity,
+                )
 
     def _finalize(self, month: Month) -> None:
-        """Financeiro closes each charge a few business days into the next month; a few get a
-        negotiated total (discount, commercial rounding or a credit)."""
+        """Financeiro closes each charge a few business days into the next month (after its
+        last consumption was recorded); a few get a negotiated total (discount, commercial
+        rounding or a credit). Each invoice then goes on to receivables."""
         day = month.next().first_day + dt.timedelta(days=4)
         for pending in pending_charges(month):
             moment = self._workday(day + dt.timedelta(days=self.rng.randrange(0, 4)), 10)
-            moment = min(moment + dt.timedelta(hours=self.rng.randrange(0, 7)), self.now)
+            moment = moment + dt.timedelta(hours=self.rng.randrange(0, 7))
+            recorded = self.recorded_until.get(pending.customer.name)
+            if recorded is not None:
+                moment = max(moment, recorded + dt.timedelta(minutes=30))
+            moment = min(moment, self.now)
             self.ticket += self.rng.randrange(1, 6)
-            charge_finalize(
+            finalize = partial(
+                charge_finalize,
                 by=self.fin,
                 customer=pending.customer,
                 month=month,
@@ -375,6 +461,10 @@ class _Replay:
                 total_charged=self._negotiated(pending.total_due),
                 now=moment,
             )
+            self.timeline.at(moment, partial(self._issue, finalize))
+
+    def _issue(self, finalize: Callable[[], Invoice]) -> None:
+        self.receivables.usage_invoice(finalize())
 
     def _negotiated(self, total_due: Decimal) -> Decimal:
         roll = self.rng.random()
@@ -385,6 +475,10 @@ class _Replay:
         if roll < 0.08:
             return max(to_money(total_due - Decimal("150.00")), Decimal("0.00"))  # a credit
         return total_due
+
+
+def _counts(values: Iterable[str]) -> tuple[tuple[str, int], ...]:
+    return tuple(sorted(Counter(values).items()))
 
 
 FILE_COLUMNS = ("customer_document", "month", "item", "product", "unit", "unit_price", "quantity")

@@ -12,7 +12,7 @@ from fatura.web.demo import demo_load
 
 class Command(BaseCommand):
     help = (
-        "Carrega os dados de demonstração (um ano de faturamento); "
+        "Carrega os dados de demonstração (um ano de faturamento e recebíveis); "
         "não faz nada se o banco já tiver clientes."
     )
 
@@ -20,6 +20,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--today",
             help="data de referência AAAA-MM-DD (padrão: hoje); o ano termina no mês anterior",
+        )
+        parser.add_argument(
+            "--small",
+            action="store_true",
+            help="versão reduzida (poucos clientes de recebíveis), para testes",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -29,6 +34,10 @@ class Command(BaseCommand):
                 today = dt.date.fromisoformat(options["today"])
             except ValueError as exc:
                 raise CommandError(f"--today: use AAAA-MM-DD ({exc})") from None
-        summary = demo_load(today=today)
+        summary = demo_load(
+            today=today,
+            size="small" if options["small"] else "full",
+            progress=self.stdout.write,
+        )
         message = summary.message
         self.stdout.write(self.style.SUCCESS(message) if summary.loaded else message)
