@@ -58,6 +58,7 @@ PROGRESS: list[str] = []
 @pytest.fixture(scope="module")
 def demo(django_db_setup: Any, django_db_blocker: Any) -> Iterator[DemoSummary]:
     """The clock says 15/05/2026, so the demo year is May/2025 to April/2026."""
+    PROGRESS.clear()  # the fixture runs again when xdist interleaves this module with others
     fast = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     with (
         django_db_blocker.unblock(),

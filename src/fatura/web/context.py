@@ -21,6 +21,7 @@ NAVIGATION = (
     ("web:aging", _("Relatórios"), "nav-reports"),
     ("web:usage", _("Uso"), "nav-usage"),
     ("web:events", _("Eventos"), "nav-events"),
+    ("web:mining", _("Mineração"), "nav-mining"),
 )
 
 SECTIONS = {"nav-reports": "/relatorios/", "nav-collections": "/cobranca/"}

@@ -223,7 +223,7 @@ def _users_ensure() -> dict[str, User]:
             user.set_password(password)
             user.save(update_fields=["password"])
             if group:
-                user.groups.add(Group.objects.get(name=group))
+                user.groups.add(Group.objects.get_or_create(name=group)[0])
         users[username] = user
     return users
 

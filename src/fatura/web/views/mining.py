@@ -1,0 +1,423 @@
+"""Mineração: choose a log (Fatura's own, live, or an imported one), import a log, and look at
+its process map and variants (the KPI dashboard is in :mod:`.mining_kpis`).
+
+Reading Fatura's log takes most of a page's time (about 0.7 s for the demo's 28 thousand
+events; mining it, a few milliseconds), so what a page shows is cached under the log's
+*stamp*: for an imported log its id and import time, for Fatura's own the number and last id of
+its invoice events (the log is append-only, so a new event changes the stamp).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import urlencode
+
+from django import forms
+from django.contrib import messages
+from django.core.cache import cache
+from django.db.models import Count, Max, Min
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.http import require_POST
+
+from fatura.core.errors import DomainError, NotFound
+from fatura.eventlog.activities import label as activity_label
+from fatura.eventlog.models import Event
+from fatura.mining.log import EventLog
+from fatura.mining.models import LogFormat, MinedLog
+from fatura.mining.own_log import INVOICE_PREFIX, own_event_log
+from fatura.mining.selectors import OWN_LOG, mined_log_get, mined_log_list, mined_log_read
+from fatura.mining.services import log_import
+from fatura.web.csv_export import csv_response
+from fatura.web.views import mining_charts, mining_data
+from fatura.web.views.common import add_domain_errors, page, paginate, parse_int
+
+CACHE_SECONDS = 3600
+CASE_LIST = mining_data.CASE_LIST_SIZE
+DEFAULT_PATHS = 30  # percent of the edges shown at first: the map of a real log stays readable
+T = TypeVar("T")
+
+
+# --- which log ---------------------------------------------------------------------------
+
+
+@dataclass
+class LogRef:
+    key: str  # "fatura" or the MinedLog id, as in the URL
+    name: str
+    stamp: str
+    mined: MinedLog | None = None
+    events: int = 0
+    _log: EventLog | None = None
+
+    @property
+    def own(self) -> bool:
+        return self.mined is None
+
+    @property
+    def empty(self) -> bool:
+        return self.events == 0
+
+    def log(self) -> EventLog:
+        """The event log, read once per request (only when the cache lacks what is asked)."""
+        if self._log is None:
+            if self.mined is None:
+                self._log = own_event_log(invoices_only=True)
+            else:
+                self._log = mined_log_read(self.mined)
+        return self._log
+
+    def case_url(self, case: str) -> str:
+        if self.own and case.startswith(INVOICE_PREFIX):
+            return reverse("web:invoice_detail", args=[case])
+        return ""
+
+
+def _own_events() -> dict[str, Any]:
+    return Event.objects.filter(case_id__startswith=INVOICE_PREFIX).aggregate(
+        events=Count("id"),
+        last=Max("id"),
+        cases=Count("case_id", distinct=True),
+        first_at=Min("timestamp"),
+        last_at=Max("timestamp"),
+    )
+
+
+def log_ref(key: str) -> LogRef:
+    if key == OWN_LOG:
+        facts = _own_events()
+        return LogRef(
+            OWN_LOG,
+            _("Fatura (ao vivo)"),
+            f"own:{facts['events']}:{facts['last']}",
+            events=int(facts["events"] or 0),
+        )
+    log_id = parse_int(key)
+    if log_id is None:
+        raise NotFound(_("Log de eventos não encontrado: %(key)s") % {"key": key})
+    mined = mined_log_get(id=log_id)
+    stamp = f"log:{mined.pk}:{mined.imported_at.timestamp()}"
+    return LogRef(str(mined.pk), mined.name, stamp, mined=mined, events=mined.rows)
+
+
+def cached(ref: LogRef, what: str, params: Any, compute: Callable[[], T]) -> T:
+    digest = hashlib.sha1(json.dumps(params, sort_keys=True, default=str).encode()).hexdigest()
+    key = f"mining:v1:{ref.stamp}:{what}:{digest}"
+    found = cache.get(key)
+    if found is None:
+        found = compute()
+        cache.set(key, found, CACHE_SECONDS)
+    return found
+
+
+def _base_context(ref: LogRef, current: str) -> dict[str, Any]:
+    return {"ref": ref, "current": current}
+
+
+# --- index and import ----------------------------------------------------------------------
+
+
+class LogImportForm(forms.Form):
+    arquivo = forms.FileField(
+        label=_lazy("Arquivo do log"),
+        help_text=_lazy("XES, CSV, Parquet ou OCEL 2.0 (.jsonocel / .json)."),
+    )
+    nome = forms.CharField(label=_lazy("Nome"), max_length=200)
+    formato = forms.ChoiceField(
+        label=_lazy("Formato"),
+        choices=[("auto", _lazy("Pelo nome do arquivo"))]
+        + [(v, lbl) for v, lbl in LogFormat.choices if v in ("xes", "csv", "parquet", "ocel")],
+        initial="auto",
+    )
+    tipo_objeto = forms.CharField(
+        label=_lazy("Tipo de objeto (OCEL)"),
+        required=False,
+        max_length=100,
+        help_text=_lazy("Obrigatório para OCEL: o log é achatado por este tipo (ex.: invoice)."),
+    )
+    sistema = forms.CharField(label=_lazy("Sistema de origem"), required=False, max_length=100)
+
+
+def _index(
+    request: HttpRequest, form: LogImportForm, status: int = 200, **extra: Any
+) -> HttpResponse:
+    own = _own_events()
+    context = {
+        "own": own,
+        "logs": list(mined_log_list()),
+        "form": form,
+        **extra,
+    }
+    return render(request, "web/mining/index.html", context, status=status)
+
+
+@page
+def index(request: HttpRequest) -> HttpResponse:
+    return _index(request, LogImportForm())
+
+
+@page
+@require_POST
+def log_upload(request: HttpRequest) -> HttpResponse:
+    form = LogImportForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _index(request, form, status=422)
+    upload = form.cleaned_data["arquivo"]
+    filename = Path(upload.name or "log").name  # the readers tell the format by its name
+    try:
+        with tempfile.TemporaryDirectory(prefix="fatura-upload-") as folder:
+            path = Path(folder) / filename
+            with path.open("wb") as out:
+                for chunk in upload.chunks():
+                    out.write(chunk)
+            mined = log_import(
+                path,
+                name=form.cleaned_data["nome"],
+                fmt=form.cleaned_data["formato"],
+                object_type=form.cleaned_data["tipo_objeto"] or None,
+                source_system=form.cleaned_data["sistema"] or None,
+                by=request.user,
+            )
+    except DomainError as exc:
+        add_domain_errors(form, exc, aliases={"name": "nome", "object_type": "tipo_objeto"})
+        return _index(request, form, status=exc.status, error=exc)
+    messages.success(
+        request,
+        _("Log “%(name)s” importado: %(rows)s eventos, %(cases)s casos.")
+        % {"name": mined.name, "rows": mined.rows, "cases": mined.cases},
+    )
+    return redirect("web:mining_map", log_key=mined.pk)
+
+
+# --- process map ---------------------------------------------------------------------------
+
+
+def _percent(text: str | None, default: int) -> int:
+    value = parse_int(text)
+    return default if value is None else min(100, max(1, value))
+
+
+@dataclass(frozen=True)
+class MapParams:
+    activities: int
+    paths: int
+    mode: str  # "frequency" or "time"
+
+    @classmethod
+    def of(cls, request: HttpRequest) -> MapParams:
+        mode = "time" if request.GET.get("vista") == "tempo" else "frequency"
+        return cls(
+            _percent(request.GET.get("atividades"), 100),
+            _percent(request.GET.get("caminhos"), DEFAULT_PATHS),
+            mode,
+        )
+
+    def query(self, **extra: str) -> str:
+        values = {
+            "atividades": self.activities,
+            "caminhos": self.paths,
+            "vista": "tempo" if self.mode == "time" else "frequencia",
+            **extra,
+        }
+        return urlencode(values)
+
+
+def _map(ref: LogRef) -> mining_data.MapData:
+    return cached(ref, "map", {}, lambda: mining_data.map_data(ref.log()))
+
+
+def _case_list(ref: LogRef, request: HttpRequest) -> mining_data.CaseList | None:
+    activity, source, target = (request.GET.get(k) for k in ("atividade", "de", "para"))
+    if activity:
+        asked: dict[str, Any] = {"activity": activity}
+        found = cached(
+            ref, "cases", asked, lambda: mining_data.cases_with_activity(ref.log(), activity)
+        )
+    elif source and target:
+        asked = {"source": source, "target": target}
+        found = cached(
+            ref, "cases", asked, lambda: mining_data.cases_with_edge(ref.log(), source, target)
+        )
+    else:
+        return None
+    if found is None:
+        raise NotFound(_("Atividade ou caminho que não existe neste log."))
+    return found
+
+
+def _cases_context(ref: LogRef, found: mining_data.CaseList | None) -> list[dict[str, str]]:
+    if found is None:
+        return []
+    return [{"case": c, "url": ref.case_url(c)} for c in found.cases]
+
+
+def _selected(request: HttpRequest) -> tuple[str, ...]:
+    activity, source, target = (request.GET.get(k, "") for k in ("atividade", "de", "para"))
+    if activity:
+        return (activity,)
+    return (source, target) if source and target else ()
+
+
+def _cases_title(found: mining_data.CaseList | None) -> str:
+    if found is None:
+        return ""
+    return " → ".join(activity_label(part) for part in found.title.split(" → "))
+
+
+@page
+def process_map(request: HttpRequest, log_key: str) -> HttpResponse:
+    ref = log_ref(log_key)
+    params = MapParams.of(request)
+    context = _base_context(ref, "map")
+    context["params"] = params
+    if not ref.empty:
+        data = _map(ref)
+        shown = mining_charts.select(data, params.activities, params.paths)
+        base = reverse("web:mining_map", args=[ref.key])
+
+        def href(**asked: str) -> str:
+            keys = {"activity": "atividade", "source": "de", "target": "para"}
+            extra = {keys[k]: v for k, v in asked.items()}
+            return f"{base}?{params.query(**extra)}#casos"
+
+        found = _case_list(ref, request)
+        context.update(
+            cases_title=_cases_title(found),
+            data=data,
+            shown=shown,
+            svg=mining_charts.process_map_svg(
+                data, shown, mode=params.mode, href=href, selected=_selected(request)
+            ),
+            found=found,
+            case_rows=_cases_context(ref, found),
+            query=params.query(),
+            query_time=params.query(vista="tempo"),
+            query_frequency=params.query(vista="frequencia"),
+        )
+    return render(request, "web/mining/map.html", context)
+
+
+@page
+def map_csv(request: HttpRequest, log_key: str) -> StreamingHttpResponse:
+    ref = log_ref(log_key)
+    params = MapParams.of(request)
+    edges: list[mining_charts.MapEdge] = []
+    if not ref.empty:
+        shown = mining_charts.select(_map(ref), params.activities, params.paths)
+        edges = [e for e in shown.edges if mining_charts.START not in (e.source, e.target)]
+        edges = [e for e in edges if mining_charts.END not in (e.source, e.target)]
+
+    def rows() -> Iterator[tuple[object, ...]]:
+        for e in edges:
+            mean = None if e.mean_seconds is None else round(e.mean_seconds / 86400, 4)
+            yield (e.source, e.target, e.count, _decimal(mean))
+
+    header = [_("De"), _("Para"), _("Vezes"), _("Tempo médio (dias)")]
+    return csv_response(f"mapa-{ref.key}.csv", header, rows())
+
+
+def _decimal(value: float | None) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
+
+
+@page
+def map_svg(request: HttpRequest, log_key: str) -> HttpResponse:
+    ref = log_ref(log_key)
+    params = MapParams.of(request)
+    svg = ""
+    if not ref.empty:
+        data = _map(ref)
+        svg = mining_charts.process_map_svg(
+            data, mining_charts.select(data, params.activities, params.paths), mode=params.mode
+        )
+    if not svg:
+        raise NotFound(_("Este log não tem eventos: não há mapa para baixar."))
+    response = HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="mapa-{ref.key}.svg"'
+    return response
+
+
+# --- variants ------------------------------------------------------------------------------
+
+VARIANTS_PER_PAGE = 25
+
+
+def _variants(ref: LogRef) -> list[mining_data.VariantRow]:
+    return cached(ref, "variants", {}, lambda: mining_data.variant_rows(ref.log()))
+
+
+def _variant_row(row: mining_data.VariantRow) -> dict[str, Any]:
+    return {
+        "rank": row.rank,
+        "cases": row.cases,
+        "share_text": f"{100 * row.share:.1f}%".replace(".", ","),
+        "duration_text": mining_charts.duration_text(row.mean_seconds),
+        "activities": row.activities,
+    }
+
+
+@page
+def variants(request: HttpRequest, log_key: str) -> HttpResponse:
+    ref = log_ref(log_key)
+    context = _base_context(ref, "variants")
+    if not ref.empty:
+        rows = _variants(ref)
+        chosen = parse_int(request.GET.get("variante"))
+        found = None
+        if chosen is not None:
+            found = cached(
+                ref,
+                "variant-cases",
+                {"rank": chosen},
+                lambda: mining_data.cases_of_variant(ref.log(), chosen),
+            )
+            if found is None:
+                raise NotFound(_("Variante %(rank)s não existe neste log.") % {"rank": chosen})
+        page_obj = paginate(request, rows, VARIANTS_PER_PAGE)
+        context.update(
+            page_obj=page_obj,
+            rows=[_variant_row(row) for row in page_obj.object_list],
+            cases_title=_("variante #%(rank)s") % {"rank": chosen},
+            total=len(rows),
+            chosen=chosen,
+            found=found,
+            case_rows=_cases_context(ref, found),
+        )
+    return render(request, "web/mining/variants.html", context)
+
+
+@page
+def variants_csv(request: HttpRequest, log_key: str) -> StreamingHttpResponse:
+    ref = log_ref(log_key)
+    rows = [] if ref.empty else _variants(ref)
+
+    def lines() -> Iterator[tuple[object, ...]]:
+        for row in rows:
+            yield (
+                row.rank,
+                row.cases,
+                _decimal(round(100 * row.share, 2)),
+                _decimal(round(row.mean_seconds / 86400, 4)),
+                len(row.activities),
+                " → ".join(row.activities),
+            )
+
+    header = [
+        _("Variante"),
+        _("Casos"),
+        _("Participação (%)"),
+        _("Duração média (dias)"),
+        _("Etapas"),
+        _("Atividades"),
+    ]
+    return csv_response(f"variantes-{ref.key}.csv", header, lines())

@@ -1,0 +1,338 @@
+"""Mineração pages: the log index and import, the process map (SVG, sliders, frequency/time,
+cases behind a box or an arrow), the variants and the KPI dashboard; CSV/SVG exports; empty
+logs; both roles."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.test import Client
+
+from fatura.eventlog.activities import label
+from fatura.eventlog.services import NewEvent, events_record_many
+from fatura.mining.models import MinedLog
+from fatura.mining.services import log_import
+from tests.web.conftest import text
+
+T0 = dt.datetime(2026, 3, 2, 12, 0, tzinfo=dt.UTC)
+HAPPY = (
+    "Invoice Created",
+    "Invoice Completed",
+    "Invoice Sent to Customer",
+    "Payment Received",
+    "Invoice Closed",
+)
+APPROVAL = (
+    "Invoice Created",
+    "Invoice Completed",
+    "Invoice Sent for Approval",
+    "Invoice Approved",
+    "Invoice Sent to Customer",
+    "Payment Reminder Issued",
+    "Payment Received",
+)
+CSV_LOG = (
+    "case_id,activity,timestamp\n"
+    "o1,Receive order,2026-01-01T10:00:00Z\n"
+    "o1,Ship,2026-01-02T10:00:00Z\n"
+    "o2,Receive order,2026-01-01T11:00:00Z\n"
+    "o2,Cancel,2026-01-01T12:00:00Z\n"
+)
+
+
+@pytest.fixture(autouse=True)
+def _isolated(settings: Any, tmp_path: Path) -> None:
+    """A cache and a data folder of the test's own: cached pages never leak between tests."""
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "m"}
+    }
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.DATA_DIR = tmp_path
+
+
+def _case(user: Any, number: str, steps: tuple[str, ...], segment: str, day: int) -> list[Any]:
+    start = T0 + dt.timedelta(days=day)
+    attributes = {
+        "segment": segment,
+        "customer": f"Cliente {segment}",
+        "amount": 1000.0,
+        "invoice_date": start.date(),
+        "due_date": (start + dt.timedelta(days=30)).date(),
+    }
+    return [
+        NewEvent(
+            case_id=number,
+            activity=activity,
+            user=user,
+            timestamp=start + dt.timedelta(days=3 * k),
+            attributes=attributes,
+        )
+        for k, activity in enumerate(steps)
+    ]
+
+
+@pytest.fixture
+def own_log(fin_user: Any) -> None:
+    """Three invoices: two follow the happy path (corp), one goes through approval and a
+    reminder (pme)."""
+    events = [
+        *_case(fin_user, "FAT-00000001", HAPPY, "corp", 0),
+        *_case(fin_user, "FAT-00000002", HAPPY, "corp", 1),
+        *_case(fin_user, "FAT-00000003", APPROVAL, "pme", 2),
+    ]
+    with transaction.atomic():
+        events_record_many(events)
+
+
+@pytest.fixture
+def imported(fin_user: Any, tmp_path: Path) -> MinedLog:
+    path = tmp_path / "pedidos.csv"
+    path.write_text(CSV_LOG, encoding="utf-8")
+    return log_import(path, name="Pedidos", by=fin_user, zone="UTC")
+
+
+def _get(client: Client, url: str, status: int = 200, **params: Any) -> str:
+    response = client.get(url, params)
+    assert response.status_code == status, text(response)[:2000]
+    return text(response)
+
+
+# --- index and import ----------------------------------------------------------------------
+
+
+def test_index_lists_the_own_log_and_imported_ones(fin_client, own_log, imported):
+    page = _get(fin_client, "/mineracao/")
+    assert 'id="nav-mining"' in page
+    assert "Fatura (ao vivo)" in page
+    assert 'id="log-fatura"' in page and ">3<" in page  # three invoice cases
+    row = page.split(f'id="log-{imported.pk}"', 1)[1].split("</tr>", 1)[0]
+    assert "Pedidos" in row and "CSV file" in row and "pedidos.csv" in row
+    assert f"/mineracao/{imported.pk}/mapa/" in row
+    assert 'id="mining-import-form"' in page
+
+
+def test_index_without_logs_says_so(fin_client):
+    page = _get(fin_client, "/mineracao/")
+    assert 'id="no-imported-logs"' in page
+
+
+def test_upload_imports_and_opens_the_map(fin_client):
+    upload = SimpleUploadedFile("pedidos.csv", CSV_LOG.encode(), content_type="text/csv")
+    response = fin_client.post(
+        "/mineracao/importar/", {"arquivo": upload, "nome": "Pedidos web", "formato": "auto"}
+    )
+    mined = MinedLog.objects.get(name="Pedidos web")
+    assert response.status_code == 302
+    assert response["Location"] == f"/mineracao/{mined.pk}/mapa/"
+    assert (mined.rows, mined.cases, mined.original_filename) == (4, 2, "pedidos.csv")
+    page = _get(fin_client, response["Location"])
+    assert "Receive order" in page and "importado" in page
+
+
+def test_upload_errors_are_shown_and_nothing_is_left(fin_client, imported):
+    bad = SimpleUploadedFile("pedidos.csv", b"case_id,activity\no1,Ship\n")
+    page = _post_error(fin_client, {"arquivo": bad, "nome": "Ruim", "formato": "auto"}, 422)
+    assert 'id="import-error"' in page and "timestamp" in page
+    taken = SimpleUploadedFile("p.csv", CSV_LOG.encode())
+    page = _post_error(fin_client, {"arquivo": taken, "nome": "Pedidos", "formato": "auto"}, 409)
+    assert "already exists" in page
+    ocel = SimpleUploadedFile("log.jsonocel", b"{}")
+    page = _post_error(fin_client, {"arquivo": ocel, "nome": "Obj", "formato": "ocel"}, 422)
+    field = page.split('id="id_tipo_objeto"', 1)[1]
+    assert "required for OCEL" in field
+    missing = _post_error(fin_client, {"nome": "Sem arquivo", "formato": "auto"}, 422)
+    assert 'id="id_arquivo_error"' in missing
+    assert list(MinedLog.objects.values_list("name", flat=True)) == ["Pedidos"]
+
+
+def _post_error(client: Client, data: dict[str, Any], status: int) -> str:
+    response = client.post("/mineracao/importar/", data)
+    assert response.status_code == status, text(response)[:1500]
+    return text(response)
+
+
+# --- process map ---------------------------------------------------------------------------
+
+
+def test_map_draws_every_activity_as_a_focusable_link(fin_client, own_log):
+    page = _get(fin_client, "/mineracao/fatura/mapa/", caminhos=100)
+    svg = page.split("<svg", 1)[1].split("</svg>", 1)[0]
+    for activity in set(HAPPY + APPROVAL):
+        assert label(activity) in svg
+    assert svg.count('class="pm-node"') == len(set(HAPPY + APPROVAL))
+    assert 'class="pm-edge"' in svg and "Início" in svg and "Fim" in svg
+    # Created -> Completed in all three cases: the thickest arrow, labelled 3
+    assert ">3</text>" in svg
+    assert 'id="export-svg"' in page and 'id="export-csv"' in page
+
+
+def test_sliders_hide_rare_activities_and_paths(fin_client, own_log):
+    everything = _get(fin_client, "/mineracao/fatura/mapa/", atividades=100, caminhos=100)
+    few = _get(fin_client, "/mineracao/fatura/mapa/", atividades=50, caminhos=100)
+    assert label("Invoice Approved") in everything
+    assert label("Invoice Approved") not in few.split("<svg", 1)[1]  # seen in 1 case of 3
+    assert label("Invoice Created") in few.split("<svg", 1)[1]
+    assert 'value="50"' in few and "4 de 8 atividades" in few
+    assert "12 de 12 caminhos" in everything
+    # 1%: the most frequent arrow, plus each box's most frequent way in and out (11 arrows);
+    # "Pagamento recebido -> Fim" (1 case) is the one left out
+    thin = _get(fin_client, "/mineracao/fatura/mapa/", atividades=100, caminhos=1)
+    assert "11 de 12 caminhos" in thin
+
+
+def test_time_view_labels_arrows_with_mean_time(fin_client, own_log):
+    page = _get(fin_client, "/mineracao/fatura/mapa/", vista="tempo", caminhos=100)
+    assert ">3,0 d</text>" in page  # every step is three days after the one before
+    assert 'value="tempo" checked' in page
+
+
+def test_a_box_lists_its_cases_linking_to_the_invoice(fin_client, own_log):
+    page = _get(fin_client, "/mineracao/fatura/mapa/", atividade="Invoice Approved")
+    cases = page.split('id="casos"', 1)[1]
+    assert "1 caso em" in cases and label("Invoice Approved") in cases
+    assert 'href="/faturas/FAT-00000003/"' in cases
+    assert "FAT-00000001" not in cases
+
+
+def test_an_arrow_lists_the_cases_where_it_happens(fin_client, own_log):
+    page = _get(
+        fin_client,
+        "/mineracao/fatura/mapa/",
+        de="Invoice Sent to Customer",
+        para="Payment Received",
+    )
+    cases = page.split('id="casos"', 1)[1]
+    assert "2 casos em" in cases
+    assert "FAT-00000001" in cases and "FAT-00000002" in cases and "FAT-00000003" not in cases
+    _get(fin_client, "/mineracao/fatura/mapa/", 404, atividade="Nope")
+
+
+def test_map_csv_and_svg_downloads(fin_client, own_log):
+    csv = _get(fin_client, "/mineracao/fatura/mapa/arestas.csv", caminhos=100)
+    lines = csv.lstrip("\ufeff").splitlines()
+    assert lines[0] == "De;Para;Vezes;Tempo médio (dias)"
+    assert "Invoice Created;Invoice Completed;3;3" in lines
+    response = fin_client.get("/mineracao/fatura/mapa/mapa.svg")
+    assert response["Content-Type"].startswith("image/svg+xml")
+    assert "attachment" in response["Content-Disposition"]
+    body = response.content.decode()
+    assert body.startswith('<svg xmlns="http://www.w3.org/2000/svg"') and "<a " not in body
+
+
+def test_empty_own_log_shows_empty_states(fin_client):
+    for url in ("mapa", "variantes", "indicadores"):
+        page = _get(fin_client, f"/mineracao/fatura/{url}/")
+        assert 'id="mining-empty"' in page and "<svg" not in page
+    _get(fin_client, "/mineracao/fatura/mapa/mapa.svg", 404)
+    csv = _get(fin_client, "/mineracao/fatura/mapa/arestas.csv")
+    assert len(csv.strip().splitlines()) == 1
+
+
+def test_imported_log_map_and_unknown_log(fin_client, imported):
+    page = _get(fin_client, f"/mineracao/{imported.pk}/mapa/", atividade="Ship")
+    assert "Receive order" in page and "Cancel" in page
+    cases = page.split('id="casos"', 1)[1]
+    assert 'href="/eventos/caso/o1/"' in cases  # not an invoice: the case's events
+    _get(fin_client, "/mineracao/999999/mapa/", 404)
+    _get(fin_client, "/mineracao/abc/variantes/", 404)
+
+
+# --- variants ------------------------------------------------------------------------------
+
+
+def test_variants_with_share_duration_and_cases(fin_client, own_log):
+    page = _get(fin_client, "/mineracao/fatura/variantes/")
+    table = page.split('id="variants-table"', 1)[1]
+    first, second = table.split("<tr", 3)[2:4]
+    assert ">2<" in first and "66,7%" in first and "12,0 d" in first
+    assert ">1<" in second and "33,3%" in second and "18,0 d" in second
+    assert label("Invoice Approved") in second
+    chosen = _get(fin_client, "/mineracao/fatura/variantes/", variante=2)
+    cases = chosen.split('id="casos"', 1)[1].split("</section>", 1)[0]
+    assert "FAT-00000003" in cases and "FAT-00000001" not in cases
+    _get(fin_client, "/mineracao/fatura/variantes/", 404, variante=9)
+
+
+def test_variants_csv(fin_client, own_log):
+    lines = _get(fin_client, "/mineracao/fatura/variantes/exportar.csv").splitlines()
+    assert lines[0].lstrip("\ufeff").startswith("Variante;Casos;Participação (%)")
+    assert lines[1].startswith("1;2;66,67;12;5;Invoice Created → Invoice Completed")
+    assert len(lines) == 3
+
+
+# --- KPI dashboard -------------------------------------------------------------------------
+
+
+def test_kpi_dashboard_cards_charts_and_policies(fin_client, own_log):
+    page = _get(fin_client, "/mineracao/fatura/indicadores/")
+    assert 'id="kpi-dso"' in page and 'id="kpi-on_time_payment_rate"' in page
+    dso = page.split('id="kpi-dso"', 1)[1].split("</article>", 1)[0]
+    # paid 9 and 18 days after the invoice date, which is a date read at São Paulo's midnight
+    # (03:00 UTC) while the events are at 12:00 UTC: (9.375 * 2 + 18.375) / 3
+    assert "12,4 d" in dso and "3 faturas pagas" in dso
+    assert 'id="kpi-dso-chart"' in page and 'id="kpi-dunning-chart"' in page
+    assert "/assets/plotly.min.js" in page
+    assert 'id="policy-paid_within_terms"' in page
+    assert "Pago até o vencimento" in page
+
+
+def test_kpi_filters_narrow_the_cases(fin_client, own_log):
+    page = _get(fin_client, "/mineracao/fatura/indicadores/", segmento="pme")
+    assert "1 fatura<" in page
+    approval = page.split('id="kpi-approval_time"', 1)[1].split("</article>", 1)[0]
+    assert "3,0 d" in approval
+    before = _get(fin_client, "/mineracao/fatura/indicadores/", fim="02/03/2026")
+    assert "1 fatura<" in before  # only the first invoice started by 02/03/2026
+    bad = _get(fin_client, "/mineracao/fatura/indicadores/", 422, segmento="nope")
+    assert 'id="id_segmento_error"' in bad
+
+
+def test_kpi_csv(fin_client, own_log):
+    lines = _get(fin_client, "/mineracao/fatura/indicadores/exportar.csv").splitlines()
+    assert lines[0].lstrip("\ufeff") == "Indicador;Valor;Unidade;Base"
+    assert "DSO (prazo médio de recebimento);12,375;dias;3 faturas pagas" in lines
+    assert any(line.startswith("Pagamentos em dia;100;%;") for line in lines)
+    pme = _get(fin_client, "/mineracao/fatura/indicadores/exportar.csv", segmento="corp")
+    assert "2 faturas pagas" in pme
+
+
+def test_kpis_of_a_log_without_invoices_say_so(fin_client, imported):
+    page = _get(fin_client, f"/mineracao/{imported.pk}/indicadores/")
+    assert 'id="kpis-not-applicable"' in page
+
+
+# --- roles ---------------------------------------------------------------------------------
+
+
+def test_operacao_can_view_every_page(ops_client, own_log, imported):
+    for url in (
+        "/mineracao/",
+        "/mineracao/fatura/mapa/",
+        "/mineracao/fatura/variantes/",
+        "/mineracao/fatura/indicadores/",
+        f"/mineracao/{imported.pk}/mapa/",
+        "/mineracao/fatura/mapa/arestas.csv",
+        "/mineracao/fatura/indicadores/exportar.csv",
+    ):
+        assert ops_client.get(url).status_code == 200, url
+
+
+def test_anonymous_is_sent_to_login():
+    response = Client().get("/mineracao/fatura/mapa/")
+    assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def test_pages_are_cached_until_the_log_changes(fin_client, own_log, fin_user):
+    assert label("Dispute Registered") not in _get(fin_client, "/mineracao/fatura/mapa/")
+    with transaction.atomic():
+        events_record_many(
+            [NewEvent(case_id="FAT-00000001", activity="Dispute Registered", user=fin_user)]
+        )
+    assert label("Dispute Registered") in _get(fin_client, "/mineracao/fatura/mapa/")
