@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("FATURA_DATA_DIR", Path.cwd() / "var"))
+DATA_DIR.mkdir(parents=True, exist_ok=True)  # a fresh clone has no var/ yet
 
 SECRET_KEY = os.environ.get("FATURA_SECRET_KEY", "fatura-insecure-development-key-change-me")
 DEBUG = os.environ.get("FATURA_DEBUG", "1") == "1"
