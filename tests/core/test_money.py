@@ -8,9 +8,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fatura.core.money import format_brl, format_decimal_br, line_amount, money_str, to_money
+from fatura.core.money import (
+    format_brl,
+    format_decimal_br,
+    line_amount,
+    money_str,
+    parse_decimal,
+    to_money,
+)
 from fatura.core.schemas import _price_str, _quantity_str
-from fatura.usage.domain import parse_decimal
 
 amounts = st.decimals(
     min_value=Decimal("-1e11"), max_value=Decimal("1e11"), places=2, allow_nan=False
@@ -174,3 +180,23 @@ def test_unit_prices_travel_with_two_to_four_places(value, expected):
 )
 def test_quantities_travel_without_trailing_zeros(value, expected):
     assert _quantity_str(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("1.234,56", "1234.56"), ("1234,5", "1234.5"), ("947.63", "947.63"), (12, "12")],
+)
+def test_services_read_pt_br_and_api_numbers_alike(value, expected):
+    from fatura.billing.services import parse_total_charged
+    from fatura.receivables.common import parse_amount
+
+    assert parse_decimal(value) == Decimal(expected)
+    if Decimal(expected) == Decimal(expected).quantize(Decimal("0.01")):
+        assert parse_amount(value, "amount") == Decimal(expected)
+        assert parse_total_charged(value) == Decimal(expected)
+
+
+@pytest.mark.parametrize("value", [None, True, "", "abc", "NaN", "1,2,3", Decimal("Infinity")])
+def test_parse_decimal_refuses(value):
+    with pytest.raises(ArithmeticError):
+        parse_decimal(value)

@@ -6,8 +6,9 @@ from decimal import Decimal
 
 import pytest
 
+from fatura.core.money import parse_decimal
 from fatura.core.months import Month
-from fatura.usage.domain import decode, parse_decimal, parse_volume_file
+from fatura.usage.domain import decode, parse_volume_file
 from tests.scenarios import VOLUME_HEADER
 
 DOC = "11222333000181"

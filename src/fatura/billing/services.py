@@ -23,7 +23,7 @@ from fatura.billing.selectors import PendingCharge, charge_finalized, pending_ch
 from fatura.core import clock
 from fatura.core.errors import InvalidInput, RuleViolation
 from fatura.core.models import Counter
-from fatura.core.money import to_money
+from fatura.core.money import parse_decimal, to_money
 from fatura.core.months import Month
 from fatura.core.roles import Capability, require
 from fatura.core.sequences import next_number
@@ -51,7 +51,7 @@ def _clean_text(value: str, field: str, label: str, errors: list[dict[str, str]]
 
 def parse_total_charged(value: Any) -> Decimal:
     try:
-        amount = Decimal(str(value).strip().replace(",", ".")) if value is not None else None
+        amount = parse_decimal(value)
     except InvalidOperation:
         amount = None
     if amount is None or not amount.is_finite():

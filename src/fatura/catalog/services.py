@@ -7,6 +7,7 @@ from django.db import transaction
 
 from fatura.catalog.models import BillingItem, ItemSource, PriceVersion
 from fatura.core.errors import InvalidInput, RuleViolation
+from fatura.core.money import parse_decimal
 from fatura.core.months import Month
 from fatura.core.roles import Capability, require
 from fatura.eventlog import activities
@@ -19,7 +20,7 @@ def item_case_id(item: BillingItem) -> str:
 
 def parse_unit_price(value: Any, *, field: str = "unit_price") -> Decimal:
     try:
-        price = Decimal(str(value).strip().replace(",", ".")) if value is not None else None
+        price = parse_decimal(value)
     except InvalidOperation:
         price = None
     if price is None or not price.is_finite():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -19,6 +20,24 @@ def to_money(value: Decimal | int | str) -> Decimal:
         return amount.quantize(CENT, rounding=ROUND_HALF_UP)
     except InvalidOperation as exc:
         raise ValueError(f"not an amount: {value!r}") from exc
+
+
+def parse_decimal(value: Any) -> Decimal:
+    """A number typed by a person or sent by a system: ``1234.5``, ``1234,5`` and ``1.234,5``
+    all read as 1234.5 (with a comma, dots group thousands). Anything else — empty, text,
+    NaN, infinity, ``None`` — raises :class:`decimal.InvalidOperation`."""
+    if value is None or isinstance(value, bool):
+        raise InvalidOperation(value)
+    if isinstance(value, Decimal):
+        number = value
+    else:
+        cleaned = str(value).strip().replace(" ", "")
+        if "," in cleaned:
+            cleaned = cleaned.replace(".", "").replace(",", ".")
+        number = Decimal(cleaned)
+    if not number.is_finite():
+        raise InvalidOperation(value)
+    return number
 
 
 def line_amount(quantity: Decimal, unit_price: Decimal) -> Decimal:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
@@ -15,7 +15,7 @@ from fatura.billing.events import invoice_attributes
 from fatura.billing.models import Invoice
 from fatura.core import clock
 from fatura.core.errors import InvalidInput, NotFound, RuleViolation
-from fatura.core.money import to_money
+from fatura.core.money import parse_decimal, to_money
 from fatura.eventlog import activities
 from fatura.eventlog.services import NewEvent, events_record_many
 from fatura.receivables import domain
@@ -119,8 +119,8 @@ def reopened_status(invoice: Invoice, today: dt.date) -> str:
 
 def parse_amount(value: Any, field: str, *, allow_negative: bool = False) -> Decimal:
     try:
-        amount = Decimal(str(value).strip().replace(",", "."))
-    except Exception:
+        amount = parse_decimal(value)
+    except InvalidOperation:
         amount = None
     if (
         amount is None

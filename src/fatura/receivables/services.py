@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
@@ -16,7 +16,7 @@ from fatura.billing.models import Invoice, InvoiceKind, InvoiceLine, InvoiceStat
 from fatura.billing.receivable import receivable_open
 from fatura.core import clock
 from fatura.core.errors import Forbidden, InvalidInput, RuleViolation
-from fatura.core.money import line_amount, to_money
+from fatura.core.money import line_amount, parse_decimal, to_money
 from fatura.core.roles import Capability, require
 from fatura.core.sequences import next_number
 from fatura.core.terms import TERMS
@@ -68,9 +68,9 @@ def parse_lines(raw: list[dict[str, Any]]) -> list[LineIn]:
         values: dict[str, Decimal] = {}
         for field, places in (("quantity", 6), ("unit_price", 4)):
             try:
-                value = Decimal(str(item.get(field)).strip().replace(",", "."))
-                ok = value.is_finite() and value > 0 and -value.as_tuple().exponent <= places  # type: ignore[operator]
-            except Exception:
+                value = parse_decimal(item.get(field))
+                ok = value > 0 and value == round(value, places)
+            except InvalidOperation:
                 ok = False
             if not ok:
                 errors.append(

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from fatura.core.documents import only_digits
+from fatura.core.money import parse_decimal
 from fatura.core.months import Month
 
 COLUMNS = ("customer_document", "month", "item", "product", "unit", "unit_price", "quantity")
@@ -47,17 +48,6 @@ def decode(data: bytes) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         return data.decode("cp1252", errors="replace")
-
-
-def parse_decimal(text: str) -> Decimal:
-    """``1234.5``, ``1234,5`` and ``1.234,5`` all read as 1234.5; anything else raises."""
-    cleaned = text.strip().replace(" ", "")
-    if "," in cleaned:
-        cleaned = cleaned.replace(".", "").replace(",", ".")
-    value = Decimal(cleaned)
-    if not value.is_finite():
-        raise InvalidOperation(text)
-    return value
 
 
 def _sniff_delimiter(first_line: str) -> str:

@@ -12,6 +12,7 @@ from fatura.catalog.selectors import price_version_for
 from fatura.catalog.services import billing_item_create, refuse_if_month_billed
 from fatura.core import clock
 from fatura.core.errors import Forbidden, InvalidInput, RuleViolation
+from fatura.core.money import parse_decimal
 from fatura.core.months import Month
 from fatura.core.roles import Capability, can, require
 from fatura.customers.models import Customer
@@ -23,7 +24,7 @@ from fatura.usage.models import Consumption, ConsumptionSource, VolumeImport
 
 def parse_quantity(value: Any) -> Decimal:
     try:
-        quantity = Decimal(str(value).strip().replace(",", ".")) if value is not None else None
+        quantity = parse_decimal(value)
     except InvalidOperation:
         quantity = None
     if quantity is None or not quantity.is_finite():
