@@ -1,7 +1,8 @@
-"""OCEL 2.0 JSON: flattening on an object type equals pm4py's ``ocel_flattening``."""
+"""OCEL 2.0 JSON and XML: flattening on an object type equals pm4py's ``ocel_flattening``."""
 
 from __future__ import annotations
 
+import gzip
 import json
 import warnings
 from pathlib import Path
@@ -129,3 +130,102 @@ def test_refusals_name_the_file_and_place(tmp_path: Path) -> None:
     del no_type["events"][2]["type"]
     with pytest.raises(LogError, match=r"event 3: event without type"):
         read_ocel(_write(tmp_path, no_type, "n.jsonocel"), object_type="order", naive_zone="UTC")
+
+
+# --- OCEL 2.0 XML: read into the same document as JSON, so flattening is the same ---
+
+SMALL_XML = Path(__file__).parent.parent / "fixtures" / "ocel" / "small.xmlocel"
+
+
+def _example_as_xml(tmp_path: Path) -> Path:
+    """The running example written as OCEL 2.0 XML by pm4py (its writer, not ours)."""
+    path = data_file(EXAMPLE)
+    target = tmp_path / "example.xmlocel"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import pm4py
+
+        pm4py.write_ocel2_xml(pm4py.read_ocel2_json(str(path)), str(target))
+    return target
+
+
+def test_xml_and_json_flatten_alike_on_every_object_type(tmp_path: Path) -> None:
+    json_path, xml_path = data_file(EXAMPLE), _example_as_xml(tmp_path)
+    kinds = object_types(json_path)
+    assert object_types(xml_path) == kinds
+    for kind in kinds:
+        from_json = read_ocel(json_path, object_type=kind, naive_zone="UTC")
+        from_xml = read_ocel(xml_path, object_type=kind, naive_zone="UTC")
+        assert from_xml.equals(from_json, check_metadata=True), kind
+
+
+@pytest.mark.parametrize("object_type", ["Invoice", "Payment", "Purchase Order"])
+def test_xml_flattening_equals_pm4py(tmp_path: Path, object_type: str) -> None:
+    path = _example_as_xml(tmp_path)
+    table = read_ocel(path, object_type=object_type, naive_zone="UTC")
+    document = mine(EventLog.from_table(table)).to_json()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import pm4py
+
+        frame = pm4py.ocel_flattening(pm4py.read_ocel2_xml(str(path)), object_type)
+    expected = pm4py_outputs(
+        frame,
+        case_id="case:concept:name",
+        activity_key="concept:name",
+        timestamp_key="time:timestamp",
+    )
+    assert_matches_pm4py(document, expected)
+
+
+def test_the_xml_fixture_reads_as_its_json_twin(tmp_path: Path) -> None:
+    for kind in ("order", "customer"):
+        from_json = read_ocel(_write(tmp_path, SMALL), object_type=kind, naive_zone="UTC")
+        from_xml = read_ocel(SMALL_XML, object_type=kind, naive_zone="UTC")
+        assert from_xml.equals(from_json), kind
+    table = read_ocel(SMALL_XML, object_type="order", naive_zone="UTC")
+    assert table.column("amount").to_pylist() == [None, None, 3.0]
+    assert table.column("case:total").to_pylist() == [10.5, None, 10.5]
+
+
+def test_gzipped_xml_is_read(tmp_path: Path) -> None:
+    packed = tmp_path / "small.xmlocel.gz"
+    packed.write_bytes(gzip.compress(SMALL_XML.read_bytes()))
+    assert read_ocel(packed, object_type="order", naive_zone="UTC").equals(
+        read_ocel(SMALL_XML, object_type="order", naive_zone="UTC")
+    )
+
+
+def test_xml_refusals_name_the_file_and_line(tmp_path: Path) -> None:
+    text = SMALL_XML.read_text()
+    broken = _write(tmp_path, text.replace("</event>\n", "", 1), "broken.xmlocel")
+    with pytest.raises(LogError, match=r"broken\.xmlocel, line \d+, column \d+: not well-formed"):
+        read_ocel(broken, object_type="order", naive_zone="UTC")
+    no_time = _write(tmp_path, text.replace(' time="2024-01-02T10:00:00Z"', ""), "t.xml")
+    with pytest.raises(LogError, match=r"t\.xml, line 53, event 2: event without time"):
+        read_ocel(no_time, object_type="order", naive_zone="UTC")
+    bad_time = _write(tmp_path, text.replace("2024-01-02T10:00:00Z", "yesterday"), "b.xml")
+    with pytest.raises(LogError, match=r"event 2, time: 'yesterday' is not a date and time"):
+        read_ocel(bad_time, object_type="order", naive_zone="UTC")
+    not_ocel = _write(tmp_path, "<?xml version='1.0'?>\n<log><events/></log>", "x.xml")
+    with pytest.raises(LogError, match=r"x\.xml: not an OCEL 2.0 XML log: no <objects>"):
+        read_ocel(not_ocel, object_type="order", naive_zone="UTC")
+    with pytest.raises(LogError, match=r"no object type 'invoice'; the log has 'customer'"):
+        read_ocel(SMALL_XML, object_type="invoice", naive_zone="UTC")
+
+
+def test_xml_with_a_doctype_is_refused_and_no_entity_is_read(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("do not read me")
+    head = f'<?xml version="1.0"?>\n<!DOCTYPE log [<!ENTITY x SYSTEM "file://{secret}">]>\n'
+    body = SMALL_XML.read_text().split("\n", 2)[2].replace(">3<", ">&x;<")
+    hostile = _write(tmp_path, head + body, "hostile.xmlocel")
+    with pytest.raises(LogError, match=r"hostile\.xmlocel: a DOCTYPE is not allowed"):
+        read_ocel(hostile, object_type="order", naive_zone="UTC")
+
+
+def test_xml_suffixes_are_ocel() -> None:
+    from fatura.mining.services import detect_format
+
+    assert detect_format("log.xmlocel") == detect_format("LOG.XML") == "ocel"
+    assert detect_format("log.xes") == "xes"

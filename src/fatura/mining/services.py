@@ -29,7 +29,10 @@ from fatura.mining.readers import ColumnMapping, log_format, read_table
 from fatura.mining.timestamps import default_zone
 
 LOG_IMPORTED = "Event Log Imported"
-OCEL_SUFFIXES = (".jsonocel", ".json", ".jsonocel.gz", ".json.gz")
+OCEL_SUFFIXES = (
+    *(".jsonocel", ".json", ".jsonocel.gz", ".json.gz"),
+    *(".xmlocel", ".xml", ".xmlocel.gz", ".xml.gz"),
+)
 WRITE_BATCH_ROWS = 200_000
 
 # progress(stage, done, total): stage "read" (done = rows read) or "write" (rows written)
@@ -57,7 +60,8 @@ def detect_format(path: str | Path) -> str:
         return log_format(path)
     except LogError as error:
         raise LogError(
-            f"{error.message}, or .jsonocel / .json(.gz) for OCEL 2.0 (or give --format)",
+            f"{error.message}, or .jsonocel / .json / .xmlocel / .xml (.gz) for OCEL 2.0 "
+            "(or give --format)",
             error.source,
         ) from None
 

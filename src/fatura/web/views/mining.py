@@ -130,7 +130,7 @@ def _base_context(ref: LogRef, current: str) -> dict[str, Any]:
 class LogImportForm(forms.Form):
     arquivo = forms.FileField(
         label=_lazy("Arquivo do log"),
-        help_text=_lazy("XES, CSV, Parquet ou OCEL 2.0 (.jsonocel / .json)."),
+        help_text=_lazy("XES, CSV, Parquet ou OCEL 2.0 (.jsonocel / .json / .xmlocel / .xml)."),
     )
     nome = forms.CharField(label=_lazy("Nome"), max_length=200)
     formato = forms.ChoiceField(
