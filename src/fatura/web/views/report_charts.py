@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 import plotly.graph_objects as go
 
+from fatura.receivables.cash_in import CashInReport
 from fatura.receivables.domain import AGING_BUCKETS, AGING_LABELS
 from fatura.receivables.selectors import AgingReport, DsoReport
 from fatura.web.charts import CONFIG
@@ -139,3 +140,32 @@ def dso_chart(months: Sequence[DsoReport]) -> str:
         )
     )
     return _html(figure, "dso-chart")
+
+
+def cash_in_chart(report: CashInReport) -> str:
+    """Expected receipts per week (bars), from the open receivables."""
+    weeks = [*report.weeks, report.later]
+    labels = [f"{w.start:%d/%m}" for w in report.weeks] + ["depois"]
+    figure = go.Figure(
+        layout={
+            "title": {"text": "Recebimentos previstos por semana", "x": 0, "font": {"size": 16}},
+            "separators": ",.",
+            "font": FONT,
+            "margin": {"l": 80, "r": 20, "t": 50, "b": 50},
+            "height": 340,
+            "xaxis": {"title": {"text": "semana (segunda-feira)"}, "type": "category"},
+            "yaxis": {"title": {"text": "R$"}, "rangemode": "tozero", "separatethousands": True},
+            "plot_bgcolor": "#ffffff",
+            "paper_bgcolor": "#ffffff",
+        }
+    )
+    figure.add_trace(
+        go.Bar(
+            x=labels,
+            y=[float(w.amount) for w in weeks],
+            marker={"color": ["#0b5394"] * len(report.weeks) + ["#9aa5b1"]},
+            customdata=[w.invoices for w in weeks],
+            hovertemplate="R$ %{y:,.2f} · %{customdata} fatura(s)<extra></extra>",
+        )
+    )
+    return _html(figure, "cash-in-chart")

@@ -5,6 +5,7 @@ for a period, and a customer's statement; each with its CSV and PDF
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 import plotly
@@ -13,9 +14,11 @@ from django.shortcuts import render
 
 from fatura.billing.models import InvoiceStatus
 from fatura.core import clock
+from fatura.core.csv_export import csv_response
 from fatura.core.errors import DomainError
 from fatura.core.roles import Capability, can
 from fatura.receivables import report_exports
+from fatura.receivables.cash_in import expected_cash_in
 from fatura.receivables.domain import AGING_BUCKETS, AGING_LABELS
 from fatura.receivables.models import PaymentMethod
 from fatura.receivables.selectors import (
@@ -31,7 +34,7 @@ from fatura.receivables.selectors import (
 from fatura.web.forms_receivables import AgingForm, PeriodForm
 from fatura.web.views.common import page
 from fatura.web.views.receivables import STATUS_BADGES
-from fatura.web.views.report_charts import aging_chart, dso_chart
+from fatura.web.views.report_charts import aging_chart, cash_in_chart, dso_chart
 
 DSO_DAYS = 90  # the default period: the last 90 days up to today
 
@@ -141,6 +144,36 @@ def dso_pdf(request: HttpRequest) -> HttpResponse:
     report = days_sales_outstanding(start=start, end=end)
     filename = f"dso-{start:%Y-%m-%d}-{end:%Y-%m-%d}.pdf"
     return report_exports.pdf_response(report_exports.dso_pdf(report), filename)
+
+
+# --- expected cash-in by week ----------------------------------------------------------
+
+CASH_IN_WEEKS = 12
+
+
+@page
+def cash_in(request: HttpRequest) -> HttpResponse:
+    report = expected_cash_in(as_of=clock.today(), weeks=CASH_IN_WEEKS)
+    context: dict[str, Any] = {
+        "report": report,
+        "chart": cash_in_chart(report) if report.total else "",
+        "plotly_version": plotly.__version__,
+    }
+    return render(request, "web/receivables/cash_in.html", context)
+
+
+@page
+def cash_in_csv(request: HttpRequest) -> StreamingHttpResponse:
+    report = expected_cash_in(as_of=clock.today(), weeks=CASH_IN_WEEKS)
+    rows: list[tuple[object, int, Decimal]] = [
+        (w.start, w.invoices, w.amount) for w in report.weeks
+    ]
+    rows.append(("depois", report.later.invoices, report.later.amount))
+    return csv_response(
+        f"recebimentos-previstos-{report.as_of:%Y-%m-%d}.csv",
+        ["Semana (segunda-feira)", "Faturas", "Valor previsto"],
+        rows,
+    )
 
 
 # --- customer statement ------------------------------------------------------------------
