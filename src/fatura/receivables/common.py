@@ -17,6 +17,7 @@ from fatura.core import clock
 from fatura.core.errors import InvalidInput, NotFound, RuleViolation
 from fatura.core.money import parse_decimal, to_money
 from fatura.eventlog import activities
+from fatura.eventlog.models import Event
 from fatura.eventlog.services import NewEvent, events_record_many
 from fatura.receivables import domain
 from fatura.receivables.domain import ActionNotAllowedError, Amounts
@@ -95,8 +96,6 @@ def reopen(invoice: Invoice, now: dt.datetime) -> list[NewEvent]:
     """Owed again (dispute over, payment reversed, correction): back to sent or overdue. An
     invoice found overdue now whose "Due Date Passed" was never recorded (the due date went by
     while it was disputed or closed) gets that event, dated when it is noticed."""
-    from fatura.eventlog.models import Event
-
     invoice.status = reopened_status(invoice, clock.localdate(now))
     if invoice.status != domain.OVERDUE:
         return []

@@ -20,6 +20,7 @@ from fatura.core import clock
 from fatura.core.errors import InvalidInput, NotFound, RuleViolation
 from fatura.core.money import format_brl
 from fatura.core.roles import Capability, require
+from fatura.core.terms import TERMS
 from fatura.customers.models import Customer
 from fatura.eventlog import activities
 from fatura.eventlog.services import NewEvent
@@ -172,8 +173,6 @@ def _apply(
 
 
 def _discount_percent(invoice: Invoice) -> Decimal:
-    from fatura.core.terms import TERMS
-
     terms = TERMS.get(invoice.payment_terms)
     return terms.discount_percent if terms else Decimal(0)
 

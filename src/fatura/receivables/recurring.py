@@ -4,6 +4,7 @@ restarted worker skip what was issued, never issue it twice."""
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from typing import Any
 
@@ -23,8 +24,6 @@ SYSTEM = None  # events of the task are written as user "system"
 def _add_months(day: dt.date, months: int) -> dt.date:
     month0 = day.month - 1 + months
     year, month = day.year + month0 // 12, month0 % 12 + 1
-    import calendar
-
     return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
