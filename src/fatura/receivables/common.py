@@ -107,6 +107,14 @@ def reopen(invoice: Invoice, now: dt.datetime) -> list[NewEvent]:
     return [event(invoice, activities.DUE_DATE_PASSED, by=None, now=now, automated=True)]
 
 
+def reopen_if_owed(invoice: Invoice, now: dt.datetime) -> list[NewEvent]:
+    """A closed invoice that is owed something again (a payment reversed, a debit) reopens."""
+    if invoice.status != domain.CLOSED or invoice.balance <= 0:
+        return []
+    invoice.closed_at = None
+    return reopen(invoice, now)
+
+
 def reopened_status(invoice: Invoice, today: dt.date) -> str:
     """Where an invoice goes back to when it is owed again (dispute over, payment reversed)."""
     if invoice.sent_at is None:

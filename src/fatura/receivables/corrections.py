@@ -5,8 +5,9 @@ edited: each correction is its own numbered document (NC-…, AJ-…)."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import transaction
 
@@ -27,6 +28,7 @@ from fatura.receivables.common import (
     record,
     refresh,
     reopen,
+    reopen_if_owed,
 )
 from fatura.receivables.mail import send_reminder_email
 from fatura.receivables.models import (
@@ -39,6 +41,8 @@ from fatura.receivables.models import (
     DisputeReason,
     DisputeResolution,
 )
+
+T = TypeVar("T")
 
 CREDIT_NOTE_SEQUENCE = "credit_note"
 ADJUSTMENT_SEQUENCE = "adjustment"
@@ -238,27 +242,33 @@ def _adjustment(
     )
 
 
-def _after_correction(invoice: Invoice, by: Any, now: dt.datetime) -> list[NewEvent]:
-    events: list[NewEvent] = []
-    if invoice.status == InvoiceStatus.CLOSED and invoice.balance > 0:
-        events += reopen(invoice, now)
-        invoice.closed_at = None
-    return events + close_if_settled(invoice, by=by, now=now, automated=False)
+def _correct(
+    number: str, action: str, by: Any, issue: Callable[[Invoice, dt.datetime], tuple[T, NewEvent]]
+) -> T:
+    """Lock, check the action, issue the correction document, reopen or close the invoice as
+    its balance now says, and record it all in one transaction."""
+    now = clock.now()
+    with transaction.atomic():
+        invoice = invoice_lock(number)
+        check(invoice, action)
+        document, issued = issue(invoice, now)
+        closing = reopen_if_owed(invoice, now)
+        closing += close_if_settled(invoice, by=by, now=now, automated=False)
+        invoice.save()
+        record(issued, *closing)
+    return document
 
 
 def credit_note_issue(*, by: Any, number: str, amount: Any, reason: str) -> CreditNote:
     require(by, Capability.MANAGE_INVOICES)
     value = parse_amount(amount, "amount")
     reason = _reason(reason)
-    now = clock.now()
-    with transaction.atomic():
-        invoice = invoice_lock(number)
-        check(invoice, "credit-note")
-        note, issued = _credit_note(invoice, value, reason, by, now)
-        closing = _after_correction(invoice, by, now)
-        invoice.save()
-        record(issued, *closing)
-    return note
+    return _correct(
+        number,
+        "credit-note",
+        by,
+        lambda invoice, now: _credit_note(invoice, value, reason, by, now),
+    )
 
 
 def invoice_adjust(*, by: Any, number: str, amount: Any, reason: str) -> Adjustment:
@@ -266,15 +276,9 @@ def invoice_adjust(*, by: Any, number: str, amount: Any, reason: str) -> Adjustm
     require(by, Capability.MANAGE_INVOICES)
     value = parse_amount(amount, "amount", allow_negative=True)
     reason = _reason(reason)
-    now = clock.now()
-    with transaction.atomic():
-        invoice = invoice_lock(number)
-        check(invoice, "adjust")
-        adjustment, adjusted = _adjustment(invoice, value, reason, by, now)
-        closing = _after_correction(invoice, by, now)
-        invoice.save()
-        record(adjusted, *closing)
-    return adjustment
+    return _correct(
+        number, "adjust", by, lambda invoice, now: _adjustment(invoice, value, reason, by, now)
+    )
 
 
 def dispute_resolve(

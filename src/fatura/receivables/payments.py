@@ -34,7 +34,7 @@ from fatura.receivables.common import (
     parse_amount,
     record,
     refresh,
-    reopen,
+    reopen_if_owed,
 )
 from fatura.receivables.models import Allocation, Payment, PaymentMethod
 
@@ -361,10 +361,7 @@ def payment_reverse(*, by: Any, payment_id: int, reason: str) -> Payment:
                 # already a loss: what bounced adds to the write-off, nothing is owed again
                 invoice.amount_written_off += allocation.amount + allocation.discount
             refresh(invoice)
-            reopened: list[NewEvent] = []
-            if invoice.status == InvoiceStatus.CLOSED and invoice.balance > 0:
-                reopened = reopen(invoice, now)
-                invoice.closed_at = None
+            reopened = reopen_if_owed(invoice, now)
             invoice.save()
             allocation.reversed_at = now
             allocation.save(update_fields=["reversed_at"])
