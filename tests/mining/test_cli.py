@@ -136,3 +136,32 @@ def test_usage_errors() -> None:
     assert caught.value.code == 2
     with pytest.raises(SystemExit):
         main(["log.xes", "--json", "out.json", "--engine", "polars"])
+
+
+def test_an_invoice_log_gets_its_kpis_by_default(tmp_path: Path) -> None:
+    from fatura.mining.kpis import kpis, to_json
+    from fatura.mining.readers import read_log
+
+    path = tmp_path / "invoices.parquet"
+    pq.write_table(generated_table(300, seed=11), path)
+    out = tmp_path / "out.json"
+    done = fatura(str(path), "--json", str(out), "--time-zone", "UTC")
+    assert done.returncode == 0, done.stderr
+    document = json.loads(out.read_text())
+    assert list(document) == [*KEYS, "kpis"]
+    expected = to_json(kpis(read_log(path, naive_zone="UTC")))
+    assert document["kpis"] == json.loads(json.dumps(expected))
+    assert document["kpis"]["cases"] == 300 and document["kpis"]["dso"]["value"] is not None
+
+    plain = tmp_path / "plain.json"
+    done = fatura(str(path), "--json", str(plain), "--no-kpis")
+    assert done.returncode == 0, done.stderr
+    assert list(json.loads(plain.read_text())) == KEYS
+
+
+def test_kpis_asked_of_a_log_without_invoice_activities(tmp_path: Path) -> None:
+    out = tmp_path / "out.json"
+    done = fatura(str(data_file(REAL_LOGS["running-example"])), "--json", str(out), "--kpis")
+    assert done.returncode == 0, done.stderr
+    assert "no invoice activities in the log: no kpis" in done.stderr
+    assert list(json.loads(out.read_text())) == KEYS

@@ -191,3 +191,21 @@ def test_a_folder_that_is_no_erp_extract_is_refused(data_dir: Path, tmp_path: Pa
     with pytest.raises(InvalidInput, match="ERP extract"):
         log_import(tmp_path, name="nothing")
     assert _leftovers(data_dir) == [] and not MinedLog.objects.exists()
+
+
+@pytest.mark.django_db
+def test_only_financeiro_imports_logs(data_dir: Path, ops_user: Any, client: Any) -> None:
+    from fatura.core.errors import Forbidden
+
+    with pytest.raises(Forbidden, match="Financeiro"):
+        log_import(data_file("running-example.xes"), name="ops", by=ops_user, zone="UTC")
+    assert not MinedLog.objects.exists() and _leftovers(data_dir) == []
+    client.force_login(ops_user)
+    page = client.get("/mineracao/").content.decode()
+    assert 'id="import-not-allowed"' in page and 'id="mining-import-form"' not in page
+    with data_file("running-example.xes").open("rb") as upload:
+        refused = client.post(
+            "/mineracao/importar/", {"arquivo": upload, "nome": "ops", "formato": "auto"}
+        )
+    assert refused.status_code == 403
+    assert not MinedLog.objects.exists()

@@ -30,12 +30,20 @@ class Capability(StrEnum):
     WRITE_OFF = "write_off"
     LOG_COLLECTION = "log_collection"
     MANAGE_COLLECTIONS = "manage_collections"
+    RECORD_SERVICE_ORDERS = "record_service_orders"
+    MANAGE_FISCAL = "manage_fiscal"
+    IMPORT_LOGS = "import_logs"
 
 
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     FINANCEIRO: frozenset(Capability),
     OPERACAO: frozenset(
-        {Capability.VIEW, Capability.RECORD_CONSUMPTION, Capability.LOG_COLLECTION}
+        {
+            Capability.VIEW,
+            Capability.RECORD_CONSUMPTION,
+            Capability.LOG_COLLECTION,
+            Capability.RECORD_SERVICE_ORDERS,
+        }
     ),
 }
 
@@ -53,6 +61,11 @@ _DENIED_MESSAGES = {
     Capability.WRITE_OFF: "Somente o perfil Financeiro baixa faturas como perda.",
     Capability.LOG_COLLECTION: "Seu perfil não pode registrar ligações de cobrança.",
     Capability.MANAGE_COLLECTIONS: "Somente o perfil Financeiro altera as réguas de cobrança.",
+    Capability.RECORD_SERVICE_ORDERS: "Seu perfil não pode registrar ordens de serviço.",
+    Capability.MANAGE_FISCAL: (
+        "Somente o perfil Financeiro importa NFS-e e altera os prazos esperados de emissão."
+    ),
+    Capability.IMPORT_LOGS: "Somente o perfil Financeiro importa logs de eventos.",
 }
 
 

@@ -21,6 +21,7 @@ from django.db import IntegrityError, transaction
 
 from fatura.core import clock
 from fatura.core.errors import InvalidInput, RuleViolation
+from fatura.core.roles import Capability, require
 from fatura.eventlog.services import event_record
 from fatura.mining.errors import LogError
 from fatura.mining.log import ACTIVITY, CASE, EVENT_INDEX, TIMESTAMP, EventLog
@@ -81,7 +82,10 @@ def log_import(
 ) -> MinedLog:
     """Import the log at ``path`` as ``name`` (unique). Raises :class:`RuleViolation` (409) for
     a name in use and :class:`InvalidInput` (422) for a file that cannot be read, naming the
-    file and where in it."""
+    file and where in it. ``by`` a user: Financeiro only (403 otherwise); ``None`` is the
+    command line, run by whoever operates the server."""
+    if by is not None and not isinstance(by, str):
+        require(by, Capability.IMPORT_LOGS)
     name = name.strip()
     if not name:
         raise InvalidInput("a log needs a name", errors=[{"field": "name", "message": "empty"}])
