@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "fatura.usage",
     "fatura.billing",
     "fatura.receivables",
+    "fatura.fiscal",
     "fatura.mining",
     "fatura.web",
 ]
@@ -163,6 +164,8 @@ FATURA_COMPANY = {
 FATURA_HOLIDAYS_COUNTRY = os.environ.get("FATURA_HOLIDAYS_COUNTRY", "BR")
 FATURA_HOLIDAYS_SUBDIV = os.environ.get("FATURA_HOLIDAYS_SUBDIV", "")
 FATURA_APPROVAL_THRESHOLD = os.environ.get("FATURA_APPROVAL_THRESHOLD", "10000.00")
+# days from a service order's completion to its NFS-e, when no setting of the fiscal app applies
+FATURA_NFSE_EXPECTED_LAG_DAYS = os.environ.get("FATURA_NFSE_EXPECTED_LAG_DAYS", "5")
 _SMTP_HOST = os.environ.get("FATURA_SMTP_HOST", "")
 EMAIL_HOST = _SMTP_HOST or "127.0.0.1"
 EMAIL_PORT = int(os.environ.get("FATURA_SMTP_PORT", "1025"))
@@ -185,4 +188,29 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
+}
+
+# --- Fiscal: the DPS of the Padrão Nacional NFS-e (docs/nfse-dps.md) ---
+# The company's fiscal registration: IBGE municipality code (São Paulo by default), municipal
+# registration (IM, left out of the DPS when blank), Simples Nacional situation (opSimpNac:
+# 1 não optante, 2 MEI, 3 ME/EPP; regApTribSN for ME/EPP) and special regime (regEspTrib).
+FATURA_COMPANY |= {
+    "municipality_code": os.environ.get("FATURA_COMPANY_IBGE", "3550308"),
+    "municipal_registration": os.environ.get("FATURA_COMPANY_IM", ""),
+    "simples_nacional": os.environ.get("FATURA_COMPANY_OPSIMPNAC", "1"),
+    "simples_regime": os.environ.get("FATURA_COMPANY_REGAPTRIBSN", ""),
+    "special_regime": os.environ.get("FATURA_COMPANY_REGESPTRIB", "0"),
+}
+# DPS defaults: environment (tpAmb 1 production, 2 homologação), series, the service codes
+# and ISS rate when the service type has none (010101: análise e desenvolvimento de sistemas),
+# and the approximate taxes of Lei 12.741/2012 ("fed;est;mun" percentages, or the Simples
+# Nacional percentage; both blank: indTotTrib 0).
+FATURA_NFSE = {
+    "environment": os.environ.get("FATURA_NFSE_TPAMB", "2"),
+    "series": os.environ.get("FATURA_NFSE_SERIES", "1"),
+    "national_code": os.environ.get("FATURA_NFSE_CTRIBNAC", "010101"),
+    "municipal_code": os.environ.get("FATURA_NFSE_CTRIBMUN", ""),
+    "iss_rate": os.environ.get("FATURA_NFSE_ISS_RATE", "5.00"),
+    "approximate_taxes": os.environ.get("FATURA_NFSE_PTOTTRIB", ""),
+    "approximate_taxes_simples": os.environ.get("FATURA_NFSE_PTOTTRIBSN", ""),
 }

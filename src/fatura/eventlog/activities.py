@@ -40,6 +40,11 @@ PAYMENT_REVERSED = "Payment Reversed"
 INVOICE_CLOSED = "Invoice Closed"
 INVOICE_WRITTEN_OFF = "Invoice Written Off"
 PROFORMA_CONVERTED = "Proforma Converted"
+# fiscal: service orders and their NFS-e (service-to-cash)
+SERVICE_ORDER_COMPLETED = "Service Order Completed"
+SERVICE_ORDER_BILLED = "Service Order Billed"
+NFSE_ISSUED = "NFS-e Issued"
+NFSE_CANCELLED = "NFS-e Cancelled"
 
 LABELS = {
     CUSTOMER_CREATED: _("Cliente cadastrado"),
@@ -73,6 +78,10 @@ LABELS = {
     INVOICE_CLOSED: _("Fatura encerrada"),
     INVOICE_WRITTEN_OFF: _("Fatura baixada como perda"),
     PROFORMA_CONVERTED: _("Proforma convertida em fatura"),
+    SERVICE_ORDER_COMPLETED: _("Ordem de serviço concluída"),
+    SERVICE_ORDER_BILLED: _("Ordem de serviço faturada"),
+    NFSE_ISSUED: _("NFS-e emitida"),
+    NFSE_CANCELLED: _("NFS-e cancelada"),
 }
 
 

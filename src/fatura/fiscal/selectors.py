@@ -1,0 +1,245 @@
+"""Reads of the fiscal app: the KPI frames straight from SQL (no model instances: the KPI runs
+over a million rows), the expected-lag settings, the backlog, and the report rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import polars as pl
+from django.conf import settings
+from django.db import connection
+
+from fatura.core import clock
+from fatura.customers.models import Customer
+from fatura.fiscal import kpi
+from fatura.fiscal.domain import ExpectedLags
+from fatura.fiscal.models import ExpectedLag, Nfse, NfseCoverage, ServiceOrder
+
+CHUNK = 50_000
+COVERAGE_SCHEMA = {
+    "nfse_id": pl.Int64,
+    "nfse_number": pl.Utf8,
+    "issued_us": pl.Int64,
+    "nfse_status": pl.Utf8,
+    "order_id": pl.Int64,
+    "order_number": pl.Utf8,
+    "customer_id": pl.Int64,
+    "customer": pl.Utf8,
+    "customer_document": pl.Utf8,
+    "service_type": pl.Utf8,
+    "team": pl.Utf8,
+    "completed_us": pl.Int64,
+    "billed_us": pl.Int64,
+    "share_cents": pl.Int64,
+}
+ORDER_SCHEMA = {
+    "order_id": pl.Int64,
+    "order_number": pl.Utf8,
+    "customer_id": pl.Int64,
+    "customer": pl.Utf8,
+    "customer_document": pl.Utf8,
+    "service_type": pl.Utf8,
+    "team": pl.Utf8,
+    "completed_us": pl.Int64,
+    "billed_us": pl.Int64,
+    "value_cents": pl.Int64,
+    "covered_cents": pl.Int64,
+}
+
+
+def zone() -> str:
+    return str(settings.TIME_ZONE)
+
+
+def _epoch_us(column: str) -> str:
+    """SQL for a datetime column as integer microseconds since the epoch, exactly."""
+    if connection.vendor == "postgresql":
+        return f"(EXTRACT(EPOCH FROM {column}) * 1000000)::bigint"
+    # SQLite keeps "YYYY-MM-DD HH:MM:SS[.ffffff]" in UTC
+    return (
+        f"(CAST(strftime('%%s', substr({column}, 1, 19)) AS INTEGER) * 1000000"
+        f" + CAST(substr({column} || '.000000', 21, 6) AS INTEGER))"
+    )
+
+
+def _cents(column: str) -> str:
+    if connection.vendor == "postgresql":
+        return f"({column} * 100)::bigint"
+    return f"CAST(ROUND({column} * 100) AS INTEGER)"
+
+
+def _frame(sql: str, params: Sequence[Any], schema: dict[str, Any]) -> pl.DataFrame:
+    parts = []
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        while rows := cursor.fetchmany(CHUNK):
+            parts.append(pl.DataFrame(rows, schema=schema, orient="row"))
+    return pl.concat(parts) if parts else pl.DataFrame(schema=schema)
+
+
+def _bounds(start: dt.date, end: dt.date) -> tuple[Any, Any]:
+    """[local midnight of start, local midnight after end), as the database's parameters."""
+    tz = ZoneInfo(zone())
+    adapt = connection.ops.adapt_datetimefield_value
+    return (
+        adapt(dt.datetime.combine(start, dt.time(), tz)),
+        adapt(dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), tz)),
+    )
+
+
+def expected_lags() -> ExpectedLags:
+    by_type: dict[str, Decimal] = {}
+    by_customer: dict[int, Decimal] = {}
+    by_customer_type: dict[tuple[int, str], Decimal] = {}
+    global_days = None
+    for lag in ExpectedLag.objects.all():
+        if lag.customer_id and lag.service_type:
+            by_customer_type[(lag.customer_id, lag.service_type)] = lag.days
+        elif lag.customer_id:
+            by_customer[lag.customer_id] = lag.days
+        elif lag.service_type:
+            by_type[lag.service_type] = lag.days
+        else:
+            global_days = lag.days
+    return ExpectedLags(
+        default=Decimal(str(settings.FATURA_NFSE_EXPECTED_LAG_DAYS)),
+        global_days=global_days,
+        by_type=by_type,
+        by_customer=by_customer,
+        by_customer_type=by_customer_type,
+    )
+
+
+def with_expected_days(frame: pl.DataFrame, lags: ExpectedLags) -> pl.DataFrame:
+    """``frame`` (with ``customer_id`` and ``service_type``) plus ``expected_days``: the most
+    specific setting per row, as joins (no Python per row)."""
+    fallback = float(lags.global_days if lags.global_days is not None else lags.default)
+    out = frame.with_columns(expected_days=pl.lit(fallback, pl.Float64))
+    layers = (  # least specific first: each later layer overrides the earlier
+        (["service_type"], [((t,), d) for t, d in (lags.by_type or {}).items()]),
+        (["customer_id"], [((c,), d) for c, d in (lags.by_customer or {}).items()]),
+        (["customer_id", "service_type"], list((lags.by_customer_type or {}).items())),
+    )
+    for keys, items in layers:
+        if not items:
+            continue
+        table = pl.DataFrame(
+            [(*key, float(days)) for key, days in items],
+            schema={**{k: frame.schema[k] for k in keys}, "_days": pl.Float64},
+            orient="row",
+        )
+        out = (
+            out.join(table, on=keys, how="left")
+            .with_columns(expected_days=pl.coalesce("_days", "expected_days"))
+            .drop("_days")
+        )
+    return out
+
+
+def coverage_frame(start: dt.date, end: dt.date) -> pl.DataFrame:
+    """Shares of NFS-e issued from ``start`` to ``end`` (local dates), with expected days."""
+    low, high = _bounds(start, end)
+    n, c, o, cu = (
+        Nfse._meta.db_table,
+        NfseCoverage._meta.db_table,
+        ServiceOrder._meta.db_table,
+        Customer._meta.db_table,
+    )
+    sql = f"""
+        SELECT n.id, n.number, {_epoch_us("n.issued_at")}, n.status, o.id, o.number,
+               o.customer_id, cu.name, cu.document, o.service_type, o.team,
+               {_epoch_us("o.completed_at")}, {_epoch_us("o.billed_at")}, {_cents("c.value")}
+        FROM {c} c
+        JOIN {n} n ON n.id = c.nfse_id
+        JOIN {o} o ON o.id = c.service_order_id
+        JOIN {cu} cu ON cu.id = o.customer_id
+        WHERE n.issued_at >= %s AND n.issued_at < %s
+    """
+    return with_expected_days(_frame(sql, [low, high], COVERAGE_SCHEMA), expected_lags())
+
+
+def orders_frame(
+    *, completed_from: dt.date | None = None, completed_to: dt.date | None = None
+) -> pl.DataFrame:
+    """Service orders not cancelled (completed in the range when given), with the value the
+    issued NFS-e already cover."""
+    o, c, n, cu = (
+        ServiceOrder._meta.db_table,
+        NfseCoverage._meta.db_table,
+        Nfse._meta.db_table,
+        Customer._meta.db_table,
+    )
+    where, params = ["o.status <> 'cancelled'"], []
+    if completed_from and completed_to:
+        low, high = _bounds(completed_from, completed_to)
+        where.append("o.completed_at >= %s AND o.completed_at < %s")
+        params += [low, high]
+    sql = f"""
+        SELECT o.id, o.number, o.customer_id, cu.name, cu.document, o.service_type, o.team,
+               {_epoch_us("o.completed_at")}, {_epoch_us("o.billed_at")}, {_cents("o.value")},
+               COALESCE(cov.cents, 0)
+        FROM {o} o
+        JOIN {cu} cu ON cu.id = o.customer_id
+        LEFT JOIN (
+            SELECT c.service_order_id AS order_id, SUM({_cents("c.value")}) AS cents
+            FROM {c} c JOIN {n} n ON n.id = c.nfse_id AND n.status = 'issued'
+            GROUP BY c.service_order_id
+        ) cov ON cov.order_id = o.id
+        WHERE {" AND ".join(where)}
+    """
+    return _frame(sql, params, ORDER_SCHEMA)
+
+
+def nfse_after_billing(
+    period: kpi.Period, *, filters: kpi.Filters | None = None, group_by: str | None = None
+) -> kpi.NfseKpi:
+    """The KPI for ``period`` from the database (see :func:`fatura.fiscal.kpi`)."""
+    previous = period.previous()
+    coverage = coverage_frame(previous.start, period.end)
+    orders = orders_frame(completed_from=period.start, completed_to=period.end)
+    return kpi.nfse_after_billing(
+        coverage, orders, period, filters=filters, group_by=group_by, zone=zone()
+    )
+
+
+def post_service_rows(period: kpi.Period, filters: kpi.Filters | None = None) -> pl.DataFrame:
+    """Relatório de Faturamento Pós-Serviço: each counted share (NFS-e × service order) with
+    completion, billing, issue, lag, value and whether within the expected lag."""
+    counted = kpi.issued_after_billing(
+        coverage_frame(period.start, period.end), period, filters or kpi.Filters(), zone()
+    )
+    return counted.sort(["issued_us", "nfse_number", "order_number"])
+
+
+def backlog(
+    *, as_of: dt.datetime | None = None, filters: kpi.Filters | None = None
+) -> pl.DataFrame:
+    """Orders completed and billed whose NFS-e is still missing (in whole or part) after their
+    expected lag, oldest overdue first. Columns of :data:`ORDER_SCHEMA` plus
+    ``uncovered_cents``, ``expected_days``, ``days_waiting``, ``days_late``."""
+    moment = as_of or clock.now()
+    now_us = (moment - dt.datetime(1970, 1, 1, tzinfo=dt.UTC)) // dt.timedelta(microseconds=1)
+    orders = orders_frame()
+    waiting = (
+        kpi.filtered(orders.lazy(), filters or kpi.Filters(), "completed_us", zone())
+        .filter(
+            pl.col("completed_us").is_not_null()
+            & pl.col("billed_us").is_not_null()
+            & (pl.col("value_cents") > pl.col("covered_cents"))
+        )
+        .collect()
+    )
+    frame = with_expected_days(waiting, expected_lags())
+    return (
+        frame.with_columns(
+            uncovered_cents=pl.col("value_cents") - pl.col("covered_cents"),
+            days_waiting=(now_us - pl.col("completed_us")) / kpi.DAY_US,
+        )
+        .with_columns(days_late=pl.col("days_waiting") - pl.col("expected_days"))
+        .filter(pl.col("days_late") > 0)
+        .sort(["days_late", "order_number"], descending=[True, False])
+    )
