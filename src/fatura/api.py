@@ -101,6 +101,9 @@ def _register_routers() -> None:
     from fatura.catalog.api import router as catalog_router
     from fatura.customers.api import router as customers_router
     from fatura.eventlog.api import router as events_router
+    from fatura.fiscal.api import service_orders_router, settings_router
+    from fatura.fiscal.kpi_api import router as fiscal_kpi_router
+    from fatura.fiscal.nfse_api import router as nfse_router
     from fatura.mining.api import router as mining_router
     from fatura.receivables.api import router as receivables_router
     from fatura.receivables.reports_api import router as reports_router
@@ -114,6 +117,10 @@ def _register_routers() -> None:
     api.add_router("/", reports_router)
     api.add_router("/events", events_router)
     api.add_router("/mining", mining_router)
+    api.add_router("/service-orders", service_orders_router)
+    api.add_router("/nfse", nfse_router)
+    api.add_router("/settings", settings_router)
+    api.add_router("/kpis", fiscal_kpi_router)
 
 
 _register_routers()

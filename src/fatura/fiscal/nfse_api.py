@@ -1,0 +1,229 @@
+"""JSON API of the fiscal app, part 2: NFS-e (list, detail, import, the DPS XML) and the
+backlog of billed orders still waiting for their NFS-e past the expected lag."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from ninja import File, Query, Router, Status
+from ninja.files import UploadedFile
+
+from fatura.billing.models import Invoice
+from fatura.core import clock
+from fatura.core.errors import NotFound
+from fatura.core.roles import Capability, require
+from fatura.fiscal import api_params as params
+from fatura.fiscal import imports, kpi, listing, selectors
+from fatura.fiscal.dps_source import invoice_dps_xml, nfse_dps_xml
+from fatura.fiscal.kpi_api import LAG_PLACES, rounded
+from fatura.fiscal.models import Nfse, NfseStatus
+from fatura.fiscal.schemas import BacklogOut, NfseImportOut, NfseOut
+
+router = Router(tags=["nfse"])
+
+Body = dict[str, object]
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+CENT = Decimal("0.01")
+SERIES = re.compile(r"\d{1,5}")  # TSSerieDPS
+MAX_DPS_NUMBER = 10**15 - 1  # TSNumDPS: up to 15 digits
+
+
+def _nfse_with_shares() -> QuerySet[Nfse]:
+    """As the list reads them (customer, substitute, shares) and with the invoice."""
+    return listing.nfse_list().select_related("invoice")
+
+
+def _nfse_get(number: str) -> Nfse:
+    nfse = _nfse_with_shares().filter(number=number).first()
+    if nfse is None:
+        raise NotFound(f"NFS-e {number} não encontrada.")
+    return nfse
+
+
+def _nfse_out(nfse: Nfse) -> Body:
+    return {
+        "number": nfse.number,
+        "access_key": nfse.access_key,
+        "verification_code": nfse.verification_code,
+        "issued_at": nfse.issued_at,
+        "value": nfse.value,
+        "iss_rate": nfse.iss_rate,
+        "iss_amount": nfse.iss_amount,
+        "net_value": nfse.net_value,
+        "service_code": nfse.service_code,
+        "customer_id": nfse.customer_id,
+        "customer_name": nfse.customer.name,
+        "status": nfse.status,
+        "cancelled_at": nfse.cancelled_at,
+        "replaced_by": nfse.replaced_by.number if nfse.replaced_by else None,
+        "invoice_number": nfse.invoice.number if nfse.invoice else None,
+        "source": nfse.source,
+        "coverages": [
+            {"service_order": c.service_order.number, "value": c.value}
+            for c in nfse.coverages.all()
+        ],
+    }
+
+
+@router.get("", response=list[NfseOut])
+def nfse_list(
+    request: HttpRequest,
+    response: HttpResponse,
+    issued_from: str | None = Query(None, description="Emitidas desde (AAAA-MM-DD)."),
+    issued_to: str | None = Query(None, description="Emitidas até (AAAA-MM-DD), inclusive."),
+    status: str | None = Query(None, description="issued | cancelled | replaced"),
+    customer_id: int | None = None,
+    limit: int = Query(params.DEFAULT_LIMIT, description=params.LIMIT_DOC),
+    offset: int = Query(0, description=params.OFFSET_DOC),
+) -> list[Body]:
+    """NFS-e recorded in Fatura, the latest issued first, with the service orders each one
+    covers and the share of its value that goes to each."""
+    require(request.user, Capability.VIEW)
+    chosen = params.choice("status", status, NfseStatus.values)
+    qs = listing.nfse_list(status=chosen or "", customer_id=customer_id).select_related("invoice")
+    low, high = params.day_range(("issued_from", "issued_to"), issued_from, issued_to)
+    if low:
+        qs = qs.filter(issued_at__gte=params.start_of(low))
+    if high:
+        qs = qs.filter(issued_at__lt=params.end_of(high))
+    return [_nfse_out(nfse) for nfse in params.page(qs, response, limit, offset)]
+
+
+# The fixed paths come before "/{number}": Django takes the first URL that matches.
+@router.post("/import", response={201: NfseImportOut})
+def nfse_import(request: HttpRequest, file: File[UploadedFile]) -> Status[Body]:
+    """The issuer's CSV export, one NFS-e XML of the national standard (NFS-e or cancellation
+    event), or a ZIP of them (docs/nfse-kpi.md, "Imports"). All documents or none: any error
+    answers 422 listing each one's line (or file) and field. Financeiro only."""
+    result = imports.nfse_import(
+        by=request.user, filename=file.name or "nfse.csv", data=file.read()
+    )
+    return Status(
+        201,
+        {
+            "created": result.created,
+            "updated": result.updated,
+            "unchanged": result.unchanged,
+            "cancelled": result.cancelled,
+            "ignored": result.ignored,
+        },
+    )
+
+
+def _instant(us: int) -> dt.datetime:
+    return EPOCH + dt.timedelta(microseconds=us)
+
+
+def _cents(cents: int) -> Decimal:
+    return Decimal(cents) * CENT
+
+
+@router.get("/backlog", response=BacklogOut)
+def nfse_backlog(
+    request: HttpRequest,
+    as_of: str | None = Query(None, description="Instante de referência; padrão: agora."),
+    customer_id: list[str] | None = params.CUSTOMER_IDS,
+    service_type: list[str] | None = params.SERVICE_TYPES,
+    team: list[str] | None = params.TEAMS,
+    limit: int = Query(params.DEFAULT_LIMIT, description=params.LIMIT_DOC),
+    offset: int = Query(0, description="Ordens a pular; count e value_at_risk são de todas."),
+) -> Body:
+    """Billed orders whose NFS-e (in whole or part) is still missing after their expected lag,
+    the most overdue first: the value at risk of being recognized late."""
+    require(request.user, Capability.VIEW)
+    params.page_bounds(limit, offset)
+    at = (params.moment("as_of", as_of) or clock.now()).astimezone(dt.UTC)
+    filters = kpi.Filters(
+        customer_ids=params.customer_ids("customer_id", customer_id),
+        service_types=params.texts(service_type),
+        teams=params.texts(team),
+    )
+    frame = selectors.backlog(as_of=at, filters=filters)
+    rows: list[dict[str, Any]] = frame.slice(offset, limit).to_dicts()
+    return {
+        "as_of": at,
+        "count": frame.height,
+        "value_at_risk": _cents(int(frame["uncovered_cents"].sum()) if frame.height else 0),
+        "orders": [
+            {
+                "order_number": row["order_number"],
+                "customer_id": row["customer_id"],
+                "customer": row["customer"],
+                "customer_document": row["customer_document"],
+                "service_type": row["service_type"],
+                "team": row["team"],
+                "completed_at": _instant(row["completed_us"]),
+                "billed_at": _instant(row["billed_us"]),
+                "value": _cents(row["value_cents"]),
+                "covered_value": _cents(row["covered_cents"]),
+                "uncovered_value": _cents(row["uncovered_cents"]),
+                "expected_days": rounded(row["expected_days"], LAG_PLACES),
+                "days_waiting": rounded(row["days_waiting"], LAG_PLACES),
+                "days_late": rounded(row["days_late"], LAG_PLACES),
+            }
+            for row in rows
+        ],
+    }
+
+
+@router.get("/{number}", response=NfseOut)
+def nfse_get(request: HttpRequest, number: str) -> Body:
+    require(request.user, Capability.VIEW)
+    return _nfse_out(_nfse_get(number))
+
+
+_XML_RESPONSE = {
+    "responses": {
+        "200": {
+            "description": "DPS (leiaute nacional 1.01), validada contra o XSD, não assinada.",
+            "content": {"application/xml": {"schema": {"type": "string"}}},
+        }
+    }
+}
+
+
+@router.get("/{number}/dps.xml", response={200: None}, openapi_extra=_XML_RESPONSE)
+def nfse_dps(
+    request: HttpRequest,
+    number: str,
+    series: str | None = Query(None, description="Série da DPS; padrão: FATURA_NFSE_SERIES."),
+    dps_number: int | None = Query(
+        None, description="nDPS; padrão: o número da NFS-e (ou a sequência da fatura)."
+    ),
+) -> HttpResponse:
+    """The DPS (Declaração de Prestação de Serviço) of an NFS-e recorded in Fatura, as
+    ``application/xml``. When ``number`` is not an NFS-e but a Fatura invoice number
+    (FAT-…), the DPS to issue that invoice's NFS-e (issue time: now). Financeiro only."""
+    require(request.user, Capability.MANAGE_FISCAL)
+    series = (series or "").strip() or None
+    if series is not None and not SERIES.fullmatch(series):
+        raise params.invalid("series", "Série da DPS: de 1 a 5 dígitos.")
+    if dps_number is not None and not 1 <= dps_number <= MAX_DPS_NUMBER:
+        raise params.invalid("dps_number", "Número da DPS: de 1 a 15 dígitos, maior que zero.")
+    options: dict[str, Any] = {"series": series, "number": dps_number}
+    nfse = _nfse_with_shares().filter(number=number).first()
+    if nfse is not None:
+        xml = nfse_dps_xml(nfse, **options)
+    else:
+        invoice = (
+            Invoice.objects.select_related("customer")
+            .prefetch_related("lines")
+            .filter(number=number)
+            .first()
+        )
+        if invoice is None:
+            raise NotFound(f"Nenhuma NFS-e ou fatura com o número {number}.")
+        xml = invoice_dps_xml(invoice, **options)
+    response = HttpResponse(xml, content_type="application/xml; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="dps-{_safe(number)}.xml"'
+    return response
+
+
+def _safe(number: str) -> str:
+    """The number as an ASCII file name (a header carries it)."""
+    return "".join(ch if (ch.isascii() and ch.isalnum()) or ch in "-_." else "_" for ch in number)
