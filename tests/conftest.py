@@ -5,10 +5,19 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from tests.factories import financeiro, operacao
 
 pytest_plugins: list[str] = []
+
+# Property tests check values, not speed: on a busy machine (CI neighbours, parallel jobs) the
+# time to draw inputs or run one example says nothing about correctness.
+hypothesis_settings.register_profile(
+    "fatura", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+hypothesis_settings.load_profile("fatura")
 
 # Tests hash passwords with MD5: the production hasher (PBKDF2, ~1M rounds) would cost ~0.4 s for
 # every user made and every API login. PBKDF2 stays listed so hashes made elsewhere still verify.

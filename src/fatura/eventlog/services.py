@@ -4,6 +4,7 @@ transaction as the change, so the log and the data never disagree."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -111,9 +112,49 @@ def event_record(
 
 
 def events_record_many(events: Iterable[NewEvent], *, batch_size: int = 2000) -> int:
-    """Append many events with bulk inserts (imports and billing runs)."""
+    """Append many events at once (imports and billing runs): one multi-row parameterized
+    ``executemany`` per batch, values prepared here rather than by the ORM field by field (the
+    ORM's ``bulk_create`` spent ~0.4 ms per event preparing values)."""
     _require_transaction()
     now = clock.now()
-    rows = [_build(new, now) for new in events]
-    Event.objects.bulk_create(rows, batch_size=batch_size)
-    return len(rows)
+    connection = transaction.get_connection()
+    adapt = connection.ops.adapt_datetimefield_value
+    table = connection.ops.quote_name(Event._meta.db_table)
+    json_cast = "::jsonb" if connection.vendor == "postgresql" else ""
+    columns = (
+        "case_id, activity, timestamp, end_timestamp, user, is_automated, source_system, "
+        "attributes, attribute_types"
+    ).replace("user", connection.ops.quote_name("user"))
+    sql = (
+        f"INSERT INTO {table} ({columns}) VALUES "
+        f"(%s, %s, %s, %s, %s, %s, %s, %s{json_cast}, %s{json_cast})"
+    )
+    written = 0
+    batch: list[tuple[Any, ...]] = []
+    with connection.cursor() as cursor:
+        for new in events:
+            values, types = _split(new.attributes)
+            timestamp = new.timestamp or now
+            if new.end_timestamp is not None and new.end_timestamp < timestamp:
+                raise ValueError("end_timestamp must not be before timestamp")
+            batch.append(
+                (
+                    new.case_id,
+                    new.activity,
+                    adapt(timestamp),
+                    adapt(new.end_timestamp),
+                    _user_name(new.user),
+                    new.is_automated,
+                    SOURCE_SYSTEM,
+                    json.dumps(values),
+                    json.dumps(types),
+                )
+            )
+            if len(batch) >= batch_size:
+                cursor.executemany(sql, batch)
+                written += len(batch)
+                batch.clear()
+        if batch:
+            cursor.executemany(sql, batch)
+            written += len(batch)
+    return written
