@@ -365,7 +365,7 @@ def test_unknown_engine_is_refused(hand: EventLog) -> None:
         kpis(hand, engine="polars")
 
 
-def test_fatura_mine_adds_kpis_when_asked(tmp_path: Any) -> None:
+def test_fatura_mine_adds_kpis_unless_told_not_to(tmp_path: Any) -> None:
     import pyarrow.parquet as pq
 
     from fatura.mining.cli import main
@@ -373,8 +373,8 @@ def test_fatura_mine_adds_kpis_when_asked(tmp_path: Any) -> None:
     path = tmp_path / "hand.parquet"
     pq.write_table(hand_table(), path)
     plain, with_kpis = tmp_path / "plain.json", tmp_path / "kpis.json"
-    assert main([str(path), "--json", str(plain)]) == 0
-    assert main([str(path), "--json", str(with_kpis), "--kpis", "--time-zone", "UTC"]) == 0
+    assert main([str(path), "--json", str(plain), "--no-kpis"]) == 0
+    assert main([str(path), "--json", str(with_kpis), "--time-zone", "UTC"]) == 0
     document = json.loads(with_kpis.read_text())
     assert "kpis" not in json.loads(plain.read_text())
     assert document["kpis"]["cases"] == 4

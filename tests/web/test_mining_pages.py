@@ -308,6 +308,144 @@ def test_kpis_of_a_log_without_invoices_say_so(fin_client, imported):
     assert 'id="kpis-not-applicable"' in page
 
 
+# --- KPI dashboard: open cases, cash-in, cycle time, dunning by segment, exports -------------
+
+# FAT-4 is still open: sent and reminded, no payment. Due 01/04/2026; the log's last event (its
+# as-of time) is FAT-3's payment on 22/03/2026, a Sunday: week 0 starts on 16/03.
+OPEN = (
+    "Invoice Created",
+    "Invoice Completed",
+    "Invoice Sent to Customer",
+    "Payment Reminder Issued",
+)
+CHARTS = (
+    "dso", "taxas", "regua", "regua-segmento", "aging", "situacao", "ciclo", "caixa", "contatos",
+    "contestacoes",
+)  # fmt: skip
+ERP_LOG = (
+    "case_id,activity,timestamp,customer,due_date\n"
+    "i1,Invoice Created,2026-01-01T10:00:00Z,Acme,2026-01-31\n"
+    "i1,Payment Reminder Issued,2026-02-05T10:00:00Z,Acme,2026-01-31\n"
+    "i2,Invoice Created,2026-01-02T10:00:00Z,Beta,2026-02-01\n"
+    "i2,Payment Received,2026-01-20T10:00:00Z,Beta,2026-02-01\n"
+)
+
+
+@pytest.fixture
+def open_invoice(own_log: None, fin_user: Any) -> None:
+    with transaction.atomic():
+        events_record_many(_case(fin_user, "FAT-00000004", OPEN, "gov", 0))
+
+
+def _csv(client: Client, chart: str, **params: Any) -> list[str]:
+    response = client.get(f"/mineracao/fatura/indicadores/graficos/{chart}.csv", params)
+    assert response.status_code == 200, chart
+    assert response["Content-Disposition"].startswith("attachment; filename=")
+    return text(response).lstrip("\ufeff").splitlines()
+
+
+def test_kpi_dashboard_shows_open_cases_cash_in_and_cycle_time(fin_client, open_invoice):
+    page = _get(fin_client, "/mineracao/fatura/indicadores/")
+    for div in ("aging", "status", "cash-in", "cycle", "dunning-segment", "dso", "dunning"):
+        assert f'id="kpi-{div}-chart"' in page, div
+    assert "1 fatura em aberto em 22/03/2026 09:00" in page  # São Paulo time
+    aging = page.split('id="aging-current"', 1)[1].split("</tr>", 1)[0]
+    assert ">1<" in aging and "R$ 1.000,00" in aging
+    # FAT-1 and FAT-2 took 12 days from first to last event, FAT-3 18 days
+    assert "3 faturas encerradas" in page and "mediana 12,0 dias, 90% em até 18,0 dias" in page
+    assert 'href="/relatorios/caixa/" id="cash-in-own"' in page  # Fatura's own receivables
+    dunning = page.split('id="dunning-segment-table"', 1)[1].split("</table>", 1)[0]
+    assert "100,0%" in dunning and "0,0%" in dunning and "gov" in dunning and "pme" in dunning
+    # no calls, no disputes: the sections say so
+    assert "Nenhuma ligação de cobrança no filtro." in page
+    assert "Nenhuma contestação no filtro." in page
+
+
+def test_every_chart_exports_png_and_csv(fin_client, open_invoice):
+    page = _get(fin_client, "/mineracao/fatura/indicadores/", segmento="gov")
+    assert "/static/web/mining-export.js" in page
+    for slug in CHARTS:
+        # a real link (keyboard and no JavaScript) with the page's filters, and a PNG button
+        # that the script shows
+        assert f'href="/mineracao/fatura/indicadores/graficos/{slug}.csv?segmento=gov"' in page
+        assert (
+            f'<button type="button" class="button button-secondary button-small" id="png-{slug}"'
+            in page
+        )
+    png = page.split('id="png-aging"', 1)[1].split(">", 1)[0]
+    assert 'data-plotly-png="kpi-aging-chart"' in png and "em-aberto-por-atraso-fatura" in png
+    assert "hidden" in png
+    assert "sendChartToCloud" in page  # no "Share chart..." button: nothing leaves Fatura
+    # the modebar's camera: the same name, twice the size
+    camera = '"filename": "em-aberto-por-atraso-fatura", "scale": 2}'
+    assert '"toImageButtonOptions": {"format": "png", ' + camera in page
+
+
+def test_chart_csvs_hold_the_chart_data(fin_client, open_invoice):
+    assert _csv(fin_client, "aging") == [
+        "Atraso;Faturas em aberto;Valor em aberto;Faturas com valor",
+        "A vencer;1;1000,00;1",
+        "1–30 dias;0;0,00;0",
+        "31–60 dias;0;0,00;0",
+        "61–90 dias;0;0,00;0",
+        "Mais de 90 dias;0;0,00;0",
+        "Sem vencimento;0;0,00;0",
+    ]
+    assert _csv(fin_client, "situacao")[1:] == [
+        "Lembrete de pagamento enviado;Payment Reminder Issued;1;1000,00"
+    ]
+    # no payment history for the customer: expected on its due date, in the week of 30/03
+    cash = _csv(fin_client, "caixa")
+    assert cash[0] == "Semana (segunda-feira);Faturas;Valor previsto"
+    assert cash[1] == "16/03/2026;0;0,00" and "30/03/2026;1;1000,00" in cash
+    assert cash[-1] == "depois;0;0,00" and len(cash) == 14
+    cycle = _csv(fin_client, "ciclo")
+    assert cycle[0] == "De (dias);Até (dias, exclusive);Faturas"
+    assert "12;13;2" in cycle and "18;19;1" in cycle and len(cycle) == 20
+    # FAT-3 (pme) paid 3 days after its reminder; FAT-4 (gov) not paid
+    assert _csv(fin_client, "regua-segmento")[1:] == ["gov;1;1;0;0", "pme;1;1;1;100"]
+    assert _csv(fin_client, "regua")[1:] == ["1;2;1;50"]
+    assert _csv(fin_client, "dso")[1:] == ["03/2026;12,375;3"]
+    assert _csv(fin_client, "contatos") == ["Resultado;Código no log;Ligações;Participação (%)"]
+    assert "Faturas contestadas;0;faturas" in _csv(fin_client, "contestacoes")
+    assert _csv(fin_client, "taxas")[1] == "Pagamentos em dia;100"
+
+
+def test_chart_csvs_follow_the_filters(fin_client, open_invoice, ops_client):
+    assert _csv(fin_client, "aging", segmento="corp")[1] == "A vencer;0;0,00;0"
+    assert _csv(fin_client, "regua-segmento", segmento="pme")[1:] == ["pme;1;1;1;100"]
+    assert len(_csv(fin_client, "ciclo", segmento="gov")) == 1  # the open one only: no bins
+    assert _csv(ops_client, "caixa", segmento="gov")[3] == "30/03/2026;1;1000,00"
+    _get(fin_client, "/mineracao/fatura/indicadores/graficos/pizza.csv", 404)
+
+
+def test_dashboard_of_a_log_without_amounts_or_segments(fin_client, tmp_path):
+    path = tmp_path / "erp.csv"
+    path.write_text(ERP_LOG, encoding="utf-8")
+    mined = log_import(path, name="ERP", by=None, zone="UTC")
+    page = _get(fin_client, f"/mineracao/{mined.pk}/indicadores/")
+    assert "O log não tem o atributo “amount”" in page
+    assert 'id="no-segments"' in page and "sem segmento" in page
+    row = page.split('id="aging-1-30"', 1)[1].split("</tr>", 1)[0]
+    assert ">1<" in row and "—" in row  # i1: 5 days overdue, no amount
+    assert 'id="cash-empty"' in page and 'id="cash-in-own"' not in page
+    lines = _get(fin_client, f"/mineracao/{mined.pk}/indicadores/graficos/regua-segmento.csv")
+    assert lines.lstrip("\ufeff").splitlines()[1:] == ["sem segmento;1;1;0;0"]
+
+
+def test_empty_own_log_chart_csv_is_just_a_header(fin_client):
+    lines = _get(fin_client, "/mineracao/fatura/indicadores/graficos/aging.csv").splitlines()
+    assert len(lines) == 1
+
+
+def test_map_offers_png_made_in_the_browser(fin_client, own_log):
+    page = _get(fin_client, "/mineracao/fatura/mapa/", caminhos=100)
+    button = page.split('id="export-png"', 1)[1].split(">", 1)[0]
+    assert 'data-svg-png="/mineracao/fatura/mapa/mapa.svg?atividades=100&amp;caminhos=100' in button
+    assert 'data-filename="mapa-fatura.png"' in button and "hidden" in button
+    assert "/static/web/mining-export.js" in page
+
+
 # --- roles ---------------------------------------------------------------------------------
 
 

@@ -132,6 +132,11 @@ urlpatterns = [
         mining_kpis.kpi_csv,
         name="mining_kpis_csv",
     ),
+    path(
+        "mineracao/<str:log_key>/indicadores/graficos/<slug:chart>.csv",
+        mining_kpis.kpi_chart_csv,
+        name="mining_kpis_chart_csv",
+    ),
     path("fiscal/", fiscal.dashboard, name="fiscal"),
     path("fiscal/grafico/<slug:chart>.csv", fiscal.chart_csv, name="fiscal_chart_csv"),
     path("fiscal/pos-servico/", fiscal_reports.post_service, name="fiscal_post_service"),

@@ -1,4 +1,5 @@
-"""The process map as an SVG laid out here (no JavaScript), and the KPI charts (Plotly).
+"""The process map as an SVG laid out here (no JavaScript; the KPI charts are in
+:mod:`.mining_kpi_charts`).
 
 Layout: activities sorted by where they first occur in a case (mean position); an edge is
 *forward* when it goes to a later activity in that order, and an activity's layer is one more
@@ -11,15 +12,12 @@ right. Boxes and edges are links (keyboard-focusable) to the cases behind them.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
-import plotly.graph_objects as go
 from django.utils.html import escape
 
 from fatura.eventlog.activities import label
-from fatura.web.charts import CONFIG
 from fatura.web.views.mining_data import MapData
 
 START, END = "\x00start", "\x00end"  # never an activity name
@@ -306,86 +304,3 @@ def _node(n: Node, top: int, href: Href | None, chosen: bool = False) -> str:
         f'<a href="{escape(href(activity=n.name))}" class="pm-node" aria-label="{escape(title)}">'
         f"<title>{escape(title)}</title>{body}</a>"
     )
-
-
-# --- KPI charts ----------------------------------------------------------------------------
-
-
-def _layout_kpi(title: str, height: int = 320) -> dict[str, Any]:
-    return {
-        "title": {"text": title, "x": 0, "xanchor": "left", "font": {"size": 16}},
-        "separators": ",.",
-        "font": {"family": FONT},
-        "margin": {"l": 60, "r": 20, "t": 50, "b": 50},
-        "height": height,
-        "plot_bgcolor": "#ffffff",
-        "paper_bgcolor": "#ffffff",
-        "showlegend": False,
-    }
-
-
-def _html(figure: go.Figure, div_id: str) -> str:
-    return str(
-        figure.to_html(full_html=False, include_plotlyjs=False, div_id=div_id, config=CONFIG)
-    )
-
-
-def dso_trend_chart(months: Sequence[dict[str, Any]]) -> str:
-    figure = go.Figure(layout=_layout_kpi("DSO por mês do pagamento"))
-    figure.update_layout(
-        xaxis={"type": "date", "tickformat": "%m/%Y", "dtick": "M1"},
-        yaxis={"title": {"text": "dias"}, "rangemode": "tozero"},
-    )
-    figure.add_trace(
-        go.Scatter(
-            x=[f"{m['month']}-01" for m in months],
-            y=[m["dso_days"] for m in months],
-            customdata=[m["paid_cases"] for m in months],
-            mode="lines+markers",
-            line={"color": "#0b5394", "width": 3},
-            hovertemplate="%{y:,.1f} dias (%{customdata} faturas pagas)<extra>DSO</extra>",
-        )
-    )
-    return _html(figure, "kpi-dso-chart")
-
-
-def dunning_chart(levels: Sequence[dict[str, Any]]) -> str:
-    figure = go.Figure(layout=_layout_kpi("Efetividade da régua: pagos após o lembrete"))
-    figure.update_layout(
-        xaxis={"title": {"text": "nível do lembrete"}, "type": "category"},
-        yaxis={"title": {"text": "%"}, "range": [0, 100]},
-    )
-    figure.add_trace(
-        go.Bar(
-            x=[f"Nível {row['level']}" for row in levels],
-            y=[100 * row["rate"] for row in levels],
-            text=[f"{row['paid_within']} de {row['cases']}" for row in levels],
-            textposition="auto",
-            marker={"color": "#e69138"},
-            hovertemplate="%{y:,.1f}% (%{text})<extra></extra>",
-        )
-    )
-    return _html(figure, "kpi-dunning-chart")
-
-
-def rates_chart(rates: Sequence[tuple[str, float]]) -> str:
-    """Horizontal bars of the share KPIs, in percent."""
-    rows = list(reversed(rates))  # plotly draws the first category at the bottom
-    figure = go.Figure(layout=_layout_kpi("Taxas", height=120 + 34 * len(rows)))
-    figure.update_layout(
-        xaxis={"title": {"text": "%"}, "range": [0, 100]},
-        yaxis={"automargin": True},
-        margin={"l": 200, "r": 30, "t": 50, "b": 50},
-    )
-    figure.add_trace(
-        go.Bar(
-            y=[name for name, _value in rows],
-            x=[100 * value for _name, value in rows],
-            orientation="h",
-            text=[f"{100 * value:.1f}%".replace(".", ",") for _name, value in rows],
-            textposition="auto",
-            marker={"color": "#0b5394"},
-            hovertemplate="%{y}: %{x:,.1f}%<extra></extra>",
-        )
-    )
-    return _html(figure, "kpi-rates-chart")

@@ -1,8 +1,9 @@
 """Mineração → Indicadores: the invoice KPIs of a log (``fatura.mining.kpis``) with filters, as
-cards and charts, the policy checks with their violating cases, and the KPI table as CSV.
+cards and charts (:mod:`.mining_dashboard`), the policy checks with their violating cases, the
+KPI table as CSV and each chart's data as CSV.
 
-The KPIs, the filter choices and the policy results are computed together (about 0.4 s on the
-demo's log, after reading it) and cached per log stamp and filters."""
+The KPIs, the dashboard views, the filter choices and the policy results are computed together
+(about 0.5 s on the demo's log, after reading it) and cached per log stamp and filters."""
 
 from __future__ import annotations
 
@@ -19,67 +20,71 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
-from fatura.core.errors import InvalidInput
+from fatura.core.errors import InvalidInput, NotFound
 from fatura.mining.kpis import DEFAULT_RULES, FilterError, Filters, Kpi, check, compute, derive
+from fatura.mining.kpis.dashboard import Dashboard, dashboard
 from fatura.mining.kpis.kpis import is_invoice_log
 from fatura.web.csv_export import csv_response
 from fatura.web.forms_receivables import DateBRField
-from fatura.web.views import mining_charts
+from fatura.web.views import mining_charts, mining_dashboard
 from fatura.web.views.common import page
 from fatura.web.views.mining import CASE_LIST, LogRef, cached, log_ref
 
+KPI_CACHE = "kpis:v2"  # what the cache keeps for this page; v2: with the dashboard views
 # form field -> case attribute of the KPI filters
 FILTER_FIELDS = {
-    "segmento": ("segment", _lazy("Segmento")),
-    "unidade": ("business_unit", _lazy("Unidade de negócio")),
-    "regiao": ("region", _lazy("Região")),
-    "cobrador": ("collector", _lazy("Cobrador")),
-    "cliente": ("customer", _lazy("Cliente")),
+    "segmento": ("segment", gettext_lazy("Segmento")),
+    "unidade": ("business_unit", gettext_lazy("Unidade de negócio")),
+    "regiao": ("region", gettext_lazy("Região")),
+    "cobrador": ("collector", gettext_lazy("Cobrador")),
+    "cliente": ("customer", gettext_lazy("Cliente")),
 }
 # (key, label, kind): the cards, in the order of the process
 KPI_CARDS = (
-    ("dso", _lazy("DSO (prazo médio de recebimento)"), "days"),
-    ("on_time_payment_rate", _lazy("Pagamentos em dia"), "share"),
-    ("approval_time", _lazy("Tempo médio de aprovação"), "days"),
-    ("cycle_time", _lazy("Ciclo ponta a ponta"), "days"),
-    ("invoice_to_cash_time", _lazy("Da fatura ao recebimento"), "days"),
-    ("billing_rework_rate", _lazy("Retrabalho no faturamento"), "share"),
-    ("dispute_rate", _lazy("Faturas contestadas"), "share"),
-    ("dispute_resolution_time", _lazy("Tempo de resolução de contestação"), "days"),
-    ("automation_rate", _lazy("Automação (eventos automáticos)"), "share"),
-    ("contact_success_rate", _lazy("Sucesso de contato na cobrança"), "share"),
-    ("write_off_rate", _lazy("Baixa como perda"), "share"),
-    ("payment_posting_lag", _lazy("Atraso de contabilização do pagamento"), "days"),
-    ("discount_capture_rate", _lazy("Desconto por antecipação aproveitado"), "share"),
-    ("time_to_apply", _lazy("Tempo até aplicar o pagamento"), "days"),
+    ("dso", gettext_lazy("DSO (prazo médio de recebimento)"), "days"),
+    ("on_time_payment_rate", gettext_lazy("Pagamentos em dia"), "share"),
+    ("approval_time", gettext_lazy("Tempo médio de aprovação"), "days"),
+    ("cycle_time", gettext_lazy("Ciclo ponta a ponta"), "days"),
+    ("invoice_to_cash_time", gettext_lazy("Da fatura ao recebimento"), "days"),
+    ("billing_rework_rate", gettext_lazy("Retrabalho no faturamento"), "share"),
+    ("dispute_rate", gettext_lazy("Faturas contestadas"), "share"),
+    ("dispute_resolution_time", gettext_lazy("Tempo de resolução de contestação"), "days"),
+    ("automation_rate", gettext_lazy("Automação (eventos automáticos)"), "share"),
+    ("contact_success_rate", gettext_lazy("Sucesso de contato na cobrança"), "share"),
+    ("write_off_rate", gettext_lazy("Baixa como perda"), "share"),
+    ("payment_posting_lag", gettext_lazy("Atraso de contabilização do pagamento"), "days"),
+    ("discount_capture_rate", gettext_lazy("Desconto por antecipação aproveitado"), "share"),
+    ("time_to_apply", gettext_lazy("Tempo até aplicar o pagamento"), "days"),
 )
 COUNT_LABELS = {
-    "paid_cases": _lazy("faturas pagas"),
-    "paid_on_time": _lazy("pagas em dia"),
-    "paid_cases_with_due_date": _lazy("pagas com vencimento"),
-    "approvals": _lazy("aprovações"),
-    "cases": _lazy("faturas"),
-    "cases_with_rework": _lazy("com retrabalho"),
-    "disputed_cases": _lazy("contestadas"),
-    "resolved_disputes": _lazy("contestações resolvidas"),
-    "automated_events": _lazy("eventos automáticos"),
-    "events": _lazy("eventos"),
-    "successful_calls": _lazy("ligações com sucesso"),
-    "calls": _lazy("ligações"),
-    "written_off_cases": _lazy("baixadas"),
-    "posted_payments": _lazy("pagamentos contabilizados"),
-    "paid_with_discount": _lazy("pagas com desconto"),
-    "applications": _lazy("aplicações"),
+    "paid_cases": gettext_lazy("faturas pagas"),
+    "paid_on_time": gettext_lazy("pagas em dia"),
+    "paid_cases_with_due_date": gettext_lazy("pagas com vencimento"),
+    "approvals": gettext_lazy("aprovações"),
+    "cases": gettext_lazy("faturas"),
+    "cases_with_rework": gettext_lazy("com retrabalho"),
+    "disputed_cases": gettext_lazy("contestadas"),
+    "resolved_disputes": gettext_lazy("contestações resolvidas"),
+    "automated_events": gettext_lazy("eventos automáticos"),
+    "events": gettext_lazy("eventos"),
+    "successful_calls": gettext_lazy("ligações com sucesso"),
+    "calls": gettext_lazy("ligações"),
+    "written_off_cases": gettext_lazy("baixadas"),
+    "posted_payments": gettext_lazy("pagamentos contabilizados"),
+    "paid_with_discount": gettext_lazy("pagas com desconto"),
+    "applications": gettext_lazy("aplicações"),
 }
 RULE_LABELS = {
-    "approved_before_sent": _lazy(
+    "approved_before_sent": gettext_lazy(
         "Envio ao cliente só depois da aprovação (faturas com etapa de aprovação)"
     ),
-    "approver_not_creator": _lazy("Quem aprova não é quem criou a fatura (segregação de funções)"),
-    "reminder_only_after_due_date": _lazy("Lembrete de pagamento só depois do vencimento"),
-    "paid_within_terms": _lazy("Pago até o vencimento"),
+    "approver_not_creator": gettext_lazy(
+        "Quem aprova não é quem criou a fatura (segregação de funções)"
+    ),
+    "reminder_only_after_due_date": gettext_lazy("Lembrete de pagamento só depois do vencimento"),
+    "paid_within_terms": gettext_lazy("Pago até o vencimento"),
 }
 
 
@@ -88,8 +93,8 @@ def _zone() -> ZoneInfo:
 
 
 class KpiFilterForm(forms.Form):
-    inicio = DateBRField(label=_lazy("Começou a partir de"), required=False)
-    fim = DateBRField(label=_lazy("Começou até"), required=False)
+    inicio = DateBRField(label=gettext_lazy("Começou a partir de"), required=False)
+    fim = DateBRField(label=gettext_lazy("Começou até"), required=False)
 
     def __init__(self, data: Any, choices: dict[str, list[str]]) -> None:
         super().__init__(data)
@@ -148,6 +153,8 @@ class KpiReport:
     choices: dict[str, list[str]] = field(default_factory=dict)
     result: dict[str, Any] = field(default_factory=dict)
     policies: list[dict[str, Any]] = field(default_factory=list)
+    board: Dashboard | None = None
+    present: frozenset[str] = frozenset()  # the attributes the log has
 
 
 def _compute(ref: LogRef, asked: dict[str, Any]) -> KpiReport:
@@ -167,6 +174,7 @@ def _compute(ref: LogRef, asked: dict[str, Any]) -> KpiReport:
             )
             choices[attribute] = sorted(str(v) for v in table.column(0).to_pylist())
         result = compute(derived, filters)
+        board = dashboard(derived, filters)
         kept_table = derived.backend.to_pyarrow(filters.apply(derived.cases).select("case_id"))
         kept = set(kept_table.column(0).to_pylist())
         policies = []
@@ -175,24 +183,23 @@ def _compute(ref: LogRef, asked: dict[str, Any]) -> KpiReport:
             policies.append(
                 {
                     "rule": outcome.rule,
-                    "label": str(RULE_LABELS.get(outcome.rule, outcome.description)),
                     "description": outcome.description,
                     "count": len(cases),
                     "cases": cases[:CASE_LIST],
                 }
             )
-    return KpiReport(True, choices, result, policies)
+    return KpiReport(True, choices, result, policies, board, derived.present)
 
 
 def _report(ref: LogRef, request: HttpRequest) -> tuple[KpiReport | None, KpiFilterForm]:
     if ref.empty:
         return None, KpiFilterForm(None, {})
-    unfiltered = cached(ref, "kpis", {}, lambda: _compute(ref, {}))
+    unfiltered = cached(ref, KPI_CACHE, {}, lambda: _compute(ref, {}))
     form = KpiFilterForm(request.GET or None, unfiltered.choices)
     asked = form.filters()
     if not asked:
         return unfiltered, form
-    return cached(ref, "kpis", asked, lambda: _compute(ref, asked)), form
+    return cached(ref, KPI_CACHE, asked, lambda: _compute(ref, asked)), form
 
 
 def _value_text(kpi: Kpi, kind: str) -> str:
@@ -240,29 +247,52 @@ def kpi_dashboard(request: HttpRequest, log_key: str) -> HttpResponse:
         "plotly_version": plotly.__version__,
         "query": request.GET.urlencode(),
     }
-    if report is not None and report.invoice_log:
+    if report is not None and report.invoice_log and report.board is not None:
         result = report.result
         cards = _cards(result)
-        rates = [(c["label"], c["kpi"].value) for c in cards if c["kind"] == "share"]
+        sources = _sources(report, report.board)
         context.update(
             cards=cards,
             cases=result["cases"],
             months=result["dso_by_month"],
             dunning=result["dunning_effectiveness"],
-            dso_chart=mining_charts.dso_trend_chart(result["dso_by_month"])
-            if result["dso_by_month"]
-            else "",
-            dunning_chart=mining_charts.dunning_chart(result["dunning_effectiveness"])
-            if result["dunning_effectiveness"]
-            else "",
-            rates_chart=mining_charts.rates_chart([r for r in rates if r[1] is not None])
-            if any(r[1] is not None for r in rates)
-            else "",
-            policies=report.policies,
+            charts=mining_dashboard.chart_context(sources, ref.key),
+            board=report.board,
+            aging_rows=mining_dashboard.aging_rows(sources),
+            status_rows=mining_dashboard.status_rows(sources),
+            dunning_matrix=mining_dashboard.dunning_matrix(sources),
+            call_rows=mining_dashboard.call_rows(sources),
+            has_amounts="amount" in report.present,
+            has_segments="segment" in report.present,
+            # labelled here, not in the cached report: the reader's language
+            policies=[
+                {**p, "label": str(RULE_LABELS.get(p["rule"], p["description"]))}
+                for p in report.policies
+            ],
             case_url=ref.own,
         )
     status = 422 if form.is_bound and form.errors else 200
     return render(request, "web/mining/kpis.html", context, status=status)
+
+
+def _sources(report: KpiReport, board: Dashboard) -> mining_dashboard.Sources:
+    rates = [(c["label"], c["kpi"].value) for c in _cards(report.result) if c["kind"] == "share"]
+    return mining_dashboard.Sources(report.result, board, rates)
+
+
+@page
+def kpi_chart_csv(request: HttpRequest, log_key: str, chart: str) -> StreamingHttpResponse:
+    """One chart's data (the table under it), with the page's filters."""
+    if chart not in mining_dashboard.TABLES:
+        raise NotFound(_("Gráfico desconhecido: %(chart)s") % {"chart": chart})
+    ref = log_ref(log_key)
+    report, _form = _report(ref, request)
+    if report is None or report.board is None:
+        table = mining_dashboard.Table([_("Sem dados")], [])
+    else:
+        table = mining_dashboard.TABLES[chart](_sources(report, report.board))
+    name = mining_dashboard.filename(chart, ref.key)
+    return csv_response(f"{name}.csv", table.header, table.rows)
 
 
 def _number(value: float | None, places: int) -> Decimal | None:
