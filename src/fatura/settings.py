@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "fatura.billing",
     "fatura.receivables",
     "fatura.fiscal",
+    "fatura.forecast",
     "fatura.mining",
     "fatura.web",
 ]
