@@ -203,7 +203,9 @@ def _attributes(texts: tuple[str, ...], kinds: dict[str, str]) -> dict[str, pa.A
         values = parsed.column(key).combine_chunks()
         if kind == "decimal":
             values = values.cast(pa.float64())
-        elif kind in ("date", "datetime"):
+        elif kind == "date":  # a calendar day stays a day (a due date is not an instant)
+            values = values.cast(pa.date32())
+        elif kind == "datetime":
             values = to_utc(values, zone)
         out[key] = values
     return out
