@@ -2,11 +2,10 @@
 frames the selectors read from the database (or a benchmark generates). Definitions:
 docs/nfse-kpi.md; every number here is pinned by hand-computed cases in tests/fiscal.
 
-``coverage``: one row per (NFS-e, service order) share, columns ``nfse_id``,
-``nfse_number``, ``issued_us`` (issue instant, µs since the epoch, UTC), ``nfse_status``,
-``order_id``, ``order_number``, ``customer_id``, ``customer`` (name), ``customer_document``,
-``service_type``, ``team``, ``completed_us`` / ``billed_us`` (null when not yet),
-``share_cents``, ``expected_days``.
+``coverage``: one row per (NFS-e, service order) share, columns ``nfse_id``, ``issued_us``
+(issue instant, µs since the epoch, UTC), ``nfse_status``, ``order_id``, ``customer_id``,
+``customer`` (name), ``customer_document``, ``service_type``, ``team``, ``completed_us`` /
+``billed_us`` (null when not yet), ``share_cents``, ``expected_days``.
 ``orders``: one row per service order not cancelled: ``order_id``, ``customer_id``,
 ``service_type``, ``team``, ``completed_us``, ``value_cents``.
 

@@ -20,34 +20,27 @@ from fatura.fiscal.domain import ExpectedLags
 from fatura.fiscal.models import ExpectedLag, Nfse, NfseCoverage, ServiceOrder
 
 CHUNK = 50_000
-COVERAGE_SCHEMA = {
+COVERAGE_SCHEMA = {  # the KPI's columns: numbers, and the two texts it groups by
     "nfse_id": pl.Int64,
-    "nfse_number": pl.Utf8,
     "issued_us": pl.Int64,
     "nfse_status": pl.Utf8,
     "order_id": pl.Int64,
-    "order_number": pl.Utf8,
     "customer_id": pl.Int64,
-    "customer": pl.Utf8,
-    "customer_document": pl.Utf8,
     "service_type": pl.Utf8,
     "team": pl.Utf8,
     "completed_us": pl.Int64,
     "billed_us": pl.Int64,
     "share_cents": pl.Int64,
 }
+CUSTOMER_SCHEMA = {"customer_id": pl.Int64, "customer": pl.Utf8, "customer_document": pl.Utf8}
 ORDER_SCHEMA = {
     "order_id": pl.Int64,
-    "order_number": pl.Utf8,
     "customer_id": pl.Int64,
-    "customer": pl.Utf8,
-    "customer_document": pl.Utf8,
     "service_type": pl.Utf8,
     "team": pl.Utf8,
     "completed_us": pl.Int64,
     "billed_us": pl.Int64,
     "value_cents": pl.Int64,
-    "covered_cents": pl.Int64,
 }
 
 
@@ -140,50 +133,61 @@ def with_expected_days(frame: pl.DataFrame, lags: ExpectedLags) -> pl.DataFrame:
     return out
 
 
-def coverage_frame(start: dt.date, end: dt.date) -> pl.DataFrame:
-    """Shares of NFS-e issued from ``start`` to ``end`` (local dates), with expected days."""
+def customers_frame() -> pl.DataFrame:
+    """Every customer's name and CPF/CNPJ (a small table, joined to the frames by id)."""
+    table = Customer._meta.db_table
+    return _frame(f"SELECT id, name, document FROM {table}", [], CUSTOMER_SCHEMA)
+
+
+def coverage_frame(start: dt.date, end: dt.date, *, detail: bool = False) -> pl.DataFrame:
+    """Shares of NFS-e issued from ``start`` to ``end`` (local dates), with expected days and
+    the customer's name and document; ``detail`` adds the NFS-e and order numbers (reports).
+    Only numbers and two short texts come from SQL per row: reading rows into Python is what
+    costs, on SQLite most of all."""
     low, high = _bounds(start, end)
-    n, c, o, cu = (
-        Nfse._meta.db_table,
-        NfseCoverage._meta.db_table,
-        ServiceOrder._meta.db_table,
-        Customer._meta.db_table,
-    )
+    n, c, o = Nfse._meta.db_table, NfseCoverage._meta.db_table, ServiceOrder._meta.db_table
+    numbers = ", n.number, o.number" if detail else ""
     sql = f"""
-        SELECT n.id, n.number, {_epoch_us("n.issued_at")}, n.status, o.id, o.number,
-               o.customer_id, cu.name, cu.document, o.service_type, o.team,
-               {_epoch_us("o.completed_at")}, {_epoch_us("o.billed_at")}, {_cents("c.value")}
+        SELECT n.id, {_epoch_us("n.issued_at")}, n.status, o.id, o.customer_id,
+               o.service_type, o.team, {_epoch_us("o.completed_at")},
+               {_epoch_us("o.billed_at")}, {_cents("c.value")}{numbers}
         FROM {c} c
         JOIN {n} n ON n.id = c.nfse_id
         JOIN {o} o ON o.id = c.service_order_id
-        JOIN {cu} cu ON cu.id = o.customer_id
         WHERE n.issued_at >= %s AND n.issued_at < %s
     """
-    return with_expected_days(_frame(sql, [low, high], COVERAGE_SCHEMA), expected_lags())
+    schema = dict(COVERAGE_SCHEMA)
+    if detail:
+        schema |= {"nfse_number": pl.Utf8, "order_number": pl.Utf8}
+    frame = _frame(sql, [low, high], schema)
+    frame = frame.join(customers_frame(), on="customer_id", how="left")
+    return with_expected_days(frame, expected_lags())
 
 
 def orders_frame(
-    *, completed_from: dt.date | None = None, completed_to: dt.date | None = None
+    *,
+    completed_from: dt.date | None = None,
+    completed_to: dt.date | None = None,
+    covered: bool = False,
 ) -> pl.DataFrame:
-    """Service orders not cancelled (completed in the range when given), with the value the
-    issued NFS-e already cover."""
-    o, c, n, cu = (
-        ServiceOrder._meta.db_table,
-        NfseCoverage._meta.db_table,
-        Nfse._meta.db_table,
-        Customer._meta.db_table,
-    )
+    """Service orders not cancelled (completed in the range when given); ``covered`` adds the
+    order number, the customer and ``covered_cents``, what issued NFS-e already cover (the
+    backlog needs it, the KPI does not)."""
+    o, c, n = ServiceOrder._meta.db_table, NfseCoverage._meta.db_table, Nfse._meta.db_table
     where, params = ["o.status <> 'cancelled'"], []
     if completed_from and completed_to:
         low, high = _bounds(completed_from, completed_to)
         where.append("o.completed_at >= %s AND o.completed_at < %s")
         params += [low, high]
+    columns = f"""o.id, o.customer_id, o.service_type, o.team, {_epoch_us("o.completed_at")},
+               {_epoch_us("o.billed_at")}, {_cents("o.value")}"""
+    schema = dict(ORDER_SCHEMA)
+    if not covered:
+        sql = f"SELECT {columns} FROM {o} o WHERE {' AND '.join(where)}"
+        return _frame(sql, params, schema)
     sql = f"""
-        SELECT o.id, o.number, o.customer_id, cu.name, cu.document, o.service_type, o.team,
-               {_epoch_us("o.completed_at")}, {_epoch_us("o.billed_at")}, {_cents("o.value")},
-               COALESCE(cov.cents, 0)
+        SELECT {columns}, o.number, COALESCE(cov.cents, 0)
         FROM {o} o
-        JOIN {cu} cu ON cu.id = o.customer_id
         LEFT JOIN (
             SELECT c.service_order_id AS order_id, SUM({_cents("c.value")}) AS cents
             FROM {c} c JOIN {n} n ON n.id = c.nfse_id AND n.status = 'issued'
@@ -191,7 +195,9 @@ def orders_frame(
         ) cov ON cov.order_id = o.id
         WHERE {" AND ".join(where)}
     """
-    return _frame(sql, params, ORDER_SCHEMA)
+    schema |= {"order_number": pl.Utf8, "covered_cents": pl.Int64}
+    frame = _frame(sql, params, schema)
+    return frame.join(customers_frame(), on="customer_id", how="left")
 
 
 def nfse_after_billing(
@@ -210,7 +216,10 @@ def post_service_rows(period: kpi.Period, filters: kpi.Filters | None = None) ->
     """Relatório de Faturamento Pós-Serviço: each counted share (NFS-e × service order) with
     completion, billing, issue, lag, value and whether within the expected lag."""
     counted = kpi.issued_after_billing(
-        coverage_frame(period.start, period.end), period, filters or kpi.Filters(), zone()
+        coverage_frame(period.start, period.end, detail=True),
+        period,
+        filters or kpi.Filters(),
+        zone(),
     )
     return counted.sort(["issued_us", "nfse_number", "order_number"])
 
@@ -223,7 +232,7 @@ def backlog(
     ``uncovered_cents``, ``expected_days``, ``days_waiting``, ``days_late``."""
     moment = as_of or clock.now()
     now_us = (moment - dt.datetime(1970, 1, 1, tzinfo=dt.UTC)) // dt.timedelta(microseconds=1)
-    orders = orders_frame()
+    orders = orders_frame(covered=True)
     waiting = (
         kpi.filtered(orders.lazy(), filters or kpi.Filters(), "completed_us", zone())
         .filter(
