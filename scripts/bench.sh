@@ -4,14 +4,18 @@
 # server of FATURA_PG_URL when set). var/fatura.sqlite3 is never touched.
 #
 # Sizes: FATURA_BENCH_CUSTOMERS (20000), FATURA_BENCH_LINES (25), FATURA_BENCH_PEER (500);
-# e.g. a quick run: FATURA_BENCH_CUSTOMERS=1000 FATURA_BENCH_PEER=100 make bench
+# FATURA_BENCH_FISCAL_ORDERS (1000000 service orders for the NFS-e KPI, bench/fiscal.py);
+# e.g. a quick run: FATURA_BENCH_CUSTOMERS=1000 FATURA_BENCH_PEER=100 \
+#   FATURA_BENCH_FISCAL_ORDERS=100000 FATURA_BENCH_MINING_EVENTS=100000 make bench
 # FATURA_BENCH_DATABASES=sqlite|postgres runs one of the two. Results: bench/results/*.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 WHICH=${FATURA_BENCH_DATABASES:-sqlite postgres}
 BENCH_DB=fatura_bench
+FISCAL_DB=fatura_bench_fiscal
 results=()
+fiscal_results=()
 
 "$PY" bench/mining.py   # process mining vs pm4py, no database (FATURA_BENCH_MINING_EVENTS to shrink)
 
@@ -23,10 +27,32 @@ run() {  # run LABEL DATABASE_URL: one benchmark run, remembering its result fil
   rm -f "$out"
 }
 
+run_fiscal() {  # run_fiscal LABEL DATABASE_URL: the NFS-e KPI benchmark, on its own database
+  local out
+  out=$(mktemp)
+  DATABASE_URL=$2 "$PY" bench/fiscal.py --label "$1" | tee "$out"
+  fiscal_results+=("$(sed -n 's/^ *written to //p' "$out")")
+  rm -f "$out"
+}
+
+fresh_pg_database() {  # fresh_pg_database URL NAME: dropped and made again
+  "$PY" - "$1" "$2" <<'PYTHON'
+import sys
+
+import psycopg
+
+url, name = sys.argv[1], sys.argv[2]
+with psycopg.connect(url, autocommit=True) as conn:
+    conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+    conn.execute(f'CREATE DATABASE "{name}"')
+PYTHON
+}
+
 if [[ " $WHICH " == *" sqlite "* ]]; then
   SQLITE_DIR=$(mktemp -d /tmp/fatura-bench.XXXXXX)
   trap 'rm -rf "$SQLITE_DIR"' EXIT
   run sqlite "sqlite:///$SQLITE_DIR/bench.sqlite3"
+  run_fiscal sqlite "sqlite:///$SQLITE_DIR/fiscal.sqlite3"
   rm -rf "$SQLITE_DIR"
 fi
 
@@ -39,22 +65,21 @@ if [[ " $WHICH " == *" postgres "* ]]; then
     trap pg_test_server_stop EXIT
     PG_URL=$FATURA_PG_URL
   fi
-  # A database of its own beside the server's, dropped and made again for every run.
-  "$PY" - "$PG_URL" "$BENCH_DB" <<'PYTHON'
-import sys
-
-import psycopg
-
-url, name = sys.argv[1], sys.argv[2]
-with psycopg.connect(url, autocommit=True) as conn:
-    conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-    conn.execute(f'CREATE DATABASE "{name}"')
-PYTHON
+  # Databases of their own beside the server's, dropped and made again for every run.
+  fresh_pg_database "$PG_URL" "$BENCH_DB"
   run postgresql "${PG_URL%/*}/$BENCH_DB"
+  fresh_pg_database "$PG_URL" "$FISCAL_DB"
+  run_fiscal postgresql "${PG_URL%/*}/$FISCAL_DB"
 fi
 
 if (( ${#results[@]} > 1 )); then
   echo
   echo "=== billing run vs one by one, both databases ==="
   "$PY" bench/billing.py --report "${results[@]}"
+fi
+
+if (( ${#fiscal_results[@]} > 1 )); then
+  echo
+  echo "=== NFS-e KPI vs ORM peer, both databases ==="
+  "$PY" bench/fiscal.py --report "${fiscal_results[@]}"
 fi

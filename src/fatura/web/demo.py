@@ -46,6 +46,7 @@ from fatura.core.roles import FINANCEIRO, OPERACAO
 from fatura.customers.models import Customer
 from fatura.customers.services import customer_create
 from fatura.usage.services import consumption_record, volume_file_import
+from fatura.web.demo_fiscal import FiscalYear
 from fatura.web.demo_receivables import SIZES, Receivables, Timeline, clock_at
 
 SEED = 20260412
@@ -247,6 +248,7 @@ class _Replay:
     ) -> None:
         self.fin = users["financeiro"]
         self.ops = users["operacao"]
+        self.size = size
         self.rng = random.Random(SEED)
         self.tz = timezone.get_current_timezone()
         self.now = min(clock.now(), self._at(today, 18, 0))
@@ -281,6 +283,8 @@ class _Replay:
         moment = self._workday(start - dt.timedelta(days=12), 10)
         at(moment, partial(self._catalogue, moment))
         self.receivables.schedule()
+        users = self.receivables.users
+        FiscalYear(timeline=self.timeline, users=users, first_day=start, size=self.size).schedule()
         for index, month in enumerate(self.calendar[:MONTHS]):
             moment = self._workday(month.first_day - dt.timedelta(days=6), 15)
             at(moment, partial(self._price_changes, index, moment))

@@ -8,6 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from fatura.web.demo import demo_load
+from fatura.web.demo_fiscal_files import fiscal_summary
 
 
 class Command(BaseCommand):
@@ -41,3 +42,5 @@ class Command(BaseCommand):
         )
         message = summary.message
         self.stdout.write(self.style.SUCCESS(message) if summary.loaded else message)
+        if summary.loaded:
+            self.stdout.write(fiscal_summary().message)
