@@ -104,6 +104,7 @@ def _register_routers() -> None:
     from fatura.fiscal.api import service_orders_router, settings_router
     from fatura.fiscal.kpi_api import router as fiscal_kpi_router
     from fatura.fiscal.nfse_api import router as nfse_router
+    from fatura.forecast.api import router as forecast_router
     from fatura.mining.api import router as mining_router
     from fatura.receivables.api import router as receivables_router
     from fatura.receivables.reports_api import router as reports_router
@@ -113,6 +114,8 @@ def _register_routers() -> None:
     api.add_router("/billing-items", catalog_router)
     api.add_router("/consumptions", usage_router)
     api.add_router("/", billing_router)
+    # before receivables: its POST /invoices/{number}/{action} would shadow GET .../prediction
+    api.add_router("/", forecast_router)
     api.add_router("/", receivables_router)
     api.add_router("/", reports_router)
     api.add_router("/events", events_router)

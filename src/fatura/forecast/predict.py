@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import polars as pl
+from threadpoolctl import threadpool_limits
 
 from fatura.forecast.facts import Facts
 from fatura.forecast.features import NUMERIC, features, open_rows
@@ -48,7 +50,15 @@ def _date(as_of: dt.date, days: float) -> dt.date:
     return as_of + dt.timedelta(days=round(max(days, 0.0)))
 
 
-def predict(
+def predict(*args: Any, **kwargs: Any) -> list[Prediction]:
+    """A prediction for every invoice open on ``as_of`` (or those of ``invoice_ids``); see
+    :func:`_predict`. One OpenMP thread: the batches are small, and on a busy machine
+    scikit-learn's threads fighting for the cores cost 10–40× the work."""
+    with threadpool_limits(1, "openmp"):
+        return _predict(*args, **kwargs)
+
+
+def _predict(
     facts: Facts,
     as_of: dt.date,
     model: PaymentModel | None,
@@ -57,7 +67,6 @@ def predict(
     invoice_ids: list[int] | None = None,
     explain: bool = True,
 ) -> list[Prediction]:
-    """A prediction for every invoice open on ``as_of`` (or those of ``invoice_ids``)."""
     rows = open_rows(facts, as_of)
     if invoice_ids is not None:
         rows = rows.filter(pl.col("invoice_id").is_in(invoice_ids))

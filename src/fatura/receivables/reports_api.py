@@ -19,6 +19,8 @@ from fatura.core import clock
 from fatura.core.errors import InvalidInput
 from fatura.core.roles import Capability, require
 from fatura.core.schemas import MoneyOut
+from fatura.forecast.schemas import Probability
+from fatura.forecast.worklist import worklist_by_expected_loss
 from fatura.receivables import report_exports, selectors
 from fatura.receivables.domain import AGING_BUCKETS, AGING_LABELS, AgingRow
 
@@ -109,6 +111,10 @@ class WorklistItemOut(Schema):
     days_overdue: int
     balance: MoneyOut
     priority: MoneyOut = Field(description="saldo × dias em atraso")
+    expected_loss: MoneyOut | None = Field(
+        None, description="perda esperada: saldo × probabilidade de baixa (previsão)"
+    )
+    write_off_probability: Probability | None = Field(None, description="0 a 1, da previsão")
     has_call_task: bool
     call_task_due: dt.date | None
     last_call_outcome: str
@@ -279,14 +285,17 @@ def collector_worklist(
     request: HttpRequest, collector: str | None = None, format: str = "json"
 ) -> Body | HttpResponseBase:
     """What to call today: past-due invoices with a balance and no open dispute, open call
-    tasks first, then by priority = balance × days overdue. ``collector``: a username (the
+    tasks first, then by expected loss = balance × write-off probability (the forecast), ties
+    by priority = balance × days overdue (``forecast.worklist``). ``collector``: a username (the
     customers they collect, or call tasks assigned to them); none = everyone's.
     ``format``: json (default), csv or pdf."""
     require(request.user, Capability.VIEW)
     fmt = _format(format)
     today = clock.today()
     collector_id = selectors.collector_id_for(collector) if collector else None
-    items = selectors.collector_worklist(collector_id=collector_id, today=today)
+    items = worklist_by_expected_loss(
+        selectors.collector_worklist(collector_id=collector_id, today=today), today=today
+    )
     if fmt == "csv":
         return report_exports.worklist_csv(items, today=today).response()
     if fmt == "pdf":

@@ -1,4 +1,5 @@
-"""Cobrança: the collector's worklist (what to call today, by priority), logging a call inline,
+"""Cobrança: the collector's worklist (what to call today, by expected loss:
+``forecast.worklist``), logging a call inline,
 and the dunning strategies per customer segment (Financeiro edits, Operação reads)."""
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from fatura.core import clock
 from fatura.core.errors import DomainError
 from fatura.core.roles import Capability, can, require
 from fatura.customers.models import Customer
+from fatura.forecast.worklist import worklist_by_expected_loss
 from fatura.receivables import corrections, report_exports
 from fatura.receivables.collections import DEFAULT_LEVELS, LevelIn, dunning_strategy_save
 from fatura.receivables.models import CallOutcome, DunningAction, DunningStrategy
@@ -55,7 +57,9 @@ def _collectors() -> list[tuple[int, str]]:
 def worklist(request: HttpRequest) -> HttpResponse:
     collector_id, chosen = _collector(request)
     today = clock.today()
-    items = collector_worklist(collector_id=collector_id, today=today)
+    items = worklist_by_expected_loss(
+        collector_worklist(collector_id=collector_id, today=today), today=today
+    )
     context = {
         "page_obj": paginate(request, items, PER_PAGE),
         "collectors": _collectors(),
@@ -74,7 +78,9 @@ def worklist(request: HttpRequest) -> HttpResponse:
 def worklist_csv(request: HttpRequest) -> StreamingHttpResponse:
     collector_id, _chosen = _collector(request)
     today = clock.today()
-    items = collector_worklist(collector_id=collector_id, today=today)
+    items = worklist_by_expected_loss(
+        collector_worklist(collector_id=collector_id, today=today), today=today
+    )
     return report_exports.worklist_csv(items, today=today).response()
 
 
