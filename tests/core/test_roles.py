@@ -12,7 +12,7 @@ from tests.factories import UserFactory
 C = Capability
 EXPECTED = {
     "financeiro": set(Capability),
-    "operacao": {C.VIEW, C.RECORD_CONSUMPTION, C.LOG_COLLECTION},
+    "operacao": {C.VIEW, C.RECORD_CONSUMPTION, C.LOG_COLLECTION, C.RECORD_SERVICE_ORDERS},
     "no_role": set(),
     "superuser": set(Capability),
 }
