@@ -19,6 +19,7 @@ NAVIGATION = (
     ("web:payments", _("Pagamentos"), "nav-payments"),
     ("web:worklist", _("Cobrança"), "nav-collections"),
     ("web:aging", _("Relatórios"), "nav-reports"),
+    ("web:forecast", _("Previsão"), "nav-forecast"),
     ("web:fiscal", _("Fiscal"), "nav-fiscal"),
     ("web:usage", _("Uso"), "nav-usage"),
     ("web:events", _("Eventos"), "nav-events"),
