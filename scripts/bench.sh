@@ -5,8 +5,11 @@
 #
 # Sizes: FATURA_BENCH_CUSTOMERS (20000), FATURA_BENCH_LINES (25), FATURA_BENCH_PEER (500);
 # FATURA_BENCH_FISCAL_ORDERS (1000000 service orders for the NFS-e KPI, bench/fiscal.py);
+# FATURA_BENCH_FORECAST_INVOICES (1000000 closed invoices to train the payment model on,
+# bench/forecast.py; FATURA_BENCH_FORECAST_THREADS, 1);
 # e.g. a quick run: FATURA_BENCH_CUSTOMERS=1000 FATURA_BENCH_PEER=100 \
-#   FATURA_BENCH_FISCAL_ORDERS=100000 FATURA_BENCH_MINING_EVENTS=100000 make bench
+#   FATURA_BENCH_FISCAL_ORDERS=100000 FATURA_BENCH_MINING_EVENTS=100000 \
+#   FATURA_BENCH_FORECAST_INVOICES=100000 make bench
 # FATURA_BENCH_DATABASES=sqlite|postgres runs one of the two. Results: bench/results/*.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,6 +21,7 @@ results=()
 fiscal_results=()
 
 "$PY" bench/mining.py   # process mining vs pm4py, no database (FATURA_BENCH_MINING_EVENTS to shrink)
+"$PY" bench/forecast.py # payment model on 1M closed invoices vs the pandas baseline, no database
 
 run() {  # run LABEL DATABASE_URL: one benchmark run, remembering its result file
   local out
