@@ -15,6 +15,7 @@ from fatura.fiscal.kpi import Filters, Period
 from fatura.fiscal.listing import FilterChoices, filter_choices, months_between
 from fatura.fiscal.report_exports import days_text, percent_text
 from fatura.web.forms_fiscal import FiscalFilterForm
+from fatura.web.views.common import parse_int
 
 FILTER_NAMES = ("cliente", "tipo", "equipe", "mes")
 
@@ -113,6 +114,17 @@ def filter_menus(a: Asked) -> list[dict[str, Any]]:
         }
         for name, label, options, everything in menus
     ]
+
+
+def list_filters(request: HttpRequest, statuses: list[str]) -> dict[str, Any]:
+    """The filters of the service-order and NFS-e lists: status (one of ``statuses``), customer
+    and a search text, from the query string."""
+    status = request.GET.get("situacao", "")
+    return {
+        "status": status if status in statuses else "",
+        "customer_id": parse_int(request.GET.get("cliente")),
+        "search": request.GET.get("busca", "")[:60],
+    }
 
 
 def days_label(days: float | None) -> str:

@@ -16,7 +16,8 @@ from fatura.fiscal.dps_source import nfse_dps_xml
 from fatura.fiscal.imports import nfse_import
 from fatura.fiscal.models import NfseStatus
 from fatura.web.forms import ListFilterForm
-from fatura.web.views.common import page, paginate, parse_int
+from fatura.web.views.common import page, paginate
+from fatura.web.views.fiscal_common import list_filters
 from fatura.web.views.fiscal_upload import example_document, upload
 
 PER_PAGE = 50
@@ -33,19 +34,10 @@ STATUS_BADGES = {
 }
 
 
-def _list_filters(request: HttpRequest) -> dict[str, Any]:
-    status = request.GET.get("situacao", "")
-    return {
-        "status": status if status in NfseStatus.values else "",
-        "customer_id": parse_int(request.GET.get("cliente")),
-        "search": request.GET.get("busca", "")[:60],
-    }
-
-
 def _render(
     request: HttpRequest, extra: dict[str, Any] | None = None, status: int = 200
 ) -> HttpResponse:
-    asked = _list_filters(request)
+    asked = list_filters(request, NfseStatus.values)
     context = {
         "current": "nfse",
         "page_obj": paginate(request, listing.nfse_list(**asked), PER_PAGE),

@@ -21,7 +21,8 @@ from fatura.fiscal.imports import service_orders_import
 from fatura.fiscal.models import ServiceOrderStatus
 from fatura.web.forms import ListFilterForm
 from fatura.web.forms_fiscal import BillForm, CompleteForm, ServiceOrderForm
-from fatura.web.views.common import add_domain_errors, form_status, page, paginate, parse_int
+from fatura.web.views.common import add_domain_errors, form_status, page, paginate
+from fatura.web.views.fiscal_common import list_filters
 from fatura.web.views.fiscal_upload import example_document, upload
 
 PER_PAGE = 50
@@ -40,15 +41,6 @@ STATUS_BADGES = {
 }
 
 
-def _list_filters(request: HttpRequest) -> dict[str, Any]:
-    status = request.GET.get("situacao", "")
-    return {
-        "status": status if status in ServiceOrderStatus.values else "",
-        "customer_id": parse_int(request.GET.get("cliente")),
-        "search": request.GET.get("busca", "")[:60],
-    }
-
-
 def _render(
     request: HttpRequest,
     form: ServiceOrderForm | None = None,
@@ -57,7 +49,7 @@ def _render(
     status: int | None = None,
 ) -> HttpResponse:
     form = form or ServiceOrderForm()
-    asked = _list_filters(request)
+    asked = list_filters(request, ServiceOrderStatus.values)
     choices = listing.filter_choices()
     context = {
         "current": "orders",
