@@ -94,12 +94,20 @@ def test_customer_history_by_hand() -> None:
     assert early["reminders"] == 0 and early["open_dispute"] == 0
 
 
-def test_snapshots_only_see_closed_invoices_at_their_open_ages(history: Facts) -> None:
+def test_snapshots_only_see_what_was_known_at_the_cutoff(history: Facts) -> None:
     cutoff = dt.date(2024, 12, 31)
     rows = snapshots(history, cutoff=cutoff)
     joined = rows.join(history.invoices, on="invoice_id")
+    assert joined.filter(pl.col("as_of") > cutoff).height == 0
     outcome = pl.coalesce("paid_date", "written_off_date")
-    assert joined.filter(outcome > cutoff).height == 0
-    assert joined.filter(pl.col("as_of") >= outcome).height == 0
-    paid = joined.filter(pl.col("paid_date").is_not_null())
+    known = joined.filter(pl.col("written_off").is_not_null())
+    assert known.filter(outcome > cutoff).height == 0
+    assert known.filter(pl.col("as_of") >= outcome).height == 0
+    paid = known.filter(pl.col("paid_date").is_not_null())
     assert (paid["days_to_pay"] == (paid["paid_date"] - paid["as_of"]).dt.total_days()).all()
+    # still open at the cut-off but past due: late for certain, the rest unknown
+    late_only = joined.filter(pl.col("written_off").is_null())
+    assert late_only.height > 0
+    assert late_only["late"].all() and late_only["days_to_pay"].is_null().all()
+    assert (late_only["due_date"] < cutoff).all()
+    assert late_only.filter(outcome.is_not_null() & (outcome <= cutoff)).height == 0

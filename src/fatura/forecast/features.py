@@ -53,16 +53,37 @@ def _days(later: str | pl.Expr, earlier: str | pl.Expr) -> pl.Expr:
 def snapshots(facts: Facts, *, cutoff: dt.date, ages: Sequence[int] = AGES) -> pl.DataFrame:
     """Training rows: every invoice whose outcome is known by ``cutoff``, seen ``age`` days after
     it was sent for each age at which it was still open (and the day not after ``cutoff``),
-    with its targets: ``days_to_pay`` (null when written off), ``late``, ``written_off``."""
-    closed = facts.closed_by(cutoff)
+    with its targets: ``days_to_pay`` (null when written off), ``late``, ``written_off``.
+
+    Invoices still open on ``cutoff`` but already past their due date are rows too, for
+    lateness only (late for certain; when and whether they will be paid is not known yet:
+    ``days_to_pay`` and ``written_off`` null). Without them the slow payers of the last months,
+    not closed yet, would be missing and the lateness model would learn from the quick ones."""
+    ages_frame = pl.DataFrame({"age": list(ages)}, schema={"age": pl.Int32})
     outcome = pl.coalesce("paid_date", "written_off_date")
-    rows = (
-        closed.join(pl.DataFrame({"age": list(ages)}, schema={"age": pl.Int32}), how="cross")
-        .with_columns(as_of=pl.col("sent_date") + pl.duration(days=pl.col("age")))
+    as_of = pl.col("sent_date") + pl.duration(days=pl.col("age"))
+    closed = (
+        facts.closed_by(cutoff)
+        .join(ages_frame, how="cross")
+        .with_columns(as_of=as_of)
         .filter((pl.col("as_of") < outcome) & (pl.col("as_of") <= cutoff))
         .select("invoice_id", "as_of")
     )
-    return with_targets(rows, facts)
+    overdue = (
+        facts.open_on(cutoff)
+        .filter(pl.col("due_date") < cutoff)
+        .join(ages_frame, how="cross")
+        .with_columns(as_of=as_of)
+        .filter(pl.col("as_of") <= cutoff)
+        .select("invoice_id", "as_of")
+    )
+    known = with_targets(closed, facts)
+    late_only = overdue.with_columns(
+        days_to_pay=pl.lit(None, pl.Float64),
+        late=pl.lit(True),
+        written_off=pl.lit(None, pl.Boolean),
+    )
+    return pl.concat([known, late_only], how="vertical_relaxed")
 
 
 def with_targets(rows: pl.DataFrame, facts: Facts) -> pl.DataFrame:

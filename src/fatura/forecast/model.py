@@ -31,7 +31,10 @@ from fatura.forecast.features import CATEGORICAL, FEATURES, NUMERIC
 QUANTILES = (0.1, 0.5, 0.9)
 MAX_CATEGORIES = 250  # the GBM's limit is 255 bins per categorical feature
 MIN_ROWS = 200  # fewer paid training rows: no model, predictions fall back
+DAYS_TO_DUE = NUMERIC.index("days_to_due")  # its column in :meth:`PaymentModel.matrix`
 MAX_ITER = 300  # boosting rounds at most; the held-out invoices stop it earlier
+MIN_VALIDATION = 300  # held-out rows needed to stop early; fewer: SMALL_ITER rounds
+SMALL_ITER = 100
 
 
 @dataclass
@@ -56,9 +59,21 @@ class PaymentModel:
             columns.append(np.asarray(codes, dtype=np.float64))
         return np.column_stack(columns) if columns else np.empty((frame.height, 0))
 
+    def raw_days(self, x: np.ndarray) -> np.ndarray:
+        """(rows, 3): the quantile models' days until payment, sorted, before the conformal
+        margin. The models learn the delay against the due date (a steady habit is then a
+        constant, not a diagonal the trees approximate by steps); the days left to the due
+        date are added back."""
+        to_due = x[:, DAYS_TO_DUE]
+        delays = np.column_stack([m.predict(x) for m in self.quantile_models])
+        return np.sort(delays + to_due[:, None], axis=1)
+
+    def median_days(self, x: np.ndarray) -> np.ndarray:
+        return np.maximum(self.quantile_models[1].predict(x) + x[:, DAYS_TO_DUE], 0.0)
+
     def days(self, x: np.ndarray) -> np.ndarray:
         """(rows, 3): P10, P50, P90 days until payment, non-negative and sorted."""
-        raw = np.sort(np.column_stack([m.predict(x) for m in self.quantile_models]), axis=1)
+        raw = self.raw_days(x)
         raw[:, 0] -= self.band_margin
         raw[:, 2] += self.band_margin
         return np.sort(np.maximum(raw, 0.0), axis=1)
@@ -94,10 +109,11 @@ def _validation_mask(invoice_ids: np.ndarray, share: float = 0.2) -> np.ndarray:
 
 
 def _fit(make: Callable[[], Any], x: np.ndarray, y: np.ndarray, groups: np.ndarray) -> Any:
-    """Early stopping on held-out invoices (a grouped split) rather than on random rows."""
+    """Early stopping on held-out invoices (a grouped split) rather than on random rows; with
+    too few held-out rows to judge by (a short history), a fixed, moderate number of rounds."""
     held = _validation_mask(groups)
-    if held.all() or not held.any():
-        return make().set_params(early_stopping=False).fit(x, y)
+    if held.sum() < MIN_VALIDATION or held.all():
+        return make().set_params(early_stopping=False, max_iter=SMALL_ITER).fit(x, y)
     return make().fit(x[~held], y[~held], X_val=x[held], y_val=y[held])
 
 
@@ -126,10 +142,7 @@ def _conformal_margin(model: PaymentModel, calibration: pl.DataFrame, cover: flo
     payment fell outside its raw band (negative when inside)."""
     if calibration.height == 0:
         return 0.0
-    raw = np.sort(
-        np.column_stack([m.predict(model.matrix(calibration)) for m in model.quantile_models]),
-        axis=1,
-    )
+    raw = model.raw_days(model.matrix(calibration))
     y = calibration["days_to_pay"].to_numpy()
     scores = np.maximum(raw[:, 0] - y, y - raw[:, 2])
     n = len(scores)
@@ -149,14 +162,14 @@ def train(training: pl.DataFrame, *, seed: int = 0) -> PaymentModel | None:
         late_model=None,
         write_off_model=None,
         base_late_rate=float(training["late"].mean()),  # type: ignore[arg-type]
-        base_write_off_rate=float(training["written_off"].mean()),  # type: ignore[arg-type]
+        base_write_off_rate=float(training["written_off"].drop_nulls().mean() or 0.0),  # type: ignore[arg-type]
         rows=training.height,
     )
     paid = paid.sort("as_of")
     split = int(paid.height * 0.8)
     fit, calibration = paid[:split], paid[split:]
     x_paid = model.matrix(fit)
-    y_days = fit["days_to_pay"].to_numpy()
+    y_delay = (fit["days_to_pay"] - fit["days_to_due"]).to_numpy()
     groups = fit["invoice_id"].to_numpy()
     for q in QUANTILES:
 
@@ -174,13 +187,17 @@ def train(training: pl.DataFrame, *, seed: int = 0) -> PaymentModel | None:
                 random_state=seed,
             )
 
-        model.quantile_models.append(_fit(make, x_paid, y_days, groups))
+        model.quantile_models.append(_fit(make, x_paid, y_delay, groups))
     model.band_margin = _conformal_margin(model, calibration)
     x_all = model.matrix(training)
     all_groups = training["invoice_id"].to_numpy()
     model.late_model = _classifier(x_all, training["late"].to_numpy().astype(int), all_groups, seed)
+    known = training.filter(pl.col("written_off").is_not_null())  # open ones: not known yet
     model.write_off_model = _classifier(
-        x_all, training["written_off"].to_numpy().astype(int), all_groups, seed
+        model.matrix(known),
+        known["written_off"].to_numpy().astype(int),
+        known["invoice_id"].to_numpy(),
+        seed,
     )
     model.typical = {
         name: float(training[name].cast(pl.Float64).median() or 0.0)  # type: ignore[arg-type]

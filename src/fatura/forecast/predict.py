@@ -120,7 +120,7 @@ def _explain(
         column = NUMERIC.index(name)
         changed = x.copy()
         changed[:, column] = model.typical.get(name, 0.0)
-        moved_days = p50 - model.quantile_models[1].predict(changed)
+        moved_days = p50 - model.median_days(changed)
         moved_late = late - model.late_probability(changed)
         effects[:, j] = np.where(
             np.abs(moved_days) >= np.abs(moved_late * 30), moved_days, moved_late * 30
