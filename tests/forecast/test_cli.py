@@ -28,7 +28,12 @@ def _one_thread() -> Iterator[None]:
         yield
 
 
-def test_fatura_forecast_train(history: History, capsys: pytest.CaptureFixture[str]) -> None:
+def test_fatura_forecast_train(
+    history: History, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a command run from the command line closes the database connections when it ends
+    # (Django's run_from_argv): the test's own transaction lives on one of them
+    monkeypatch.setattr("django.db.connections.close_all", lambda: None)
     main(["fatura", "forecast", "train"])
 
     out, err = capsys.readouterr()
