@@ -118,3 +118,21 @@ def test_on_noise_it_claims_no_confidence() -> None:
 def test_too_little_history_gives_no_model() -> None:
     thin = generate(customers=3, months=3, seed=2)
     assert train(features(thin, snapshots(thin, cutoff=dt.date(2024, 3, 31)))) is None
+
+
+def test_a_large_history_trains_on_a_sample_of_whole_invoices(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from fatura.forecast import model as m
+
+    history = generate(customers=40, months=12, seed=7)
+    training = features(history, snapshots(history, cutoff=dt.date(2024, 12, 1)))
+    monkeypatch.setattr(m, "MAX_ROWS", training.height // 2)
+    sample = m._sample(training, seed=0)
+    assert 0.3 * training.height < sample.height < 0.7 * training.height
+    ids = set(sample["invoice_id"].unique().to_list())
+    whole = training.filter(pl.col("invoice_id").is_in(list(ids)))
+    assert whole.height == sample.height  # every snapshot of a drawn invoice, none of the others
+    assert m._sample(training, seed=0).equals(sample)  # seeded
+    monkeypatch.setattr(m, "MAX_ROWS", training.height)
+    assert m._sample(training, seed=0).height == training.height
