@@ -2,7 +2,7 @@
 with NumPy and written with raw bulk inserts (SQLite ``executemany``, PostgreSQL ``COPY``):
 not the ORM row by row, and not part of any timed figure.
 
-The shape follows the demo (``fatura.web.demo_fiscal_data``): its service types, teams, values
+The shape follows the demo (``fatura.demo.fiscal_data``): its service types, teams, values
 and per-team lags; NFS-e covering several orders of the same customer and type, orders split
 over two NFS-e, cancelled and replaced NFS-e, orders not billed yet, a backlog without NFS-e,
 a few NFS-e issued before the billing, cancelled and open orders, and expected-lag settings
@@ -43,7 +43,7 @@ class Generated:
     """Column arrays of customers, orders, NFS-e and coverage rows (ids from 1)."""
 
     def __init__(self, orders: int, seed: int = 42) -> None:
-        from fatura.web.demo_fiscal_data import FIELD, SERVICE_TYPES, TEAM_LAGS, TEAMS
+        from fatura.demo.fiscal_data import FIELD, SERVICE_TYPES, TEAM_LAGS, TEAMS
 
         rng = np.random.default_rng(seed)
         zone = ZoneInfo("America/Sao_Paulo")

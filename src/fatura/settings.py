@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "fatura.forecast",
     "fatura.mining",
     "fatura.web",
+    "fatura.demo",
 ]
 
 MIDDLEWARE = [

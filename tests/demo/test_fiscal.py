@@ -16,13 +16,13 @@ from django.db import transaction
 from django.test.utils import override_settings
 
 from fatura.core import clock
+from fatura.demo.fiscal_files import fiscal_summary
+from fatura.demo.load import DemoSummary, demo_load
 from fatura.eventlog import activities
 from fatura.eventlog.models import Event
 from fatura.fiscal import selectors
 from fatura.fiscal.kpi import Period
 from fatura.fiscal.models import ExpectedLag, Nfse, NfseCoverage, ServiceOrder, ServiceType
-from fatura.web.demo import DemoSummary, demo_load
-from fatura.web.demo_fiscal_files import fiscal_summary
 
 TODAY = dt.date(2026, 5, 15)
 NOW = dt.datetime(2026, 5, 15, 11, 0, tzinfo=dt.UTC)

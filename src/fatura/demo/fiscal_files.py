@@ -1,4 +1,4 @@
-"""How the fiscal demo reaches the database (:mod:`fatura.web.demo_fiscal` decides what
+"""How the fiscal demo reaches the database (:mod:`fatura.demo.fiscal` decides what
 happens): the service types, the orders typed in against Fatura's invoices (through the
 services), and the CSV files of the operations system and of the NFS-e issuer (through the
 importers), each with what was known at its moment."""
@@ -17,10 +17,10 @@ from django.utils import timezone
 from fatura.billing.models import Invoice
 from fatura.core.money import to_money
 from fatura.customers.models import Customer
+from fatura.demo.fiscal_data import SERVICE_TYPE, SERVICE_TYPES
 from fatura.fiscal.imports import nfse_import, service_orders_import
 from fatura.fiscal.models import Nfse, ServiceOrder, ServiceType
 from fatura.fiscal.services import service_order_bill, service_order_create
-from fatura.web.demo_fiscal_data import SERVICE_TYPE, SERVICE_TYPES
 
 NFSE_FIRST = 4101  # the company issued NFS-e before the demo year
 STATUS_LABELS = {"issued": "emitida", "cancelled": "cancelada", "replaced": "substituída"}

@@ -45,9 +45,9 @@ from fatura.core.months import Month
 from fatura.core.roles import FINANCEIRO, OPERACAO
 from fatura.customers.models import Customer
 from fatura.customers.services import customer_create
+from fatura.demo.fiscal import FiscalYear
+from fatura.demo.receivables import SIZES, Receivables, Timeline, clock_at
 from fatura.usage.services import consumption_record, volume_file_import
-from fatura.web.demo_fiscal import FiscalYear
-from fatura.web.demo_receivables import SIZES, Receivables, Timeline, clock_at
 
 SEED = 20260412
 MONTHS = 12

@@ -37,6 +37,7 @@ from fatura.core.months import Month
 from fatura.core.terms import is_business_day, next_business_day
 from fatura.customers.models import Customer
 from fatura.customers.services import customer_create
+from fatura.demo.behaviour import Behaviour
 from fatura.eventlog.models import Event
 from fatura.receivables.collections import LevelIn, dunning_run, dunning_strategy_save
 from fatura.receivables.common import approval_threshold
@@ -52,7 +53,6 @@ from fatura.receivables.services import (
     invoice_submit,
     proforma_convert,
 )
-from fatura.web.demo_behaviour import Behaviour
 
 SEED = 20261125
 DATA = Path(__file__).resolve().parent / "fixtures" / "demo-receivables.json"

@@ -21,7 +21,7 @@ Some NFS-e cover several orders (same customer and type billed the same day, or 
 routine work for customers who consolidate), a few big orders are split over two NFS-e
 (milestones), a few NFS-e are cancelled or replaced, a few are issued at completion before the
 billing; recent orders, and a few forgotten ones, are still waiting: the backlog. The files and
-the uploads: :mod:`fatura.web.demo_fiscal_files`.
+the uploads: :mod:`fatura.demo.fiscal_files`.
 """
 
 from __future__ import annotations
@@ -42,8 +42,7 @@ from fatura.core.money import to_money
 from fatura.core.months import Month
 from fatura.core.terms import is_business_day, next_business_day
 from fatura.customers.models import Customer
-from fatura.fiscal.services import expected_lag_set
-from fatura.web.demo_fiscal_data import (
+from fatura.demo.fiscal_data import (
     FIELD,
     LINE_TYPES,
     SERVICE_TYPE,
@@ -53,8 +52,9 @@ from fatura.web.demo_fiscal_data import (
     field_team,
     lag_days,
 )
-from fatura.web.demo_fiscal_files import DemoNfse, DemoOrder, Uploads, service_types_ensure
-from fatura.web.demo_receivables import Timeline
+from fatura.demo.fiscal_files import DemoNfse, DemoOrder, Uploads, service_types_ensure
+from fatura.demo.receivables import Timeline
+from fatura.fiscal.services import expected_lag_set
 
 SEED = 20260505
 CONSOLIDATED = ("Suporte técnico", "Manutenção de equipamentos")  # one NFS-e a month for some

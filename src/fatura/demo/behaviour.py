@@ -33,7 +33,7 @@ from fatura.receivables.models import CallOutcome, CollectionTask, Dispute, Disp
 from fatura.receivables.payments import payment_apply, payment_post, payment_record, payment_reverse
 
 if TYPE_CHECKING:
-    from fatura.web.demo_receivables import Receivables
+    from fatura.demo.receivables import Receivables
 
 DAY = dt.timedelta(days=1)
 OPEN = {InvoiceStatus.SENT, InvoiceStatus.OVERDUE}

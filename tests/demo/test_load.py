@@ -31,6 +31,8 @@ from fatura.core.documents import document_kind
 from fatura.core.months import Month
 from fatura.core.roles import Capability, can
 from fatura.customers.models import Customer
+from fatura.demo.load import DEMO_USERS, DemoSummary, demo_customers, demo_load
+from fatura.demo.receivables import SIZES
 from fatura.eventlog import activities
 from fatura.eventlog.models import Event
 from fatura.receivables import domain
@@ -45,8 +47,6 @@ from fatura.receivables.models import (
     RecurringTemplate,
 )
 from fatura.usage.models import Consumption, ConsumptionSource, VolumeImport
-from fatura.web.demo import DEMO_USERS, DemoSummary, demo_customers, demo_load
-from fatura.web.demo_receivables import SIZES
 
 TODAY = dt.date(2026, 5, 15)
 NOW = dt.datetime(2026, 5, 15, 11, 0, tzinfo=dt.UTC)
@@ -213,7 +213,7 @@ def test_fatura_demo_is_the_same_command(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setattr(management, "execute_from_command_line", seen.append)
     cli.main(["fatura", "demo"])
     assert seen == [["fatura", "demo_load"]]
-    assert management.get_commands()["demo_load"] == "fatura.web"
+    assert management.get_commands()["demo_load"] == "fatura.demo"
 
 
 def test_demo_users_log_in_with_their_roles(demo: DemoSummary, db: Any) -> None:

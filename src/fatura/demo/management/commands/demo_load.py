@@ -7,8 +7,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from fatura.web.demo import demo_load
-from fatura.web.demo_fiscal_files import fiscal_summary
+from fatura.demo.fiscal_files import fiscal_summary
+from fatura.demo.load import demo_load
 
 
 class Command(BaseCommand):
