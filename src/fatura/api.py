@@ -101,9 +101,9 @@ def _register_routers() -> None:
     from fatura.catalog.api import router as catalog_router
     from fatura.customers.api import router as customers_router
     from fatura.eventlog.api import router as events_router
-    from fatura.fiscal.api import service_orders_router, settings_router
-    from fatura.fiscal.kpi_api import router as fiscal_kpi_router
-    from fatura.fiscal.nfse_api import router as nfse_router
+    from fatura.fiscal.api.kpi import router as fiscal_kpi_router
+    from fatura.fiscal.api.nfse import router as nfse_router
+    from fatura.fiscal.api.orders import service_orders_router, settings_router
     from fatura.forecast.api import router as forecast_router
     from fatura.mining.api import router as mining_router
     from fatura.receivables.api import router as receivables_router

@@ -1,4 +1,4 @@
-"""JSON API of the fiscal app, part 3: the KPI "Valor total de notas emitidas após o
+"""JSON API of the fiscal app: the KPI "Valor total de notas emitidas após o
 faturamento" (definitions: docs/nfse-kpi.md; computed by :mod:`fatura.fiscal.kpi`)."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from ninja import Query, Router
 
 from fatura.core import clock
 from fatura.core.roles import Capability, require
-from fatura.fiscal import api_params as params
 from fatura.fiscal import kpi, selectors
+from fatura.fiscal.api import params
 from fatura.fiscal.schemas import NfseKpiOut
 
 router = Router(tags=["kpis"])
@@ -75,7 +75,12 @@ def kpi_out(result: kpi.NfseKpi) -> Body:
     }
 
 
-@router.get("/nfse-after-billing", response=NfseKpiOut, by_alias=True)
+@router.get(
+    "/nfse-after-billing",
+    response=NfseKpiOut,
+    by_alias=True,
+    operation_id="fatura_fiscal_kpi_api_nfse_after_billing",
+)
 def nfse_after_billing(
     request: HttpRequest,
     date_from: str | None = Query(

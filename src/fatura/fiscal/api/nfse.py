@@ -1,5 +1,5 @@
-"""JSON API of the fiscal app, part 2: NFS-e (list, detail, import, the DPS XML) and the
-backlog of billed orders still waiting for their NFS-e past the expected lag."""
+"""JSON API of the fiscal app: NFS-e (list, detail, import, the DPS XML) and the backlog of
+billed orders still waiting for their NFS-e past the expected lag."""
 
 from __future__ import annotations
 
@@ -13,16 +13,16 @@ from django.http import HttpRequest, HttpResponse
 from ninja import File, Query, Router, Status
 from ninja.files import UploadedFile
 
-from fatura.billing.models import Invoice
 from fatura.core import clock
 from fatura.core.errors import NotFound
 from fatura.core.roles import Capability, require
-from fatura.fiscal import api_params as params
 from fatura.fiscal import imports, kpi, listing, selectors
+from fatura.fiscal.api import params
+from fatura.fiscal.api.kpi import LAG_PLACES, rounded
 from fatura.fiscal.dps_source import invoice_dps_xml, nfse_dps_xml
-from fatura.fiscal.kpi_api import LAG_PLACES, rounded
 from fatura.fiscal.models import Nfse, NfseStatus
 from fatura.fiscal.schemas import BacklogOut, NfseImportOut, NfseOut
+from fatura.receivables.models import Invoice
 
 router = Router(tags=["nfse"])
 
@@ -70,7 +70,7 @@ def _nfse_out(nfse: Nfse) -> Body:
     }
 
 
-@router.get("", response=list[NfseOut])
+@router.get("", response=list[NfseOut], operation_id="fatura_fiscal_nfse_api_nfse_list")
 def nfse_list(
     request: HttpRequest,
     response: HttpResponse,
@@ -95,7 +95,9 @@ def nfse_list(
 
 
 # The fixed paths come before "/{number}": Django takes the first URL that matches.
-@router.post("/import", response={201: NfseImportOut})
+@router.post(
+    "/import", response={201: NfseImportOut}, operation_id="fatura_fiscal_nfse_api_nfse_import"
+)
 def nfse_import(request: HttpRequest, file: File[UploadedFile]) -> Status[Body]:
     """The issuer's CSV export, one NFS-e XML of the national standard (NFS-e or cancellation
     event), or a ZIP of them (docs/nfse-kpi.md, "Imports"). All documents or none: any error
@@ -123,7 +125,7 @@ def _cents(cents: int) -> Decimal:
     return Decimal(cents) * CENT
 
 
-@router.get("/backlog", response=BacklogOut)
+@router.get("/backlog", response=BacklogOut, operation_id="fatura_fiscal_nfse_api_nfse_backlog")
 def nfse_backlog(
     request: HttpRequest,
     as_of: str | None = Query(None, description="Instante de referência; padrão: agora."),
@@ -171,7 +173,7 @@ def nfse_backlog(
     }
 
 
-@router.get("/{number}", response=NfseOut)
+@router.get("/{number}", response=NfseOut, operation_id="fatura_fiscal_nfse_api_nfse_get")
 def nfse_get(request: HttpRequest, number: str) -> Body:
     require(request.user, Capability.VIEW)
     return _nfse_out(_nfse_get(number))
@@ -187,7 +189,12 @@ _XML_RESPONSE = {
 }
 
 
-@router.get("/{number}/dps.xml", response={200: None}, openapi_extra=_XML_RESPONSE)
+@router.get(
+    "/{number}/dps.xml",
+    response={200: None},
+    openapi_extra=_XML_RESPONSE,
+    operation_id="fatura_fiscal_nfse_api_nfse_dps",
+)
 def nfse_dps(
     request: HttpRequest,
     number: str,

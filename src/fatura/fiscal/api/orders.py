@@ -1,5 +1,5 @@
-"""JSON API of the fiscal app, part 1: service orders and the expected-lag settings. The NFS-e
-endpoints are in :mod:`fatura.fiscal.nfse_api`, the KPI in :mod:`fatura.fiscal.kpi_api`.
+"""JSON API of the fiscal app: service orders and the expected-lag settings. The NFS-e
+endpoints are in :mod:`fatura.fiscal.api.nfse`, the KPI in :mod:`fatura.fiscal.api.kpi`.
 
 Handlers parse, call a service of ``fiscal`` (which checks the role) and answer with the
 record as its GET shows it. A handler checks the role itself only where a lookup (the order,
@@ -19,8 +19,8 @@ from fatura.billing import selectors as billing_selectors
 from fatura.core.errors import NotFound
 from fatura.core.roles import Capability, require
 from fatura.customers.selectors import customer_get
-from fatura.fiscal import api_params as params
 from fatura.fiscal import imports, listing, services
+from fatura.fiscal.api import params
 from fatura.fiscal.models import (
     ExpectedLag,
     NfseCoverage,
@@ -96,7 +96,9 @@ def _order_out(order: ServiceOrder) -> Body:
     }
 
 
-@service_orders_router.get("", response=list[ServiceOrderOut])
+@service_orders_router.get(
+    "", response=list[ServiceOrderOut], operation_id="fatura_fiscal_api_service_order_list"
+)
 def service_order_list(
     request: HttpRequest,
     response: HttpResponse,
@@ -120,7 +122,9 @@ def service_order_list(
     return [_order_out(order) for order in params.page(qs, response, limit, offset)]
 
 
-@service_orders_router.post("", response={201: ServiceOrderOut})
+@service_orders_router.post(
+    "", response={201: ServiceOrderOut}, operation_id="fatura_fiscal_api_service_order_create"
+)
 def service_order_create(request: HttpRequest, payload: ServiceOrderIn) -> Status[Body]:
     """An order typed in (or sent by the operations system), open or already completed."""
     require(request.user, Capability.RECORD_SERVICE_ORDERS)
@@ -137,7 +141,9 @@ def service_order_create(request: HttpRequest, payload: ServiceOrderIn) -> Statu
 
 
 # Before "/{number}": Django takes the first URL that matches, and "import" is a number too.
-@service_orders_router.post("/import", response={201: ImportOut})
+@service_orders_router.post(
+    "/import", response={201: ImportOut}, operation_id="fatura_fiscal_api_service_order_import"
+)
 def service_order_import(request: HttpRequest, file: File[UploadedFile]) -> Status[Body]:
     """The operations system's CSV (docs/nfse-kpi.md, "Imports"): all rows or none; a bad
     row answers 422 with every error's line and field. Orders already in Fatura are updated
@@ -150,13 +156,19 @@ def service_order_import(request: HttpRequest, file: File[UploadedFile]) -> Stat
     )
 
 
-@service_orders_router.get("/{number}", response=ServiceOrderOut)
+@service_orders_router.get(
+    "/{number}", response=ServiceOrderOut, operation_id="fatura_fiscal_api_service_order_get"
+)
 def service_order_get(request: HttpRequest, number: str) -> Body:
     require(request.user, Capability.VIEW)
     return _order_out(_order_get(number))
 
 
-@service_orders_router.post("/{number}/complete", response=ServiceOrderOut)
+@service_orders_router.post(
+    "/{number}/complete",
+    response=ServiceOrderOut,
+    operation_id="fatura_fiscal_api_service_order_complete",
+)
 def service_order_complete(
     request: HttpRequest, number: str, payload: ServiceOrderCompleteIn | None = None
 ) -> Body:
@@ -170,7 +182,9 @@ def service_order_complete(
     return _order_out(_order_get(number))
 
 
-@service_orders_router.post("/{number}/bill", response=ServiceOrderOut)
+@service_orders_router.post(
+    "/{number}/bill", response=ServiceOrderOut, operation_id="fatura_fiscal_api_service_order_bill"
+)
 def service_order_bill(
     request: HttpRequest, number: str, payload: ServiceOrderBillIn | None = None
 ) -> Body:
@@ -188,7 +202,11 @@ def service_order_bill(
     return _order_out(_order_get(number))
 
 
-@service_orders_router.post("/{number}/cancel", response=ServiceOrderOut)
+@service_orders_router.post(
+    "/{number}/cancel",
+    response=ServiceOrderOut,
+    operation_id="fatura_fiscal_api_service_order_cancel",
+)
 def service_order_cancel(request: HttpRequest, number: str) -> Body:
     """Aberta ou concluída → cancelada, enquanto nenhuma NFS-e a cobre."""
     require(request.user, Capability.RECORD_SERVICE_ORDERS)
@@ -219,7 +237,11 @@ def _lag_out(lag: ExpectedLag) -> Body:
     }
 
 
-@settings_router.get("/nfse-expected-lag", response=list[ExpectedLagOut])
+@settings_router.get(
+    "/nfse-expected-lag",
+    response=list[ExpectedLagOut],
+    operation_id="fatura_fiscal_api_expected_lag_list",
+)
 def expected_lag_list(request: HttpRequest) -> list[Body]:
     """Every expected-lag setting, the least specific first. The most specific applies to an
     order: customer and service type, then customer, then service type, then global, then the
@@ -228,7 +250,9 @@ def expected_lag_list(request: HttpRequest) -> list[Body]:
     return [_lag_out(lag) for lag in listing.expected_lag_list()]
 
 
-@settings_router.put("/nfse-expected-lag", response=ExpectedLagOut)
+@settings_router.put(
+    "/nfse-expected-lag", response=ExpectedLagOut, operation_id="fatura_fiscal_api_expected_lag_put"
+)
 def expected_lag_put(request: HttpRequest, payload: ExpectedLagIn) -> Body:
     """Create or replace the setting of one scope (global; a service type; a customer; a
     customer and a service type). Financeiro only."""
@@ -241,7 +265,11 @@ def expected_lag_put(request: HttpRequest, payload: ExpectedLagIn) -> Body:
     return _lag_out(lag)
 
 
-@settings_router.delete("/nfse-expected-lag/{int:lag_id}", response={204: None})
+@settings_router.delete(
+    "/nfse-expected-lag/{int:lag_id}",
+    response={204: None},
+    operation_id="fatura_fiscal_api_expected_lag_delete",
+)
 def expected_lag_delete(request: HttpRequest, lag_id: int) -> HttpResponse:
     require(request.user, Capability.MANAGE_FISCAL)
     services.expected_lag_delete(by=request.user, lag=listing.expected_lag_get(lag_id))
