@@ -3,7 +3,7 @@ de Faturamento, the backlog (value at risk), and the data behind each dashboard 
 
 CSV like every export of Fatura (``;``, UTF-8 with BOM, decimal comma, dd/mm/aaaa; lags with
 4 decimals, rates in % with 2); PDF with the company letterhead, pt-BR formats and page numbers
-(the receivables reports' layout, :func:`fatura.receivables.report_exports.report_pdf`).
+(the frame every report shares, :func:`fatura.core.reports.report_pdf`).
 Every number comes from :mod:`fatura.fiscal.listing` / :mod:`fatura.fiscal.kpi`.
 """
 
@@ -16,10 +16,10 @@ from typing import Any
 from django.utils import timezone
 
 from fatura.core.money import format_decimal_br
+from fatura.core.reports import Block, CsvTable, report_pdf
 from fatura.customers.models import Customer
 from fatura.fiscal.kpi import DayValue, Filters, Group, LagBin, NfseKpi, Period
 from fatura.fiscal.listing import Backlog, Breakdown, MonthValue, PostServiceNfse
-from fatura.receivables.report_exports import Block, CsvTable, report_pdf
 
 DIMENSIONS = {
     "customer": "Cliente",

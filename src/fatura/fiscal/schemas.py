@@ -17,8 +17,7 @@ from django.conf import settings
 from ninja import Schema
 from pydantic import AfterValidator, Field
 
-from fatura.core.schemas import MoneyOut
-from fatura.receivables.schemas import AmountIn
+from fatura.core.schemas import AmountIn, MoneyOut
 
 
 def _aware(value: dt.datetime) -> dt.datetime:

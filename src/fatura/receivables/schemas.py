@@ -5,40 +5,12 @@ services as text (``parse_amount`` makes them ``Decimal``); they go out as "0.00
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
 
 from ninja import Schema
-from pydantic import BeforeValidator, Field, WithJsonSchema
+from pydantic import Field
 
-from fatura.core.schemas import MoneyOut
+from fatura.core.schemas import AmountIn, MoneyOut, QuantityIn
 from fatura.eventlog.api import EventOut
-
-
-def _amount_text(value: object) -> str:
-    """A JSON number arrives as int/float: its shortest repr is the literal the client sent
-    (exact for amounts below 10¹² with two places), so Decimal never sees a binary float."""
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise ValueError('informe um valor decimal, ex.: "947.63"')
-    return value if isinstance(value, str) else repr(value)
-
-
-AmountIn = Annotated[
-    str,
-    BeforeValidator(_amount_text),
-    WithJsonSchema(
-        {
-            "anyOf": [{"type": "string"}, {"type": "number"}],
-            "description": 'Valor decimal com até 2 casas, de preferência texto ("947.63").',
-            "examples": ["947.63"],
-        }
-    ),
-]
-QuantityIn = Annotated[
-    str,
-    BeforeValidator(_amount_text),
-    WithJsonSchema({"anyOf": [{"type": "string"}, {"type": "number"}], "examples": ["1", "10.5"]}),
-]
-
 
 # --- invoices -----------------------------------------------------------------------------
 

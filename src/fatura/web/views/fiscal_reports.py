@@ -13,9 +13,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from fatura.core.documents import format_document
+from fatura.core.reports import pdf_response
 from fatura.fiscal import kpi, listing, selectors
 from fatura.fiscal import report_exports as exports
-from fatura.receivables.report_exports import pdf_response
 from fatura.web.views.common import page, paginate
 from fatura.web.views.fiscal_common import (
     Asked,
