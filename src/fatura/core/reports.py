@@ -29,8 +29,22 @@ from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, T
 
 from fatura.core import clock
 from fatura.core.csv_export import cell, csv_response
+from fatura.core.errors import InvalidInput
 from fatura.core.money import format_brl
 from fatura.core.pdf_layout import BRAND, LINE, MUTED, draw_footer, esc, letterhead
+
+FORMATS = ("json", "csv", "pdf")
+
+
+def report_format(value: str) -> str:
+    """A report endpoint's ``format`` (json, csv or pdf); anything else is a 422 on ``format``."""
+    if value not in FORMATS:
+        raise InvalidInput(
+            f"Formato inválido: {value!r}. Use {', '.join(FORMATS)}.",
+            errors=[{"field": "format", "message": "inválido"}],
+        )
+    return value
+
 
 # --- CSV ------------------------------------------------------------------------------------
 

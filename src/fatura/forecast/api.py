@@ -1,5 +1,6 @@
 """JSON API of the forecast: train a model, one invoice's prediction, the cash-flow forecast,
-the trained versions.
+the trained versions, and the collector worklist ranked by expected loss (the forecast's
+write-off probability; URL, tag and operation id those of the receivables reports).
 
 ``POST /forecast/train`` trains synchronously and answers 200: on a few thousand invoices it
 takes seconds (the demo: ~3,000 invoices, under 10 s), well inside a request; a queued 202 is
@@ -17,17 +18,23 @@ from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 from ninja import Router
 
 from fatura.billing.selectors import invoice_get
+from fatura.core import clock
 from fatura.core.errors import InvalidInput, RuleViolation
+from fatura.core.reports import pdf_response, report_format
 from fatura.core.roles import Capability, require
 from fatura.forecast import outlook
 from fatura.forecast.cash_flow import Bucket, GroupFlow
 from fatura.forecast.models import ForecastModel
 from fatura.forecast.predict import Prediction
-from fatura.forecast.schemas import CashFlowOut, ModelOut, ModelsOut, PredictionOut
+from fatura.forecast.schemas import CashFlowOut, ModelOut, ModelsOut, PredictionOut, WorklistOut
 from fatura.forecast.services import model_train
+from fatura.forecast.worklist import worklist_by_expected_loss
+from fatura.receivables import report_exports
+from fatura.receivables import selectors as receivables_selectors
 
 router = Router(tags=["forecast"])
 
@@ -155,4 +162,39 @@ def forecast_cash_flow(
         "basis": dict(Counter(p.basis for p in seen.predictions)),
         "total": _flow(flow.total, None),
         "groups": [_flow(g, g.key) for g in flow.groups],
+    }
+
+
+# Served under the receivables reports' tag and operation id, as before it moved here.
+@router.get(
+    "/collections/worklist",
+    response=WorklistOut,
+    tags=["reports"],
+    operation_id="fatura_receivables_reports_api_collector_worklist",
+)
+def collector_worklist(
+    request: HttpRequest, collector: str | None = None, format: str = "json"
+) -> Body | HttpResponseBase:
+    """What to call today: past-due invoices with a balance and no open dispute, open call
+    tasks first, then by expected loss = balance × write-off probability (the forecast), ties
+    by priority = balance × days overdue (``forecast.worklist``). ``collector``: a username (the
+    customers they collect, or call tasks assigned to them); none = everyone's.
+    ``format``: json (default), csv or pdf."""
+    require(request.user, Capability.VIEW)
+    fmt = report_format(format)
+    today = clock.today()
+    collector_id = receivables_selectors.collector_id_for(collector) if collector else None
+    items = worklist_by_expected_loss(
+        receivables_selectors.collector_worklist(collector_id=collector_id, today=today),
+        today=today,
+    )
+    if fmt == "csv":
+        return report_exports.worklist_csv(items, today=today).response()
+    if fmt == "pdf":
+        content = report_exports.worklist_pdf(items, today=today, collector=collector or "")
+        return pdf_response(content, f"cobranca-{today:%Y-%m-%d}.pdf")
+    return {
+        "today": today,
+        "collector": collector or None,
+        "items": [{**vars(item), "has_call_task": item.has_call_task} for item in items],
     }

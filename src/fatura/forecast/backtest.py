@@ -10,6 +10,10 @@ after ``t`` scores it, and two baselines beside it:
 - **customer history**: paid on the due date plus the customer's mean delay over its invoices
   paid by ``t`` (the due date when it has none), never before ``t``.
 
+Both baselines are the receivables' expected cash-in rule
+(:func:`fatura.receivables.cash_in.expected_payment_day`, whole days), without and with the
+customer's delay: what the cash-in page shows is scored here beside the model.
+
 Scores (docs/forecast.md, "Backtest"): MAE of days to pay (invoices paid within the horizon),
 Brier score and ROC AUC of "paid after the due date or written off" (invoices already overdue
 at ``t`` are late for certain and left out; baselines: the base rate and the customer's late
@@ -35,6 +39,7 @@ from fatura.forecast.facts import Facts
 from fatura.forecast.features import features, snapshots
 from fatura.forecast.model import PaymentModel, train
 from fatura.forecast.predict import predict
+from fatura.receivables.cash_in import expected_payment_day
 
 FOLDS = 6
 HORIZON_WEEKS = 12
@@ -159,7 +164,7 @@ def _outcomes(
     )
     history, base = _history(known, cutoff)
     to_due = (pl.col("due_date") - pl.lit(cutoff)).dt.total_days().cast(pl.Float64)
-    return (
+    out = (
         frame.join(
             facts.invoices.select(
                 "invoice_id",
@@ -175,13 +180,27 @@ def _outcomes(
         .join(history, on="customer_id", how="left")
         .with_columns(
             to_due=to_due,
-            due_days=pl.max_horizontal(to_due, pl.lit(0.0)),
-            history_days=pl.max_horizontal(to_due + pl.col("mean_delay").fill_null(0.0), 0.0),
             base_p=pl.lit(base),
             history_p=pl.col("late_share").fill_null(base),
             actual=(pl.col("paid_date") - pl.lit(cutoff)).dt.total_days().cast(pl.Float64),
         )
     )
+    return out.with_columns(
+        due_days=_expected_days(out["due_date"], None, cutoff),
+        history_days=_expected_days(out["due_date"], out["mean_delay"], cutoff),
+    )
+
+
+def _expected_days(due: pl.Series, delay: pl.Series | None, cutoff: dt.date) -> pl.Series:
+    """Days from the cut-off to the day the receivables' cash-in rule expects the money
+    (:func:`~fatura.receivables.cash_in.expected_payment_day`: the due date moved by the
+    customer's mean delay, never before the cut-off)."""
+    delays = delay.to_list() if delay is not None else [None] * len(due)
+    days = [
+        (expected_payment_day(due_date=d, mean_delay=m, as_of=cutoff) - cutoff).days
+        for d, m in zip(due.to_list(), delays, strict=True)
+    ]
+    return pl.Series(days, dtype=pl.Float64)
 
 
 def _week(days: np.ndarray) -> np.ndarray:

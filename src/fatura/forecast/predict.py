@@ -4,7 +4,8 @@ paying after the due date and of a write-off, the reasons, and what they rest on
 ``basis``: ``model`` (a trained :class:`~fatura.forecast.model.PaymentModel`),
 ``customer_history`` (no model: the customer's own delays, when it has paid at least
 :data:`MIN_HISTORY` invoices before) or ``due_date`` (nothing to learn from: the due date,
-said so). An invoice already past its due date is late for certain: probability 1.
+said so — :func:`fatura.receivables.cash_in.expected_payment_day`, the cash-in page's rule).
+An invoice already past its due date is late for certain: probability 1.
 
 Reasons (model): each explanatory feature is set to its usual value in training and the
 prediction recomputed; the features that move the expected date (or the lateness) most are
@@ -25,6 +26,7 @@ from fatura.forecast.facts import Facts
 from fatura.forecast.features import NUMERIC, features, open_rows
 from fatura.forecast.model import PaymentModel
 from fatura.forecast.reasons import REASON_FEATURES, history_reasons, reason_text
+from fatura.receivables.cash_in import expected_payment_day
 
 MIN_HISTORY = 3
 MAX_REASONS = 3
@@ -194,7 +196,9 @@ def _without_model(facts: Facts, frame: pl.DataFrame, as_of: dt.date) -> list[Pr
         else:
             late_share, write_off, basis = base_late, base_write_off, "due_date"
             reasons = ["Sem histórico suficiente do cliente: previsão pela data de vencimento."]
-            days = (to_due, to_due, to_due + 30)
+            # the receivables' expected cash-in rule, without a delay to learn from
+            expected = expected_payment_day(due_date=due, mean_delay=None, as_of=as_of)
+            days = ((expected - as_of).days, (expected - as_of).days, to_due + 30)
         if to_due < 0:
             late_share = 1.0
         out.append(

@@ -87,3 +87,34 @@ class CashFlowOut(Schema):
     basis: dict[str, int] = Field(description="previsões por base: " + BASIS_HELP)
     total: FlowOut
     groups: list[FlowOut]
+
+
+# --- the collector worklist ranked by expected loss -----------------------------------------
+
+
+class WorklistItemOut(Schema):
+    number: str
+    customer_id: int
+    customer_name: str
+    collector: str
+    status: str
+    due_date: dt.date
+    days_overdue: int
+    balance: MoneyOut
+    priority: MoneyOut = Field(description="saldo × dias em atraso")
+    expected_loss: MoneyOut | None = Field(
+        None, description="perda esperada: saldo × probabilidade de baixa (previsão)"
+    )
+    write_off_probability: Probability | None = Field(None, description="0 a 1, da previsão")
+    has_call_task: bool
+    call_task_due: dt.date | None
+    last_call_outcome: str
+    last_call_at: dt.datetime | None
+    promise_date: dt.date | None
+    dunning_level: int
+
+
+class WorklistOut(Schema):
+    today: dt.date
+    collector: str | None
+    items: list[WorklistItemOut]

@@ -2,7 +2,9 @@
 
 Expected date of an open invoice = its due date moved by how late (or early) the customer paid
 its settled invoices on average (days from due date to the last payment applied), never before
-today. A simple, explainable rule; the forecast app (issue 6) will replace it with a model.
+today: :func:`expected_payment_day`, the one place this rule is written. The cash-in page and
+its CSV use it here; the forecast uses it as its fallback without a model (the due-date
+prediction) and as the "customer history" baseline of its backtest, so the three agree.
 """
 
 from __future__ import annotations
@@ -42,6 +44,17 @@ def _monday(day: dt.date) -> dt.date:
     return day - dt.timedelta(days=day.weekday())
 
 
+def expected_payment_day(
+    *, due_date: dt.date | None, mean_delay: float | None, as_of: dt.date
+) -> dt.date:
+    """When an open invoice's money is expected: its due date (``as_of`` without one) moved by
+    the customer's mean delay in whole days (rounded half to even; none: no move), never before
+    ``as_of`` (what is overdue is expected now)."""
+    due = due_date or as_of
+    shift = round(mean_delay) if mean_delay is not None else 0
+    return max(due + dt.timedelta(days=shift), as_of)
+
+
 def customer_mean_delays(customer_ids: set[int]) -> dict[int, float]:
     """Mean days from due date to the last payment applied, over each customer's closed
     invoices (negative: pays early)."""
@@ -63,26 +76,50 @@ def customer_mean_delays(customer_ids: set[int]) -> dict[int, float]:
     return {customer: sum(days) / len(days) for customer, days in delays.items()}
 
 
-def expected_cash_in(*, as_of: dt.date, weeks: int = 12) -> CashInReport:
-    """What is still owed, by the week it is expected (``weeks`` weeks from ``as_of``'s)."""
+@dataclass(frozen=True)
+class ExpectedPayment:
+    invoice_id: int
+    customer_id: int
+    balance: Decimal
+    day: dt.date  # expected_payment_day
+
+
+def expected_payments(*, as_of: dt.date) -> tuple[list[ExpectedPayment], dict[int, float]]:
+    """Every open receivable (not a proforma) with the day its money is expected, and the
+    customers' mean delays that moved them."""
     open_invoices = list(
         Invoice.objects.filter(status__in=RECEIVABLE, balance__gt=0)
         .exclude(kind="proforma")
-        .values("customer_id", "due_date", "balance")
+        .order_by("pk")
+        .values("pk", "customer_id", "due_date", "balance")
     )
     delays = customer_mean_delays({row["customer_id"] for row in open_invoices})
+    payments = [
+        ExpectedPayment(
+            invoice_id=row["pk"],
+            customer_id=row["customer_id"],
+            balance=row["balance"],
+            day=expected_payment_day(
+                due_date=row["due_date"], mean_delay=delays.get(row["customer_id"]), as_of=as_of
+            ),
+        )
+        for row in open_invoices
+    ]
+    return payments, delays
+
+
+def expected_cash_in(*, as_of: dt.date, weeks: int = 12) -> CashInReport:
+    """What is still owed, by the week it is expected (``weeks`` weeks from ``as_of``'s)."""
+    payments, delays = expected_payments(as_of=as_of)
     first = _monday(as_of)
     buckets = [CashWeek(first + dt.timedelta(weeks=n)) for n in range(weeks)]
     later = CashWeek(first + dt.timedelta(weeks=weeks))
     report = CashInReport(as_of=as_of, weeks=buckets, later=later, delays=delays)
     report.customers_with_history = len(delays)
-    for row in open_invoices:
-        due = row["due_date"] or as_of
-        expected = due + dt.timedelta(days=round(delays.get(row["customer_id"], 0.0)))
-        expected = max(expected, as_of)
-        index = (_monday(expected) - first).days // 7
+    for payment in payments:
+        index = (_monday(payment.day) - first).days // 7
         bucket = buckets[index] if index < weeks else later
-        bucket.amount += row["balance"]
+        bucket.amount += payment.balance
         bucket.invoices += 1
-        report.total += row["balance"]
+        report.total += payment.balance
     return report

@@ -1,4 +1,5 @@
-"""JSON API of the receivables reports: aging, customer statement, DSO, collector worklist.
+"""JSON API of the receivables reports: aging, customer statement, DSO. (The collector worklist,
+ranked by the forecast, is served by :mod:`fatura.forecast.api`.)
 
 Every report answers JSON by default and a file with ``format``: ``format=csv`` (``;``,
 UTF-8 with BOM, decimal comma: Excel in Brazil) or ``format=pdf``. Dates are ``AAAA-MM-DD``;
@@ -17,17 +18,13 @@ from ninja import Field, Router, Schema
 
 from fatura.core import clock
 from fatura.core.errors import InvalidInput
+from fatura.core.reports import pdf_response, report_format
 from fatura.core.roles import Capability, require
 from fatura.core.schemas import MoneyOut
-from fatura.forecast.schemas import Probability
-from fatura.forecast.worklist import worklist_by_expected_loss
 from fatura.receivables import report_exports, selectors
 from fatura.receivables.domain import AGING_BUCKETS, AGING_LABELS, AgingRow
 
 router = Router(tags=["reports"])
-
-FORMATS = ("json", "csv", "pdf")
-FORMAT_HELP = "json (padrão), csv ou pdf"
 
 Body = dict[str, Any]
 
@@ -101,34 +98,6 @@ class DsoOut(Schema):
     formula: str
 
 
-class WorklistItemOut(Schema):
-    number: str
-    customer_id: int
-    customer_name: str
-    collector: str
-    status: str
-    due_date: dt.date
-    days_overdue: int
-    balance: MoneyOut
-    priority: MoneyOut = Field(description="saldo × dias em atraso")
-    expected_loss: MoneyOut | None = Field(
-        None, description="perda esperada: saldo × probabilidade de baixa (previsão)"
-    )
-    write_off_probability: Probability | None = Field(None, description="0 a 1, da previsão")
-    has_call_task: bool
-    call_task_due: dt.date | None
-    last_call_outcome: str
-    last_call_at: dt.datetime | None
-    promise_date: dt.date | None
-    dunning_level: int
-
-
-class WorklistOut(Schema):
-    today: dt.date
-    collector: str | None
-    items: list[WorklistItemOut]
-
-
 # --- parameters -----------------------------------------------------------------------------
 
 
@@ -142,15 +111,6 @@ def _date(text: str | None, field: str, default: dt.date) -> dt.date:
             f"Data inválida em {field}: {text!r}; use AAAA-MM-DD.",
             errors=[{"field": field, "message": "data inválida (AAAA-MM-DD)"}],
         ) from None
-
-
-def _format(value: str) -> str:
-    if value not in FORMATS:
-        raise InvalidInput(
-            f"Formato inválido: {value!r}. Use {', '.join(FORMATS)}.",
-            errors=[{"field": "format", "message": "inválido"}],
-        )
-    return value
 
 
 def _filters(
@@ -193,7 +153,7 @@ def aging(
     part-paid invoices by their balance. Filters: customer_id, segment, business_unit,
     collector (username). ``format``: json (default), csv or pdf."""
     require(request.user, Capability.VIEW)
-    fmt = _format(format)
+    fmt = report_format(format)
     report = selectors.aging(
         as_of=_date(as_of, "as_of", clock.today()),
         group_by=group_by,
@@ -202,9 +162,7 @@ def aging(
     if fmt == "csv":
         return report_exports.aging_csv(report).response()
     if fmt == "pdf":
-        return report_exports.pdf_response(
-            report_exports.aging_pdf(report), f"aging-{report.as_of:%Y-%m-%d}.pdf"
-        )
+        return pdf_response(report_exports.aging_pdf(report), f"aging-{report.as_of:%Y-%m-%d}.pdf")
     return {
         "as_of": report.as_of,
         "group_by": report.group_by,
@@ -221,13 +179,13 @@ def customer_statement(
     """The customer's statement as of ``as_of`` (padrão: hoje): open items, payments and the
     credit available (unapplied payments + credit-note excess). ``format``: json, csv, pdf."""
     require(request.user, Capability.VIEW)
-    fmt = _format(format)
+    fmt = report_format(format)
     statement = selectors.customer_statement(customer_id, _date(as_of, "as_of", clock.today()))
     if fmt == "csv":
         return report_exports.statement_csv(statement).response()
     if fmt == "pdf":
         name = f"extrato-{statement.customer.document}-{statement.as_of:%Y-%m-%d}.pdf"
-        return report_exports.pdf_response(report_exports.statement_pdf(statement), name)
+        return pdf_response(report_exports.statement_pdf(statement), name)
     return {
         "customer_id": statement.customer.pk,
         "customer_name": statement.customer.name,
@@ -258,7 +216,7 @@ def dso(
     today): receivables open at the end ÷ credit sales in the period × days in the period,
     with its inputs. Filters as the aging. ``format``: json (default), csv or pdf."""
     require(request.user, Capability.VIEW)
-    fmt = _format(format)
+    fmt = report_format(format)
     last = _date(end, "end", clock.today())
     first = _date(start, "start", last - dt.timedelta(days=89))
     report = selectors.days_sales_outstanding(
@@ -268,7 +226,7 @@ def dso(
         return report_exports.dso_csv(report).response()
     if fmt == "pdf":
         name = f"dso-{report.start:%Y-%m-%d}-{report.end:%Y-%m-%d}.pdf"
-        return report_exports.pdf_response(report_exports.dso_pdf(report), name)
+        return pdf_response(report_exports.dso_pdf(report), name)
     return {
         "start": report.start,
         "end": report.end,
@@ -277,32 +235,4 @@ def dso(
         "credit_sales": report.credit_sales,
         "dso": None if report.dso is None else str(report.dso),
         "formula": "receivables / credit_sales * days",
-    }
-
-
-@router.get("/collections/worklist", response=WorklistOut)
-def collector_worklist(
-    request: HttpRequest, collector: str | None = None, format: str = "json"
-) -> Body | HttpResponseBase:
-    """What to call today: past-due invoices with a balance and no open dispute, open call
-    tasks first, then by expected loss = balance × write-off probability (the forecast), ties
-    by priority = balance × days overdue (``forecast.worklist``). ``collector``: a username (the
-    customers they collect, or call tasks assigned to them); none = everyone's.
-    ``format``: json (default), csv or pdf."""
-    require(request.user, Capability.VIEW)
-    fmt = _format(format)
-    today = clock.today()
-    collector_id = selectors.collector_id_for(collector) if collector else None
-    items = worklist_by_expected_loss(
-        selectors.collector_worklist(collector_id=collector_id, today=today), today=today
-    )
-    if fmt == "csv":
-        return report_exports.worklist_csv(items, today=today).response()
-    if fmt == "pdf":
-        content = report_exports.worklist_pdf(items, today=today, collector=collector or "")
-        return report_exports.pdf_response(content, f"cobranca-{today:%Y-%m-%d}.pdf")
-    return {
-        "today": today,
-        "collector": collector or None,
-        "items": [{**vars(item), "has_call_task": item.has_call_task} for item in items],
     }
