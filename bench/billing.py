@@ -143,10 +143,10 @@ def _user() -> Any:
 
 def phase_peer(customer_ids: list[int]) -> dict[str, Any]:
     """The peer: the same charges finalized one by one, each in its own transaction."""
-    from fatura.billing.models import InvoiceLine
     from fatura.billing.services import charge_finalize
     from fatura.core.months import Month
     from fatura.customers.models import Customer
+    from fatura.receivables.models import InvoiceLine
 
     user = _user()
     month = Month.parse(PEER_MONTH)
@@ -187,9 +187,9 @@ def _total_due(customer: Any, month: Any) -> Decimal:
 
 def phase_bulk() -> dict[str, Any]:
     """The billing run: every pending charge of the month, one transaction."""
-    from fatura.billing.models import InvoiceLine
     from fatura.billing.services import month_finalize_all
     from fatura.core.months import Month
+    from fatura.receivables.models import InvoiceLine
 
     user = _user()
     month = Month.parse(MONTH)

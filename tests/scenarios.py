@@ -11,13 +11,13 @@ from typing import Any
 
 import pytest
 
-from fatura.billing.models import Invoice
 from fatura.billing.selectors import pending_charges
 from fatura.billing.services import charge_finalize
 from fatura.catalog.models import BillingItem
 from fatura.core import clock
 from fatura.core.months import Month
 from fatura.customers.models import Customer
+from fatura.receivables.models import Invoice
 from fatura.usage.models import Consumption
 from fatura.usage.services import consumption_record
 from tests.factories import BillingItemFactory

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from fatura.billing.models import BillingRun, Invoice
+from fatura.billing.models import BillingRun
 from fatura.billing.runs import billing_run_execute
+from fatura.receivables.models import Invoice
 from tests.factories import CustomerFactory
 from tests.scenarios import billing_item, finalize, record
 

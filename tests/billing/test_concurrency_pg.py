@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from fatura.billing import services
-from fatura.billing.models import Charge, Invoice
+from fatura.billing.models import Charge
 from fatura.billing.services import ChargeAlreadyFinalized, charge_finalize, month_finalize_all
 from fatura.core.errors import DomainError
 from fatura.core.models import Counter
@@ -23,6 +23,7 @@ from fatura.core.roles import Capability, can
 from fatura.customers.models import Customer
 from fatura.eventlog import activities
 from fatura.eventlog.models import Event
+from fatura.receivables.models import Invoice
 from fatura.usage.services import consumption_record
 from tests.concurrency import POSTGRES_ONLY, at_once
 from tests.factories import BillingItemFactory, CustomerFactory, financeiro

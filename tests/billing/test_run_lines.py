@@ -7,9 +7,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from fatura.billing.models import Invoice, InvoiceLine
 from fatura.billing.services import month_finalize_all
 from fatura.catalog.services import price_version_add
+from fatura.receivables.models import Invoice, InvoiceLine
 from tests.factories import CustomerFactory
 from tests.scenarios import APRIL, billing_item, finalize, record
 

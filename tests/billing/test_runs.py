@@ -6,12 +6,13 @@ from decimal import Decimal
 
 import pytest
 
-from fatura.billing.models import BillingRun, BillingRunStatus, Charge, Invoice
+from fatura.billing.models import BillingRun, BillingRunStatus, Charge
 from fatura.billing.runs import billing_run_execute, billing_run_progress, billing_run_request
 from fatura.billing.services import month_finalize_all
 from fatura.core.errors import Forbidden, InvalidInput, RuleViolation
 from fatura.core.months import Month
 from fatura.eventlog.selectors import event_list
+from fatura.receivables.models import Invoice
 from fatura.usage.models import Consumption
 from tests.factories import CustomerFactory
 from tests.scenarios import APRIL, MAY, NOW, billing_item, finalize, record

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from django.db import IntegrityError, transaction
 
-from fatura.billing.models import Charge, ChargeStatus, Invoice, InvoiceStatus
+from fatura.billing.models import Charge, ChargeStatus
 from fatura.billing.selectors import pending_charges
 from fatura.billing.services import ChargeAlreadyFinalized, charge_finalize
 from fatura.catalog.services import price_version_add
@@ -16,6 +16,7 @@ from fatura.core.errors import Forbidden, InvalidInput, RuleViolation
 from fatura.core.models import Counter
 from fatura.core.months import Month
 from fatura.eventlog.selectors import event_list, typed_attributes
+from fatura.receivables.models import Invoice, InvoiceStatus
 from fatura.usage.models import Consumption
 from tests.factories import CustomerFactory
 from tests.scenarios import APRIL, MAY, NOW, billing_item, finalize, record
@@ -196,8 +197,29 @@ def test_finalizing_writes_its_events(fin_user, acme):
     assert charge_case.last().attributes["invoice_number"] == invoice.number
 
 
+def _bare_invoice(by, customer, sequence):
+    return Invoice.objects.create(
+        number=f"TST-{sequence:08d}",
+        sequence=sequence,
+        customer=customer,
+        month=APRIL.first_day,
+        issue_date=NOW.date(),
+        total_due=1,
+        total_charged=1,
+        status=InvoiceStatus.COMPLETED,
+        created_by=by,
+        created_at=NOW,
+    )
+
+
 def test_one_finalized_charge_per_customer_and_month_is_a_database_constraint(fin_user, acme):
     _finalize(fin_user, acme)
+    sequences = iter(range(900, 1000))
+
+    def charge(**fields):
+        invoice = _bare_invoice(fin_user, fields["customer"], next(sequences))
+        return Charge.objects.create(invoice=invoice, **fields)
+
     duplicate = {
         "customer": acme,
         "month": APRIL.first_day,
@@ -210,11 +232,11 @@ def test_one_finalized_charge_per_customer_and_month_is_a_database_constraint(fi
         "finalized_at": NOW,
     }
     with pytest.raises(IntegrityError), transaction.atomic():
-        Charge.objects.create(**duplicate)
-    Charge.objects.create(**{**duplicate, "month": Month(2026, 3).first_day})  # other month
-    Charge.objects.create(**{**duplicate, "customer": CustomerFactory()})  # other customer
+        charge(**duplicate)
+    charge(**{**duplicate, "month": Month(2026, 3).first_day})  # other month
+    charge(**{**duplicate, "customer": CustomerFactory()})  # other customer
     with pytest.raises(IntegrityError), transaction.atomic():
-        Charge.objects.create(**{**duplicate, "month": MAY.first_day, "total_charged": -1})
+        charge(**{**duplicate, "month": MAY.first_day, "total_charged": -1})
 
 
 def test_the_database_constraint_is_turned_into_a_409(fin_user, acme, monkeypatch):

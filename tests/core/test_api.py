@@ -10,12 +10,13 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from fatura.billing.models import BillingRun, Invoice
+from fatura.billing.models import BillingRun
 from fatura.billing.runs import billing_run_request
 from fatura.catalog.models import BillingItem, PriceVersion
 from fatura.catalog.services import price_version_add
 from fatura.core.months import Month
 from fatura.customers.models import Customer
+from fatura.receivables.models import Invoice
 from fatura.usage.models import Consumption
 from tests.conftest import ApiClient
 from tests.factories import CustomerFactory, UserFactory

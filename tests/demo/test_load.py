@@ -23,7 +23,7 @@ from django.test import Client
 from django.test.utils import override_settings
 
 from fatura import cli
-from fatura.billing.models import Charge, Invoice, InvoiceStatus, PaymentStatus
+from fatura.billing.models import Charge
 from fatura.billing.selectors import pending_charges
 from fatura.catalog.models import BillingItem, ItemSource, PriceVersion
 from fatura.core import clock
@@ -43,7 +43,10 @@ from fatura.receivables.models import (
     Dispute,
     DunningLevel,
     DunningNotice,
+    Invoice,
+    InvoiceStatus,
     Payment,
+    PaymentStatus,
     RecurringTemplate,
 )
 from fatura.usage.models import Consumption, ConsumptionSource, VolumeImport

@@ -14,11 +14,11 @@ from django.contrib.auth.models import Group, User
 from django.test import Client
 from playwright.sync_api import Page, expect
 
-from fatura.billing.models import Invoice
 from fatura.core import clock
 from fatura.core.roles import ROLES
 from fatura.customers.models import Customer
 from fatura.receivables import services
+from fatura.receivables.models import Invoice
 from tests.factories import CustomerFactory, financeiro
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)

@@ -25,7 +25,6 @@ from django.contrib.auth.models import Group, User
 from django.test import Client
 from playwright.sync_api import Page, expect
 
-from fatura.billing.models import Invoice
 from fatura.billing.services import charge_finalize
 from fatura.catalog.models import BillingItem
 from fatura.core import clock
@@ -33,6 +32,7 @@ from fatura.core.documents import cnpj_with_check_digits, format_document
 from fatura.core.months import Month
 from fatura.core.roles import ROLES
 from fatura.customers.models import Customer
+from fatura.receivables.models import Invoice
 from fatura.usage.models import Consumption
 from fatura.usage.services import consumption_record
 from tests.factories import BillingItemFactory, CustomerFactory, financeiro, operacao

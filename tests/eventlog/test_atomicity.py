@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from fatura.billing import services as billing_services
-from fatura.billing.models import Charge, Invoice
+from fatura.billing.models import Charge
 from fatura.billing.services import charge_finalize, month_finalize_all
 from fatura.catalog.models import BillingItem, PriceVersion
 from fatura.catalog.services import price_version_delete
@@ -18,6 +18,7 @@ from fatura.customers import services as customer_services
 from fatura.customers.models import Customer
 from fatura.customers.services import customer_create
 from fatura.eventlog.models import Event
+from fatura.receivables.models import Invoice
 from fatura.usage.models import Consumption, VolumeImport
 from fatura.usage.services import volume_file_import
 from tests.factories import CustomerFactory

@@ -12,7 +12,6 @@ from zoneinfo import ZoneInfo
 
 from lxml import etree
 
-from fatura.billing.models import Invoice
 from fatura.customers.models import Customer
 from fatura.fiscal.dps import NAMESPACE
 from fatura.fiscal.models import (
@@ -23,6 +22,7 @@ from fatura.fiscal.models import (
     ServiceType,
 )
 from fatura.receivables import services
+from fatura.receivables.models import Invoice
 
 SP = ZoneInfo("America/Sao_Paulo")
 OFFICIAL_XSD = (

@@ -9,9 +9,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from fatura.billing.models import Invoice
 from fatura.customers.models import Customer
 from fatura.receivables import corrections
+from fatura.receivables.models import Invoice
 from tests.receivables.builders import Books
 from tests.scenarios import NOW
 

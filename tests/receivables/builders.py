@@ -6,9 +6,9 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from fatura.billing.models import Invoice
 from fatura.customers.models import Customer
 from fatura.receivables import payments, services
+from fatura.receivables.models import Invoice
 from tests.factories import CustomerFactory
 
 ISSUE = dt.date(2026, 5, 5)  # tests.scenarios.NOW in São Paulo

@@ -12,13 +12,13 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from fatura.billing.models import Invoice
 from fatura.eventlog.models import Event
 from fatura.receivables.models import (
     Adjustment,
     CollectionCall,
     CreditNote,
     Dispute,
+    Invoice,
     Payment,
     RecurringTemplate,
 )

@@ -20,14 +20,13 @@ from typing import Any
 
 from django.db.models import Sum
 
-from fatura.billing.models import Invoice
 from fatura.core import clock
 from fatura.core.errors import DomainError, InvalidInput
 from fatura.core.roles import Capability, can
 from fatura.eventlog import activities
 from fatura.eventlog.models import Event
 from fatura.receivables import collections, payments, recurring, services, tasks
-from fatura.receivables.models import Allocation, CollectionTask, DunningNotice, Payment
+from fatura.receivables.models import Allocation, CollectionTask, DunningNotice, Invoice, Payment
 from tests.concurrency import POSTGRES_ONLY, at_once
 from tests.factories import UserFactory
 from tests.receivables.builders import Books

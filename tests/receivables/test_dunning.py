@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 from django.core import mail
 
-from fatura.billing.models import Invoice
 from fatura.core.errors import Forbidden, InvalidInput
 from fatura.eventlog import activities
 from fatura.eventlog.models import Event
@@ -27,6 +26,7 @@ from fatura.receivables.models import (
     DunningLevel,
     DunningNotice,
     DunningStrategy,
+    Invoice,
 )
 from tests.factories import UserFactory, operacao
 from tests.receivables.builders import Books

@@ -36,7 +36,6 @@ from django.db import transaction
 from hypothesis import HealthCheck, Phase, event, given, settings
 from hypothesis import strategies as st
 
-from fatura.billing.models import Invoice
 from fatura.core import clock
 from fatura.core.errors import DomainError, InvalidInput
 from fatura.core.money import to_money
@@ -59,6 +58,7 @@ from fatura.receivables.models import (
     Dispute,
     DisputeResolution,
     DunningNotice,
+    Invoice,
     Payment,
 )
 from fatura.receivables.selectors import balance_as_of

@@ -13,13 +13,12 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from fatura.billing.models import Invoice
 from fatura.core.errors import InvalidInput
 from fatura.core.models import Counter
 from fatura.eventlog import activities
 from fatura.eventlog.models import Event
 from fatura.receivables import recurring, services, tasks
-from fatura.receivables.models import RecurringTemplate
+from fatura.receivables.models import Invoice, RecurringTemplate
 from fatura.receivables.recurring import recurring_issue_due
 from tests.receivables.builders import Books
 

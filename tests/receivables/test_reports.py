@@ -13,10 +13,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from pypdf import PdfReader
 
-from fatura.billing.models import Invoice
 from fatura.core.errors import InvalidInput
 from fatura.receivables import corrections, domain, payments, selectors, services
-from fatura.receivables.models import CollectionTask
+from fatura.receivables.models import CollectionTask, Invoice
 from tests.factories import UserFactory
 
 D = dt.date

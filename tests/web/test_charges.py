@@ -2,10 +2,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from fatura.billing.models import BillingRun, Charge, Invoice
+from fatura.billing.models import BillingRun, Charge
 from fatura.billing.runs import billing_run_execute
 from fatura.core import clock
 from fatura.core.months import Month
+from fatura.receivables.models import Invoice
 from fatura.usage.services import consumption_record
 from tests.factories import BillingItemFactory, CustomerFactory
 from tests.web.conftest import text

@@ -12,9 +12,8 @@ import pytest
 from django.core import mail
 from django.test import Client
 
-from fatura.billing.models import Invoice
 from fatura.receivables import corrections, payments, services
-from fatura.receivables.models import Payment
+from fatura.receivables.models import Invoice, Payment
 from tests.factories import financeiro
 from tests.receivables.builders import Books
 from tests.scenarios import frozen_clock

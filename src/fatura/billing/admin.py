@@ -1,6 +1,7 @@
 from django.contrib import admin
 
-from fatura.billing.models import BillingRun, Charge, Invoice, InvoiceLine
+from fatura.billing.models import BillingRun, Charge
+from fatura.receivables.models import Invoice, InvoiceLine
 
 
 class InvoiceLineInline(admin.TabularInline):

@@ -4,7 +4,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Router, Status
 
 from fatura.billing import selectors, services
-from fatura.billing.models import BillingRun, Invoice
+from fatura.billing.models import BillingRun
 from fatura.billing.pdf import invoice_pdf
 from fatura.billing.runs import billing_run_progress, billing_run_request
 from fatura.billing.schemas import (
@@ -21,6 +21,7 @@ from fatura.core.months import Month
 from fatura.core.roles import Capability, require
 from fatura.customers.selectors import customer_get
 from fatura.receivables.domain import allowed_actions
+from fatura.receivables.models import Invoice
 
 router = Router(tags=["charges and invoices"])
 
@@ -77,8 +78,8 @@ def invoice_out(invoice: Invoice) -> dict[str, object]:
         "open_disputes": invoice.open_disputes,
         "allowed_actions": allowed_actions(invoice.status, proforma=proforma),
         "converted_to": invoice.converted_to.number if invoice.converted_to else None,
-        "result_center": invoice.charge.result_center if invoice.charge else "",
-        "ticket": invoice.charge.ticket if invoice.charge else "",
+        "result_center": invoice.result_center,
+        "ticket": invoice.ticket,
         "lines": [_line_out(line) for line in lines],
     }
 
@@ -116,7 +117,7 @@ def charge_finalize(request: HttpRequest, payload: FinalizeIn) -> Status[dict[st
         total_charged=payload.total_charged,
     )
     # the charge's status ("finalized"); GET /invoices/{number} gives the invoice's own
-    return Status(201, {**invoice_out(invoice), "status": invoice.charge.status})  # type: ignore[union-attr]
+    return Status(201, {**invoice_out(invoice), "status": invoice.charge.status})
 
 
 def _run_out(run: BillingRun) -> dict[str, object]:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from fatura.billing.models import Invoice
 from fatura.core.months import Month
 from fatura.eventlog import activities
 from fatura.eventlog.services import NewEvent
+from fatura.receivables.models import Invoice
 
 
 def charge_case_id(customer_document: str, month: Month) -> str:
@@ -20,7 +20,6 @@ def invoice_attributes(invoice: Invoice) -> dict[str, Any]:
     """The order-to-cash attributes every invoice event carries (what analysts filter by)."""
     customer = invoice.customer
     collector = getattr(customer, "collector", None)
-    charge = invoice.charge if invoice.charge_id else None
     return {
         "invoice_number": invoice.number,
         "invoice_kind": invoice.kind,
@@ -29,7 +28,7 @@ def invoice_attributes(invoice: Invoice) -> dict[str, Any]:
         "customer_document": customer.document,
         "segment": customer.segment,
         "business_unit": customer.business_unit,
-        "billing_department": charge.result_center if charge else "",
+        "billing_department": invoice.result_center,
         "region": customer.region,
         "country": customer.country,
         "amount": invoice.total_charged,
@@ -46,8 +45,6 @@ def charge_finalized(
     invoice: Invoice, *, by: Any, now: dt.datetime, automated: bool = False
 ) -> list[NewEvent]:
     customer = invoice.customer
-    charge = invoice.charge
-    assert charge is not None
     month = Month.of(invoice.month)
     common = {
         "customer": customer.name,
@@ -79,8 +76,8 @@ def charge_finalized(
                 "total_due": invoice.total_due,
                 "total_charged": invoice.total_charged,
                 "adjusted": invoice.total_charged != invoice.total_due,
-                "result_center": charge.result_center,
-                "ticket": charge.ticket,
+                "result_center": invoice.result_center,
+                "ticket": invoice.ticket,
                 "issue_date": invoice.issue_date,
                 "payment_terms": customer.payment_terms,
                 "currency": "BRL",

@@ -14,12 +14,12 @@ from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from fatura.billing.models import Invoice
 from fatura.core.money import format_brl, format_decimal_br
 from fatura.core.months import Month
 from fatura.core.pdf_layout import BRAND, LINE, MUTED, draw_footer, esc, letterhead
 from fatura.core.terms import TERMS
 from fatura.customers.models import PaymentTerms
+from fatura.receivables.models import Invoice
 
 
 def _styles() -> dict[str, ParagraphStyle]:
@@ -95,7 +95,7 @@ def invoice_pdf(invoice: Invoice) -> bytes:
     )
     code = invoice.payment_terms or customer.payment_terms
     terms = PaymentTerms(code).label if code in PaymentTerms.values else code
-    charge = invoice.charge
+    usage = invoice.is_usage
     parties = Table(
         [
             [
@@ -110,16 +110,16 @@ def invoice_pdf(invoice: Invoice) -> bytes:
             ],
             [
                 Paragraph("E-MAIL", s["label"]),
-                Paragraph("CENTRO DE RESULTADO" if charge else "DESCRIÇÃO", s["label"]),
-                Paragraph("CHAMADO" if charge else "DESCONTO POR ANTECIPAÇÃO", s["label"]),
+                Paragraph("CENTRO DE RESULTADO" if usage else "DESCRIÇÃO", s["label"]),
+                Paragraph("CHAMADO" if usage else "DESCONTO POR ANTECIPAÇÃO", s["label"]),
             ],
             [
                 Paragraph(_esc(customer.email or "—"), s["normal"]),
                 Paragraph(
-                    _esc(charge.result_center if charge else (invoice.description or "—")),
+                    _esc(invoice.result_center if usage else (invoice.description or "—")),
                     s["normal"],
                 ),
-                Paragraph(_esc(charge.ticket if charge else _discount_text(invoice)), s["normal"]),
+                Paragraph(_esc(invoice.ticket if usage else _discount_text(invoice)), s["normal"]),
             ],
         ],
         colWidths=[width * 0.46, width * 0.27, width * 0.27],

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from fatura.billing.models import Invoice, PaymentStatus
 from fatura.core.terms import term
+from fatura.receivables.models import Invoice, PaymentStatus
 
 
 def receivable_open(invoice: Invoice, *, terms_code: str) -> None:

@@ -7,11 +7,12 @@ from decimal import Decimal
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Sum
 
 from fatura.billing.domain import ComputedCharge, ItemRef, PriceRef, compute_charge
-from fatura.billing.models import Charge, ChargeStatus, Invoice, InvoiceLine
+from fatura.billing.models import Charge, ChargeStatus
 from fatura.catalog.models import BillingItem, PriceVersion
 from fatura.core.errors import NotFound
 from fatura.core.months import Month
 from fatura.customers.models import Customer
+from fatura.receivables.models import Invoice, InvoiceLine
 from fatura.usage.models import Consumption
 
 
@@ -103,7 +104,7 @@ def pending_charges(month: Month, *, customer_id: int | None = None) -> list[Pen
 def invoice_list(
     *, customer_id: int | None = None, month: Month | None = None
 ) -> QuerySet[Invoice]:
-    qs = Invoice.objects.select_related("customer", "charge")
+    qs = Invoice.objects.select_related("customer")
     if customer_id is not None:
         qs = qs.filter(customer_id=customer_id)
     if month is not None:
@@ -114,7 +115,7 @@ def invoice_list(
 def invoice_get(number: str) -> Invoice:
     try:
         return (
-            Invoice.objects.select_related("customer", "charge", "created_by")
+            Invoice.objects.select_related("customer", "created_by")
             .prefetch_related(Prefetch("lines", queryset=InvoiceLine.objects.order_by("position")))
             .get(number=number)
         )

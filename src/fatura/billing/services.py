@@ -11,13 +11,7 @@ from django.db import IntegrityError, connection, transaction
 
 from fatura.billing import events
 from fatura.billing.domain import ComputedCharge, invoice_number
-from fatura.billing.models import (
-    Charge,
-    ChargeStatus,
-    Invoice,
-    InvoiceLine,
-    InvoiceStatus,
-)
+from fatura.billing.models import Charge, ChargeStatus
 from fatura.billing.receivable import receivable_open
 from fatura.billing.selectors import PendingCharge, charge_finalized, pending_charges
 from fatura.core import clock
@@ -29,6 +23,7 @@ from fatura.core.roles import Capability, require
 from fatura.core.sequences import next_number
 from fatura.customers.models import Customer
 from fatura.eventlog.services import events_record_many
+from fatura.receivables.models import Invoice, InvoiceLine, InvoiceStatus
 from fatura.usage.models import Consumption
 
 INVOICE_SEQUENCE = "invoice"
@@ -136,9 +131,26 @@ def _new_invoice(
     by: Any,
     now: dt.datetime,
 ) -> Invoice:
-    """The finalized charge and its invoice (not saved yet)."""
+    """The invoice and its finalized charge (``invoice.charge``; neither saved yet)."""
     computed = pending.computed
-    charge = Charge(
+    invoice = Invoice(
+        number=invoice_number(sequence),
+        sequence=sequence,
+        customer=pending.customer,
+        month=pending.month.first_day,
+        issue_date=clock.localdate(now),
+        total_due=computed.total_due,
+        total_charged=total_charged,
+        status=InvoiceStatus.COMPLETED,
+        result_center=result_center,
+        ticket=ticket,
+        created_by=by,
+        created_at=now,
+        completed_at=now,
+    )
+    receivable_open(invoice, terms_code=pending.customer.payment_terms)
+    invoice.charge = Charge(
+        invoice=invoice,
         customer=pending.customer,
         month=pending.month.first_day,
         status=ChargeStatus.FINALIZED,
@@ -149,21 +161,6 @@ def _new_invoice(
         finalized_by=by,
         finalized_at=now,
     )
-    invoice = Invoice(
-        number=invoice_number(sequence),
-        sequence=sequence,
-        charge=charge,
-        customer=pending.customer,
-        month=pending.month.first_day,
-        issue_date=clock.localdate(now),
-        total_due=computed.total_due,
-        total_charged=total_charged,
-        status=InvoiceStatus.COMPLETED,
-        created_by=by,
-        created_at=now,
-        completed_at=now,
-    )
-    receivable_open(invoice, terms_code=pending.customer.payment_terms)
     return invoice
 
 
@@ -245,10 +242,10 @@ def _already_message(customer: Customer, month: Month, charge: Charge) -> str:
 
 
 def _save(invoice: Invoice, lines: list[InvoiceLine]) -> None:
-    assert invoice.charge is not None
-    invoice.charge.save(force_insert=True)
-    invoice.charge_id = invoice.charge.pk
     invoice.save(force_insert=True)
+    charge = invoice.charge
+    charge.invoice = invoice  # now with its id
+    charge.save(force_insert=True)
     for line in lines:
         line.invoice_id = invoice.pk
     InvoiceLine.objects.bulk_create(lines)
@@ -346,9 +343,6 @@ def _take_block(name: str, size: int) -> int:
 
 
 def _save_many(built: list[tuple[Invoice, ComputedCharge]]) -> None:
-    charges = Charge.objects.bulk_create([invoice.charge for invoice, _ in built])  # type: ignore[misc]
-    for (invoice, _), charge in zip(built, charges, strict=True):
-        invoice.charge = charge
     saved = Invoice.objects.bulk_create([invoice for invoice, _ in built])
     if any(invoice.pk is None for invoice in saved):
         # Backends that do not return ids from bulk inserts: read them back by number.
@@ -357,6 +351,10 @@ def _save_many(built: list[tuple[Invoice, ComputedCharge]]) -> None:
         )
         for invoice in saved:
             invoice.pk = ids[invoice.number]
+    charges = [invoice.charge for invoice in saved]
+    for invoice, charge in zip(saved, charges, strict=True):
+        charge.invoice = invoice  # now with its id
+    Charge.objects.bulk_create(charges)
     _insert_lines(
         [(invoice.pk, *row) for invoice, computed in built for row in _line_rows(computed)]
     )

@@ -7,10 +7,10 @@ from decimal import Decimal
 
 from django.db.models import Sum
 
-from fatura.billing.models import InvoiceLine
 from fatura.catalog.models import BillingItem
 from fatura.core.errors import InvalidInput
 from fatura.core.months import Month
+from fatura.receivables.models import InvoiceLine
 
 MAX_ITEMS = 10
 

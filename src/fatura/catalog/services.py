@@ -120,7 +120,7 @@ def price_version_add(
 def refuse_if_month_billed(item: BillingItem, valid_from: Month) -> None:
     """A new price must not change what an already finalized charge used (also checked by the
     volume file import, which adds prices too)."""
-    from fatura.billing.models import InvoiceLine
+    from fatura.receivables.models import InvoiceLine
 
     billed = (
         InvoiceLine.objects.filter(billing_item=item, invoice__month__gte=valid_from.first_day)
@@ -136,7 +136,7 @@ def refuse_if_month_billed(item: BillingItem, valid_from: Month) -> None:
 
 
 def _refuse_delete_reason(item: BillingItem) -> str | None:
-    from fatura.billing.models import InvoiceLine
+    from fatura.receivables.models import InvoiceLine
     from fatura.usage.models import Consumption
 
     if item.source == ItemSource.VOLUMETRIA:

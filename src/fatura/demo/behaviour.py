@@ -14,7 +14,6 @@ from decimal import Decimal
 from functools import partial
 from typing import TYPE_CHECKING
 
-from fatura.billing.models import Invoice, InvoiceStatus
 from fatura.core import clock
 from fatura.core.money import to_money
 from fatura.core.terms import TERMS, is_business_day, next_business_day
@@ -29,7 +28,15 @@ from fatura.receivables.corrections import (
     invoice_write_off,
 )
 from fatura.receivables.domain import RECEIVABLE
-from fatura.receivables.models import CallOutcome, CollectionTask, Dispute, DisputeReason, Payment
+from fatura.receivables.models import (
+    CallOutcome,
+    CollectionTask,
+    Dispute,
+    DisputeReason,
+    Invoice,
+    InvoiceStatus,
+    Payment,
+)
 from fatura.receivables.payments import payment_apply, payment_post, payment_record, payment_reverse
 
 if TYPE_CHECKING:

@@ -37,7 +37,6 @@ from functools import partial
 from django.contrib.auth.models import User
 from django.utils import timezone
 
-from fatura.billing.models import InvoiceKind, InvoiceLine, InvoiceStatus
 from fatura.core.money import to_money
 from fatura.core.months import Month
 from fatura.core.terms import is_business_day, next_business_day
@@ -55,6 +54,7 @@ from fatura.demo.fiscal_data import (
 from fatura.demo.fiscal_files import DemoNfse, DemoOrder, Uploads, service_types_ensure
 from fatura.demo.receivables import Timeline
 from fatura.fiscal.services import expected_lag_set
+from fatura.receivables.models import InvoiceKind, InvoiceLine, InvoiceStatus
 
 SEED = 20260505
 CONSOLIDATED = ("Suporte técnico", "Manutenção de equipamentos")  # one NFS-e a month for some

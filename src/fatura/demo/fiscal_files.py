@@ -14,13 +14,13 @@ from decimal import Decimal
 from django.contrib.auth.models import User
 from django.utils import timezone
 
-from fatura.billing.models import Invoice
 from fatura.core.money import to_money
 from fatura.customers.models import Customer
 from fatura.demo.fiscal_data import SERVICE_TYPE, SERVICE_TYPES
 from fatura.fiscal.imports import nfse_import, service_orders_import
 from fatura.fiscal.models import Nfse, ServiceOrder, ServiceType
 from fatura.fiscal.services import service_order_bill, service_order_create
+from fatura.receivables.models import Invoice
 
 NFSE_FIRST = 4101  # the company issued NFS-e before the demo year
 STATUS_LABELS = {"issued": "emitida", "cancelled": "cancelada", "replaced": "substituída"}

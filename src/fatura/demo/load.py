@@ -32,7 +32,6 @@ from django.db import transaction
 from django.test.utils import override_settings
 from django.utils import timezone
 
-from fatura.billing.models import Invoice, InvoiceStatus, PaymentStatus
 from fatura.billing.selectors import pending_charges
 from fatura.billing.services import charge_finalize
 from fatura.catalog.models import BillingItem
@@ -47,6 +46,7 @@ from fatura.customers.models import Customer
 from fatura.customers.services import customer_create
 from fatura.demo.fiscal import FiscalYear
 from fatura.demo.receivables import SIZES, Receivables, Timeline, clock_at
+from fatura.receivables.models import Invoice, InvoiceStatus, PaymentStatus
 from fatura.usage.services import consumption_record, volume_file_import
 
 SEED = 20260412

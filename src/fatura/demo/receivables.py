@@ -30,7 +30,6 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.utils import timezone
 
-from fatura.billing.models import Invoice, InvoiceKind, InvoiceStatus
 from fatura.core import clock
 from fatura.core.documents import cnpj_with_check_digits, cpf_with_check_digits
 from fatura.core.months import Month
@@ -41,7 +40,7 @@ from fatura.demo.behaviour import Behaviour
 from fatura.eventlog.models import Event
 from fatura.receivables.collections import LevelIn, dunning_run, dunning_strategy_save
 from fatura.receivables.common import approval_threshold
-from fatura.receivables.models import DunningAction, Payment
+from fatura.receivables.models import DunningAction, Invoice, InvoiceKind, InvoiceStatus, Payment
 from fatura.receivables.recurring import recurring_issue_due
 from fatura.receivables.services import (
     due_dates_passed,

@@ -16,7 +16,6 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
-from fatura.billing.models import Invoice, InvoiceKind
 from fatura.core import clock
 from fatura.core.documents import only_digits
 from fatura.core.errors import InvalidInput, RuleViolation
@@ -32,6 +31,7 @@ from fatura.fiscal.dps import (
     render_dps,
 )
 from fatura.fiscal.models import Nfse, ServiceOrder, ServiceType
+from fatura.receivables.models import Invoice, InvoiceKind
 
 DEFAULT_DESCRIPTION = "Prestação de serviços"
 EMAIL_MAX = 80  # TSEmail

@@ -10,8 +10,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from fatura.billing.models import Invoice
 from fatura.customers.models import Customer
+from fatura.receivables.models import Invoice
 
 
 class ServiceOrderStatus(models.TextChoices):

@@ -10,7 +10,6 @@ from typing import Any
 
 from django.db import transaction
 
-from fatura.billing.models import Invoice
 from fatura.core import clock
 from fatura.core.errors import InvalidInput, RuleViolation
 from fatura.core.money import parse_decimal
@@ -19,6 +18,7 @@ from fatura.customers.models import Customer
 from fatura.eventlog.services import NewEvent, event_record
 from fatura.fiscal import events
 from fatura.fiscal.models import ExpectedLag, ServiceOrder, ServiceOrderStatus, Source
+from fatura.receivables.models import Invoice
 
 MAX_EXPECTED_DAYS = Decimal(3650)
 

@@ -15,10 +15,17 @@ import polars as pl
 from django.db.models import Max, Q
 from django.utils import timezone
 
-from fatura.billing.models import Invoice, InvoiceStatus, PaymentStatus
 from fatura.core.terms import TERMS
 from fatura.forecast.facts import INVOICE_SCHEMA, Facts
-from fatura.receivables.models import Allocation, CollectionCall, Dispute, DunningNotice
+from fatura.receivables.models import (
+    Allocation,
+    CollectionCall,
+    Dispute,
+    DunningNotice,
+    Invoice,
+    InvoiceStatus,
+    PaymentStatus,
+)
 
 EXCLUDED = (InvoiceStatus.DRAFT, InvoiceStatus.CONVERTED, InvoiceStatus.COMPLETED)
 

@@ -17,7 +17,6 @@ from decimal import Decimal
 import polars as pl
 from threadpoolctl import threadpool_limits
 
-from fatura.billing.models import Invoice
 from fatura.core import clock
 from fatura.core.money import to_money
 from fatura.customers.models import Customer
@@ -28,6 +27,7 @@ from fatura.forecast.model import PaymentModel
 from fatura.forecast.models import ForecastModel
 from fatura.forecast.predict import Prediction, predict
 from fatura.forecast.services import active_model
+from fatura.receivables.models import Invoice
 
 GROUP_BY = ("business_unit", "segment")
 WEEKS = 12

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from fatura.billing.models import Invoice
 from fatura.core import clock
 from fatura.forecast.history import load_facts
 from fatura.forecast.predict import Prediction, predict
 from fatura.forecast.services import active_model
+from fatura.receivables.models import Invoice
 
 
 def open_predictions(as_of: dt.date | None = None, *, explain: bool = True) -> list[Prediction]:

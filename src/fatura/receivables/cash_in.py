@@ -17,8 +17,8 @@ from decimal import Decimal
 from django.db.models import Max
 from django.utils import timezone
 
-from fatura.billing.models import Invoice, InvoiceStatus
 from fatura.receivables.domain import RECEIVABLE
+from fatura.receivables.models import Invoice, InvoiceStatus
 
 ZERO = Decimal("0.00")
 

@@ -11,7 +11,6 @@ from typing import Any
 
 from django.db import transaction
 
-from fatura.billing.models import Invoice, InvoiceStatus
 from fatura.core import clock
 from fatura.core.errors import InvalidInput
 from fatura.core.money import to_money
@@ -26,6 +25,8 @@ from fatura.receivables.models import (
     DunningLevel,
     DunningNotice,
     DunningStrategy,
+    Invoice,
+    InvoiceStatus,
 )
 from fatura.receivables.services import due_dates_passed
 

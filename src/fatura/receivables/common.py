@@ -12,7 +12,6 @@ from django.conf import settings
 from django.utils import timezone
 
 from fatura.billing.events import invoice_attributes
-from fatura.billing.models import Invoice
 from fatura.core import clock
 from fatura.core.errors import InvalidInput, NotFound, RuleViolation
 from fatura.core.money import parse_decimal, to_money
@@ -21,6 +20,7 @@ from fatura.eventlog.models import Event
 from fatura.eventlog.services import NewEvent, events_record_many
 from fatura.receivables import domain
 from fatura.receivables.domain import ActionNotAllowedError, Amounts
+from fatura.receivables.models import Invoice
 
 
 class TransitionRefused(RuleViolation):
@@ -35,7 +35,7 @@ def invoice_lock(number: str) -> Invoice:
     """The invoice row, locked until the transaction ends (call inside ``atomic``)."""
     invoice = (
         Invoice.objects.select_for_update(of=("self",))
-        .select_related("customer", "customer__collector", "charge")
+        .select_related("customer", "customer__collector")
         .filter(number=number)
         .first()
     )
@@ -50,7 +50,7 @@ def invoices_lock(numbers: Iterable[str]) -> dict[str, Invoice]:
     found = {
         i.number: i
         for i in Invoice.objects.select_for_update(of=("self",))
-        .select_related("customer", "customer__collector", "charge")
+        .select_related("customer", "customer__collector")
         .filter(number__in=wanted)
         .order_by("pk")
     }

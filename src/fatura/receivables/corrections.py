@@ -11,7 +11,6 @@ from typing import Any, TypeVar
 
 from django.db import transaction
 
-from fatura.billing.models import Invoice, InvoiceStatus
 from fatura.core import clock
 from fatura.core.errors import InvalidInput
 from fatura.core.money import format_brl
@@ -40,6 +39,8 @@ from fatura.receivables.models import (
     Dispute,
     DisputeReason,
     DisputeResolution,
+    Invoice,
+    InvoiceStatus,
 )
 
 T = TypeVar("T")

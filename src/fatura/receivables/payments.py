@@ -15,7 +15,6 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
-from fatura.billing.models import Invoice, InvoiceStatus
 from fatura.core import clock
 from fatura.core.errors import InvalidInput, NotFound, RuleViolation
 from fatura.core.money import format_brl
@@ -36,7 +35,7 @@ from fatura.receivables.common import (
     refresh,
     reopen_if_owed,
 )
-from fatura.receivables.models import Allocation, Payment, PaymentMethod
+from fatura.receivables.models import Allocation, Invoice, InvoiceStatus, Payment, PaymentMethod
 
 
 @dataclass(frozen=True)
@@ -280,7 +279,7 @@ def _post(payment: Payment, posted_at: dt.date, *, by: Any, now: dt.datetime) ->
     payment.save(update_fields=["posted_at"])
     moment = now if posted_at >= clock.localdate(now) else day_start(posted_at)
     invoices = Invoice.objects.filter(allocations__payment=payment).select_related(
-        "customer", "customer__collector", "charge"
+        "customer", "customer__collector"
     )
     events = [
         event(

@@ -10,13 +10,18 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
-from fatura.billing.models import Invoice, InvoiceKind, InvoiceStatus
 from fatura.core import clock
 from fatura.core.errors import InvalidInput
 from fatura.customers.models import Customer
 from fatura.eventlog import activities
 from fatura.receivables.common import event, record
-from fatura.receivables.models import Frequency, RecurringTemplate
+from fatura.receivables.models import (
+    Frequency,
+    Invoice,
+    InvoiceKind,
+    InvoiceStatus,
+    RecurringTemplate,
+)
 
 SYSTEM = None  # events of the task are written as user "system"
 

@@ -41,7 +41,6 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from fatura.billing.models import Invoice, InvoiceKind
 from fatura.core import clock
 from fatura.core.errors import InvalidInput
 from fatura.core.money import to_money
@@ -56,6 +55,8 @@ from fatura.receivables.models import (
     CollectionCall,
     CollectionTask,
     CreditNote,
+    Invoice,
+    InvoiceKind,
     Payment,
 )
 

@@ -12,7 +12,6 @@ from typing import Any
 
 from django.db import transaction
 
-from fatura.billing.models import Invoice, InvoiceKind, InvoiceLine, InvoiceStatus
 from fatura.billing.receivable import receivable_open
 from fatura.core import clock
 from fatura.core.errors import Forbidden, InvalidInput, RuleViolation
@@ -34,6 +33,7 @@ from fatura.receivables.common import (
     record,
 )
 from fatura.receivables.mail import send_invoice_email
+from fatura.receivables.models import Invoice, InvoiceKind, InvoiceLine, InvoiceStatus
 
 INVOICE_SEQUENCE = "invoice"  # shared with billing: one gapless series of invoice numbers
 PROFORMA_SEQUENCE = "proforma"

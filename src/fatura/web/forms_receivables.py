@@ -12,14 +12,16 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from fatura.billing.models import InvoiceKind, InvoiceStatus, PaymentStatus
 from fatura.customers.models import PaymentTerms
 from fatura.receivables.models import (
     CallOutcome,
     DisputeReason,
     DisputeResolution,
     Frequency,
+    InvoiceKind,
+    InvoiceStatus,
     PaymentMethod,
+    PaymentStatus,
 )
 from fatura.web.forms import DecimalTextField, ListFilterForm, _customer_choices
 

@@ -12,7 +12,6 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from fatura.billing.models import Invoice, InvoiceKind
 from fatura.core import clock
 from fatura.core.errors import DomainError
 from fatura.core.money import format_brl
@@ -20,7 +19,7 @@ from fatura.core.roles import Capability, require
 from fatura.customers.selectors import customer_get
 from fatura.receivables import payments as payment_services
 from fatura.receivables.domain import RECEIVABLE
-from fatura.receivables.models import Payment
+from fatura.receivables.models import Invoice, InvoiceKind, Payment
 from fatura.web.csv_export import csv_response
 from fatura.web.forms import decimal_from_input
 from fatura.web.forms_receivables import (

@@ -15,7 +15,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from fatura.billing.events import charge_case_id
-from fatura.billing.models import Invoice, InvoiceKind
 from fatura.core import clock
 from fatura.core.errors import DomainError
 from fatura.core.money import format_brl
@@ -30,6 +29,8 @@ from fatura.receivables.models import (
     DisputeReason,
     DisputeResolution,
     DunningAction,
+    Invoice,
+    InvoiceKind,
     PaymentMethod,
 )
 from fatura.web.forms import decimal_from_input
@@ -161,7 +162,7 @@ def invoice_events(invoice: Invoice) -> list[Event]:
     """Every event of the invoice's case and, for a usage invoice, those of the charge it came
     from (consumption, finalization), in the order they happened."""
     events = list(event_list(case_id=invoice.number))
-    if invoice.charge_id is not None:
+    if invoice.is_usage:
         case = charge_case_id(invoice.customer.document, invoice.period)
         events += list(event_list(case_id=case))
     return sorted(events, key=lambda e: (e.timestamp, e.pk))

@@ -12,7 +12,6 @@ import plotly
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 
-from fatura.billing.models import InvoiceStatus
 from fatura.core import clock
 from fatura.core.csv_export import csv_response
 from fatura.core.errors import DomainError
@@ -20,7 +19,7 @@ from fatura.core.roles import Capability, can
 from fatura.receivables import report_exports
 from fatura.receivables.cash_in import expected_cash_in
 from fatura.receivables.domain import AGING_BUCKETS, AGING_LABELS
-from fatura.receivables.models import PaymentMethod
+from fatura.receivables.models import InvoiceStatus, PaymentMethod
 from fatura.receivables.selectors import (
     AgingReport,
     CustomerStatement,
