@@ -7,11 +7,11 @@ Services call :func:`require` so a page, the API and a task share one rule.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
 
 from django.utils.translation import gettext as _
 
 from fatura.core.errors import Forbidden
+from fatura.core.users import User
 
 FINANCEIRO = "Financeiro"
 OPERACAO = "Operação"
@@ -69,17 +69,17 @@ _DENIED_MESSAGES = {
 }
 
 
-def roles_of(user: Any) -> set[str]:
+def roles_of(user: User | None) -> set[str]:
     if user is None or not getattr(user, "is_authenticated", False):
         return set()
     cached = getattr(user, "_fatura_roles", None)
     if cached is None:
         cached = set(user.groups.filter(name__in=ROLES).values_list("name", flat=True))
-        user._fatura_roles = cached
+        user._fatura_roles = cached  # type: ignore[union-attr]  # cached for the request
     return set(cached)
 
 
-def can(user: Any, capability: Capability) -> bool:
+def can(user: User | None, capability: Capability) -> bool:
     if user is None or not getattr(user, "is_authenticated", False):
         return False
     if getattr(user, "is_superuser", False):
@@ -87,13 +87,13 @@ def can(user: Any, capability: Capability) -> bool:
     return any(capability in ROLE_CAPABILITIES[role] for role in roles_of(user))
 
 
-def require(user: Any, capability: Capability) -> None:
+def require(user: User | None, capability: Capability) -> None:
     """Raise :class:`Forbidden` (403) unless ``user`` may do ``capability``."""
     if not can(user, capability):
         raise Forbidden(_(_DENIED_MESSAGES[capability]))
 
 
-def role_label(user: Any) -> str:
+def role_label(user: User | None) -> str:
     if getattr(user, "is_superuser", False):
         return "Administrador"
     return ", ".join(sorted(roles_of(user))) or "—"

@@ -9,6 +9,7 @@ from django.db import transaction
 from fatura.core.documents import document_kind, only_digits
 from fatura.core.errors import InvalidInput, RuleViolation
 from fatura.core.roles import Capability, require
+from fatura.core.users import User
 from fatura.customers.models import Customer, PaymentTerms
 from fatura.eventlog import activities
 from fatura.eventlog.services import event_record
@@ -48,7 +49,7 @@ def _validated(
 
 def customer_create(
     *,
-    by: Any,
+    by: User,
     name: str,
     document: str,
     email: str = "",

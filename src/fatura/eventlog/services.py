@@ -13,6 +13,7 @@ from typing import Any
 from django.db import transaction
 
 from fatura.core import clock
+from fatura.core.users import User
 from fatura.eventlog.models import Event
 
 SOURCE_SYSTEM = "Fatura"
@@ -46,7 +47,7 @@ def _split(attributes: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str
     return values, types
 
 
-def _user_name(user: Any) -> str:
+def _user_name(user: User | str | None) -> str:
     if user is None:
         return SYSTEM_USER
     if isinstance(user, str):
@@ -58,7 +59,7 @@ def _user_name(user: Any) -> str:
 class NewEvent:
     case_id: str
     activity: str
-    user: Any
+    user: User | str | None  # a user, a user name, or None for the system
     timestamp: dt.datetime | None = None
     end_timestamp: dt.datetime | None = None
     is_automated: bool = False
@@ -89,7 +90,7 @@ def event_record(
     *,
     case_id: str,
     activity: str,
-    user: Any,
+    user: User | str | None,
     timestamp: dt.datetime | None = None,
     end_timestamp: dt.datetime | None = None,
     is_automated: bool = False,

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from fatura.core.users import User
 from fatura.eventlog import activities
 from fatura.eventlog.services import NewEvent
 from fatura.fiscal.models import Nfse, ServiceOrder
@@ -40,7 +41,7 @@ def _order_attributes(order: ServiceOrder) -> dict[str, Any]:
     }
 
 
-def order_completed(order: ServiceOrder, *, by: Any, case_id: str | None = None) -> NewEvent:
+def order_completed(order: ServiceOrder, *, by: User, case_id: str | None = None) -> NewEvent:
     assert order.completed_at is not None
     return NewEvent(
         case_id=case_id or order_case(order),
@@ -51,7 +52,7 @@ def order_completed(order: ServiceOrder, *, by: Any, case_id: str | None = None)
     )
 
 
-def order_billed(order: ServiceOrder, *, by: Any, case_id: str | None = None) -> NewEvent:
+def order_billed(order: ServiceOrder, *, by: User, case_id: str | None = None) -> NewEvent:
     assert order.billed_at is not None
     return NewEvent(
         case_id=case_id or order_case(order),
@@ -85,7 +86,7 @@ def _per_case(orders: Iterable[ServiceOrder]) -> dict[str, list[ServiceOrder]]:
     return cases
 
 
-def nfse_issued(nfse: Nfse, orders: Iterable[ServiceOrder], *, by: Any) -> list[NewEvent]:
+def nfse_issued(nfse: Nfse, orders: Iterable[ServiceOrder], *, by: User) -> list[NewEvent]:
     """One "NFS-e Issued" per case the NFS-e covers, at its issue time."""
     return [
         NewEvent(
@@ -99,7 +100,7 @@ def nfse_issued(nfse: Nfse, orders: Iterable[ServiceOrder], *, by: Any) -> list[
     ]
 
 
-def nfse_cancelled(nfse: Nfse, orders: Iterable[ServiceOrder], *, by: Any) -> list[NewEvent]:
+def nfse_cancelled(nfse: Nfse, orders: Iterable[ServiceOrder], *, by: User) -> list[NewEvent]:
     """One "NFS-e Cancelled" per case, at ``nfse.cancelled_at``; ``replaced`` tells a
     cancellation by substitution (event e105102) from a plain one (e101101)."""
     assert nfse.cancelled_at is not None

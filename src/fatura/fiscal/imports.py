@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from fatura.core.errors import RuleViolation
 from fatura.core.roles import Capability, require
+from fatura.core.users import User
 from fatura.customers.models import Customer
 from fatura.eventlog.services import NewEvent, events_record_many
 from fatura.fiscal import events
@@ -48,7 +49,7 @@ ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 # --- service orders ------------------------------------------------------------------------
 
 
-def service_orders_import(*, by: Any, filename: str, data: bytes) -> ImportResult:
+def service_orders_import(*, by: User, filename: str, data: bytes) -> ImportResult:
     """Import the service-order CSV. New orders are created; an order already registered is
     left alone when the file says the same, gets its completion/billing dates when the file
     fills dates that were empty, and is an error when anything else differs. Writes "Service
@@ -91,7 +92,7 @@ class _OrderChanges:
     errors: list[RowError] = field(default_factory=list)
 
     @classmethod
-    def of(cls, rows: list[OrderRow], by: Any) -> _OrderChanges:
+    def of(cls, rows: list[OrderRow], by: User) -> _OrderChanges:
         changes = cls()
         customers = _customers({row.customer_document for row in rows})
         existing = _orders({row.number for row in rows})
@@ -151,7 +152,9 @@ def _new_order(row: OrderRow, customer: Customer) -> ServiceOrder:
     )
 
 
-def _order_events(order: ServiceOrder, by: Any, *, completed: bool, billed: bool) -> list[NewEvent]:
+def _order_events(
+    order: ServiceOrder, by: User, *, completed: bool, billed: bool
+) -> list[NewEvent]:
     steps = []
     if completed and order.completed_at is not None:
         steps.append(events.order_completed(order, by=by))
@@ -202,7 +205,7 @@ def _differences(row: OrderRow, order: ServiceOrder, customer: Customer) -> list
 # --- NFS-e ---------------------------------------------------------------------------------
 
 
-def nfse_import(*, by: Any, filename: str, data: bytes) -> ImportResult:
+def nfse_import(*, by: User, filename: str, data: bytes) -> ImportResult:
     """Import NFS-e: the issuer's CSV export, one national-standard XML document (an NFS-e or
     a cancellation event), or a zip of such XML documents, told apart by their content."""
     require(by, Capability.MANAGE_FISCAL)

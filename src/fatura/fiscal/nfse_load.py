@@ -7,11 +7,11 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import Decimal
 from itertools import chain
-from typing import Any
 
 from django.db import IntegrityError, transaction
 
 from fatura.core.errors import RuleViolation
+from fatura.core.users import User
 from fatura.eventlog.services import events_record_many
 from fatura.fiscal import events
 from fatura.fiscal.import_rows import ImportResult, RowError, brl, invalid
@@ -30,7 +30,7 @@ from fatura.fiscal.nfse_rows import CANCELLED, ISSUED, REPLACED, IncomingCancell
 
 def nfse_load(
     *,
-    by: Any,
+    by: User,
     filename: str,
     nfses: list[IncomingNfse],
     cancellations: list[IncomingCancellation],
@@ -201,7 +201,7 @@ def _coverage_errors(subjects: list[Subject]) -> list[RowError]:
     return errors
 
 
-def _write(by: Any, subjects: list[Subject], repeated: int, ignored: int) -> ImportResult:
+def _write(by: User, subjects: list[Subject], repeated: int, ignored: int) -> ImportResult:
     new = [s for s in subjects if s.new]
     for subject in new:
         if subject.cancel is not None:

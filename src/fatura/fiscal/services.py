@@ -10,15 +10,16 @@ from typing import Any
 
 from django.db import transaction
 
+from fatura.billing.models import Invoice
 from fatura.core import clock
 from fatura.core.errors import InvalidInput, RuleViolation
 from fatura.core.money import parse_decimal
 from fatura.core.roles import Capability, require
+from fatura.core.users import User
 from fatura.customers.models import Customer
 from fatura.eventlog.services import NewEvent, event_record
 from fatura.fiscal import events
 from fatura.fiscal.models import ExpectedLag, ServiceOrder, ServiceOrderStatus, Source
-from fatura.receivables.models import Invoice
 
 MAX_EXPECTED_DAYS = Decimal(3650)
 
@@ -49,7 +50,7 @@ def _value(raw: Any) -> Decimal:
 
 def service_order_create(
     *,
-    by: Any,
+    by: User,
     number: str,
     customer: Customer,
     service_type: str,
@@ -79,7 +80,7 @@ def service_order_create(
     return order
 
 
-def _complete(order: ServiceOrder, by: Any, at: dt.datetime) -> None:
+def _complete(order: ServiceOrder, by: User, at: dt.datetime) -> None:
     if at > clock.now():
         raise _field_error("completed_at", "A conclusão não pode estar no futuro.")
     order.completed_at = at
@@ -93,7 +94,7 @@ def _locked(order: ServiceOrder) -> ServiceOrder:
 
 
 def service_order_complete(
-    *, by: Any, order: ServiceOrder, completed_at: dt.datetime | None = None
+    *, by: User, order: ServiceOrder, completed_at: dt.datetime | None = None
 ) -> ServiceOrder:
     require(by, Capability.RECORD_SERVICE_ORDERS)
     with transaction.atomic():
@@ -109,7 +110,7 @@ def service_order_complete(
 
 def service_order_bill(
     *,
-    by: Any,
+    by: User,
     order: ServiceOrder,
     invoice: Invoice | None = None,
     billed_at: dt.datetime | None = None,
@@ -139,7 +140,7 @@ def service_order_bill(
     return order
 
 
-def service_order_cancel(*, by: Any, order: ServiceOrder) -> ServiceOrder:
+def service_order_cancel(*, by: User, order: ServiceOrder) -> ServiceOrder:
     require(by, Capability.RECORD_SERVICE_ORDERS)
     with transaction.atomic():
         order = _locked(order)
@@ -156,7 +157,7 @@ def service_order_cancel(*, by: Any, order: ServiceOrder) -> ServiceOrder:
 
 
 def expected_lag_set(
-    *, by: Any, days: Any, service_type: str = "", customer: Customer | None = None
+    *, by: User, days: Any, service_type: str = "", customer: Customer | None = None
 ) -> ExpectedLag:
     """Set the expected days from completion to NFS-e: global, per service type, per customer
     or per customer and service type (the most specific applies)."""
@@ -177,6 +178,6 @@ def expected_lag_set(
     return lag
 
 
-def expected_lag_delete(*, by: Any, lag: ExpectedLag) -> None:
+def expected_lag_delete(*, by: User, lag: ExpectedLag) -> None:
     require(by, Capability.MANAGE_FISCAL)
     lag.delete()

@@ -10,7 +10,6 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import joblib
 import numpy as np
@@ -22,6 +21,7 @@ from django.db.models import Max
 from fatura.core import clock
 from fatura.core.errors import RuleViolation
 from fatura.core.roles import Capability, require
+from fatura.core.users import User
 from fatura.forecast.facts import Facts
 from fatura.forecast.features import features, snapshots
 from fatura.forecast.history import load_facts
@@ -31,7 +31,7 @@ from fatura.forecast.models import ForecastModel
 Progress = Callable[[str, float], None]
 
 
-def _user_name(by: Any) -> str:
+def _user_name(by: User | str | None) -> str:
     if by is None:
         return "system"
     return by if isinstance(by, str) else str(by.get_username())
@@ -69,7 +69,7 @@ def fit(
 
 
 def model_train(
-    *, by: Any = None, cutoff: dt.date | None = None, progress: Progress | None = None
+    *, by: User | str | None = None, cutoff: dt.date | None = None, progress: Progress | None = None
 ) -> ForecastModel:
     """Train on everything known on ``cutoff`` (default today), store and activate the model.
     Raises :class:`RuleViolation` (409) when the history is too thin to learn from."""

@@ -22,6 +22,7 @@ from django.db import IntegrityError, transaction
 from fatura.core import clock
 from fatura.core.errors import InvalidInput, RuleViolation
 from fatura.core.roles import Capability, require
+from fatura.core.users import User
 from fatura.eventlog.services import event_record
 from fatura.mining.errors import LogError
 from fatura.mining.log import ACTIVITY, CASE, EVENT_INDEX, TIMESTAMP, EventLog
@@ -77,7 +78,7 @@ def log_import(
     object_type: str | None = None,
     source_system: str | None = None,
     encoding: str = "utf-8",
-    by: Any = None,
+    by: User | str | None = None,
     progress: Progress | None = None,
 ) -> MinedLog:
     """Import the log at ``path`` as ``name`` (unique). Raises :class:`RuleViolation` (409) for
@@ -264,7 +265,7 @@ def _options(mapping: ColumnMapping | None, zone: str, object_type: str | None) 
     return options
 
 
-def _user_name(user: Any) -> str:
+def _user_name(user: User | str | None) -> str:
     if user is None:
         return "system"
     if isinstance(user, str):
