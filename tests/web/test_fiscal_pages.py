@@ -21,7 +21,7 @@ from pypdf import PdfReader
 from fatura.core import clock
 from fatura.customers.models import Customer
 from fatura.fiscal.models import ExpectedLag, Nfse, ServiceOrder, ServiceOrderStatus
-from fatura.web.views import fiscal_reports
+from fatura.web.views.fiscal import reports as fiscal_reports
 from tests.factories import CustomerFactory
 from tests.fiscal.kpi_builders import SP, March, march, nfse, order
 from tests.web.conftest import text

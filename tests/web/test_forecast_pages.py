@@ -17,7 +17,7 @@ from django.test import Client
 
 from fatura.forecast.backtest_store import StoredBacktest, backtest_save
 from fatura.forecast.models import ForecastModel
-from fatura.web.views.forecast_backtest import backtest_view
+from fatura.web.views.forecast.backtest import backtest_view
 from tests.forecast.db_history import History, build
 from tests.receivables.builders import Books
 from tests.scenarios import frozen_clock

@@ -3,32 +3,31 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from fatura.web.views import (
-    catalog,
-    charges,
+from fatura.web.views import home
+from fatura.web.views.billing import charges
+from fatura.web.views.catalog import items as catalog
+from fatura.web.views.customers import customers
+from fatura.web.views.events import events
+from fatura.web.views.fiscal import dashboard as fiscal
+from fatura.web.views.fiscal import lags as fiscal_lags
+from fatura.web.views.fiscal import nfse as fiscal_nfse
+from fatura.web.views.fiscal import orders as fiscal_orders
+from fatura.web.views.fiscal import reports as fiscal_reports
+from fatura.web.views.forecast import exports as forecast_exports
+from fatura.web.views.forecast import outlook as forecast
+from fatura.web.views.mining import kpis as mining_kpis
+from fatura.web.views.mining import logs as mining
+from fatura.web.views.receivables import (
     collections,
-    consumption,
-    customers,
-    events,
-    fiscal,
-    fiscal_lags,
-    fiscal_nfse,
-    fiscal_orders,
-    fiscal_reports,
-    forecast,
-    forecast_exports,
-    home,
     invoice_actions,
+    invoice_page,
     invoices,
-    mining,
-    mining_kpis,
     payment_detail,
     payments,
-    receivables,
     reports,
-    usage,
-    volume_import,
 )
+from fatura.web.views.usage import charts as usage
+from fatura.web.views.usage import consumption, volume_import
 
 app_name = "web"
 
@@ -62,7 +61,7 @@ urlpatterns = [
     path("cobrancas/faturamentos/<int:run_id>/", charges.billing_run, name="billing_run"),
     path("faturas/", invoices.invoices, name="invoices"),
     path("faturas/exportar.csv", invoices.invoices_csv, name="invoices_csv"),
-    path("faturas/nova/", receivables.invoice_new, name="invoice_new"),
+    path("faturas/nova/", invoice_page.invoice_new, name="invoice_new"),
     path("faturas/<str:number>/", invoices.invoice_detail, name="invoice_detail"),
     path("faturas/<str:number>/pdf/", invoices.invoice_pdf_view, name="invoice_pdf"),
     path(

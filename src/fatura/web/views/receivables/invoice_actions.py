@@ -235,7 +235,7 @@ def _done(request: HttpRequest, invoice: Invoice, message: str, goto: str | None
     if not is_htmx(request):
         messages.success(request, message)
         return redirect("web:invoice_detail", number=invoice.number)
-    from fatura.web.views.receivables import invoice_context
+    from fatura.web.views.receivables.invoice_page import invoice_context
 
     context = invoice_context(invoice_get(invoice.number), request.user)
     context["result"] = message

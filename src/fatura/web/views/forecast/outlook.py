@@ -24,10 +24,10 @@ from fatura.forecast import outlook
 from fatura.forecast.cash_flow import CashFlow
 from fatura.forecast.models import ForecastModel
 from fatura.forecast.services import model_train
-from fatura.web.views import forecast_backtest
 from fatura.web.views.common import is_htmx, page
-from fatura.web.views.forecast_charts import band_chart
-from fatura.web.views.forecast_common import (
+from fatura.web.views.forecast import backtest as forecast_backtest
+from fatura.web.views.forecast.charts import band_chart
+from fatura.web.views.forecast.common import (
     COVERAGE_LABEL,
     GROUP_LABELS,
     GROUPS,

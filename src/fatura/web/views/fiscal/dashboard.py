@@ -17,9 +17,9 @@ from fatura.core.errors import NotFound
 from fatura.fiscal import listing
 from fatura.fiscal import report_exports as exports
 from fatura.fiscal.kpi import NfseKpi
-from fatura.web.views import fiscal_charts as charts
 from fatura.web.views.common import page
-from fatura.web.views.fiscal_common import (
+from fatura.web.views.fiscal import charts
+from fatura.web.views.fiscal.common import (
     Asked,
     asked,
     backlog_filters,

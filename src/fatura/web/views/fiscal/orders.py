@@ -22,8 +22,8 @@ from fatura.fiscal.models import ServiceOrderStatus
 from fatura.web.forms import ListFilterForm
 from fatura.web.forms_fiscal import BillForm, CompleteForm, ServiceOrderForm
 from fatura.web.views.common import add_domain_errors, form_status, page, paginate
-from fatura.web.views.fiscal_common import list_filters
-from fatura.web.views.fiscal_upload import example_document, upload
+from fatura.web.views.fiscal.common import list_filters
+from fatura.web.views.fiscal.upload import example_document, upload
 
 PER_PAGE = 50
 ACCEPT = ".csv,text/csv"

@@ -17,7 +17,7 @@ from fatura.core.reports import pdf_response
 from fatura.fiscal import kpi, listing, selectors
 from fatura.fiscal import report_exports as exports
 from fatura.web.views.common import page, paginate
-from fatura.web.views.fiscal_common import (
+from fatura.web.views.fiscal.common import (
     Asked,
     asked,
     backlog_filters,

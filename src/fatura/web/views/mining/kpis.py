@@ -1,5 +1,5 @@
 """Mineração → Indicadores: the invoice KPIs of a log (``fatura.mining.kpis``) with filters, as
-cards and charts (:mod:`.mining_dashboard`), the policy checks with their violating cases, the
+cards and charts (:mod:`.dashboard`), the policy checks with their violating cases, the
 KPI table as CSV and each chart's data as CSV.
 
 The KPIs, the dashboard views, the filter choices and the policy results are computed together
@@ -28,9 +28,10 @@ from fatura.mining.kpis.dashboard import Dashboard, dashboard
 from fatura.mining.kpis.kpis import is_invoice_log
 from fatura.web.csv_export import csv_response
 from fatura.web.forms_receivables import DateBRField
-from fatura.web.views import mining_charts, mining_dashboard
 from fatura.web.views.common import page
-from fatura.web.views.mining import CASE_LIST, LogRef, cached, log_ref
+from fatura.web.views.mining import dashboard as mining_dashboard
+from fatura.web.views.mining import map_drawing
+from fatura.web.views.mining.logs import CASE_LIST, LogRef, cached, log_ref
 
 KPI_CACHE = "kpis:v2"  # what the cache keeps for this page; v2: with the dashboard views
 # form field -> case attribute of the KPI filters
@@ -207,12 +208,12 @@ def _value_text(kpi: Kpi, kind: str) -> str:
         return "—"
     if kind == "share":
         return f"{100 * kpi.value:.1f}%".replace(".", ",")
-    return mining_charts.duration_text(kpi.value * 86400)
+    return map_drawing.duration_text(kpi.value * 86400)
 
 
 def _counts_text(kpi: Kpi) -> str:
     return "; ".join(
-        f"{mining_charts.count_text(n)} {COUNT_LABELS.get(k, k)}" for k, n in kpi.counts.items()
+        f"{map_drawing.count_text(n)} {COUNT_LABELS.get(k, k)}" for k, n in kpi.counts.items()
     )
 
 

@@ -238,7 +238,7 @@ def timeline_entries(invoice: Invoice) -> list[dict[str, Any]]:
 
 def invoice_context(invoice: Invoice, user: Any) -> dict[str, Any]:
     """Everything the invoice's page shows; the same for the page and after each action."""
-    from fatura.web.views.invoice_actions import buttons_for
+    from fatura.web.views.receivables.invoice_actions import buttons_for
 
     lines = list(invoice.lines.all())
     prefetch_related_objects(lines, "price_version")  # the price used: one query for all lines

@@ -17,8 +17,8 @@ from fatura.fiscal.imports import nfse_import
 from fatura.fiscal.models import NfseStatus
 from fatura.web.forms import ListFilterForm
 from fatura.web.views.common import page, paginate
-from fatura.web.views.fiscal_common import list_filters
-from fatura.web.views.fiscal_upload import example_document, upload
+from fatura.web.views.fiscal.common import list_filters
+from fatura.web.views.fiscal.upload import example_document, upload
 
 PER_PAGE = 50
 ACCEPT = ".csv,.xml,.zip,text/csv,application/xml,text/xml,application/zip"

@@ -16,7 +16,7 @@ from fatura.receivables.models import Invoice, InvoiceKind, InvoiceStatus, Payme
 from fatura.web.csv_export import csv_response
 from fatura.web.forms_receivables import InvoiceFilterForm
 from fatura.web.views.common import page, paginate, parse_int, parse_month
-from fatura.web.views.receivables import PAYMENT_BADGES, STATUS_BADGES, invoice_context
+from fatura.web.views.receivables.invoice_page import PAYMENT_BADGES, STATUS_BADGES, invoice_context
 
 PER_PAGE = 50
 

@@ -1,4 +1,4 @@
-"""The KPI dashboard's charts and their data: what :mod:`.mining_kpis` shows under the cards.
+"""The KPI dashboard's charts and their data: what :mod:`.kpis` shows under the cards.
 
 Every chart has a slug (its CSV at ``indicadores/graficos/<slug>.csv`` and its PNG's file name)
 and one function giving its table (header and rows, the CSV's content), so the chart, the table
@@ -20,7 +20,7 @@ from fatura.core.months import Month
 from fatura.eventlog.activities import label
 from fatura.mining.kpis.dashboard import AGING_BUCKETS, Dashboard
 from fatura.receivables.models import CallOutcome
-from fatura.web.views import mining_kpi_charts as charts
+from fatura.web.views.mining import kpi_charts as charts
 
 AGING_LABELS = {
     "current": gettext_lazy("A vencer"),

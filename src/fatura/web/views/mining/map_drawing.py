@@ -1,5 +1,5 @@
 """The process map as an SVG laid out here (no JavaScript; the KPI charts are in
-:mod:`.mining_kpi_charts`).
+:mod:`.kpi_charts`).
 
 Layout: activities sorted by where they first occur in a case (mean position); an edge is
 *forward* when it goes to a later activity in that order, and an activity's layer is one more
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from django.utils.html import escape
 
 from fatura.eventlog.activities import label
-from fatura.web.views.mining_data import MapData
+from fatura.web.views.mining.data import MapData
 
 START, END = "\x00start", "\x00end"  # never an activity name
 NODE_W, NODE_H, TERMINAL_W = 240, 48, 96

@@ -1,4 +1,4 @@
-"""The KPI dashboard's Plotly charts (the process map is in :mod:`.mining_charts`).
+"""The KPI dashboard's Plotly charts (the process map is in :mod:`.map_drawing`).
 
 Each chart is drawn in Python and served as a ``<div>``; plotly.js comes from ``/assets/``. The
 modebar's camera saves a PNG named after the chart and the log (``config.toImageButtonOptions``),

@@ -15,7 +15,7 @@ from fatura.core.money import to_money
 from fatura.forecast import outlook
 from fatura.forecast.cash_flow import Bucket, GroupFlow
 from fatura.web.views.common import page
-from fatura.web.views.forecast_common import (
+from fatura.web.views.forecast.common import (
     GROUP_LABELS,
     WEEKS,
     group_choice,

@@ -27,7 +27,7 @@ from fatura.receivables.selectors import collector_worklist
 from fatura.web.forms import decimal_from_input
 from fatura.web.forms_receivables import CallForm
 from fatura.web.views.common import add_domain_errors, form_status, is_htmx, page, paginate
-from fatura.web.views.receivables import STATUS_BADGES
+from fatura.web.views.receivables.invoice_page import STATUS_BADGES
 
 PER_PAGE = 50
 

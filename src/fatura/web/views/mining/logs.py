@@ -1,5 +1,5 @@
 """Mineração: choose a log (Fatura's own, live, or an imported one), import a log, and look at
-its process map and variants (the KPI dashboard is in :mod:`.mining_kpis`).
+its process map and variants (the KPI dashboard is in :mod:`.kpis`).
 
 Reading Fatura's log takes most of a page's time (about 0.7 s for the demo's 28 thousand
 events; mining it, a few milliseconds), so what a page shows is cached under the log's
@@ -39,8 +39,9 @@ from fatura.mining.own_log import INVOICE_PREFIX, own_event_log
 from fatura.mining.selectors import OWN_LOG, mined_log_get, mined_log_list, mined_log_read
 from fatura.mining.services import log_import
 from fatura.web.csv_export import csv_response
-from fatura.web.views import mining_charts, mining_data
 from fatura.web.views.common import add_domain_errors, page, paginate, parse_int
+from fatura.web.views.mining import data as mining_data
+from fatura.web.views.mining import map_drawing
 
 CACHE_SECONDS = 3600
 CASE_LIST = mining_data.CASE_LIST_SIZE
@@ -282,7 +283,7 @@ def process_map(request: HttpRequest, log_key: str) -> HttpResponse:
     context["params"] = params
     if not ref.empty:
         data = _map(ref)
-        shown = mining_charts.select(data, params.activities, params.paths)
+        shown = map_drawing.select(data, params.activities, params.paths)
         base = reverse("web:mining_map", args=[ref.key])
 
         def href(**asked: str) -> str:
@@ -295,7 +296,7 @@ def process_map(request: HttpRequest, log_key: str) -> HttpResponse:
             cases_title=_cases_title(found),
             data=data,
             shown=shown,
-            svg=mining_charts.process_map_svg(
+            svg=map_drawing.process_map_svg(
                 data, shown, mode=params.mode, href=href, selected=_selected(request)
             ),
             found=found,
@@ -311,11 +312,11 @@ def process_map(request: HttpRequest, log_key: str) -> HttpResponse:
 def map_csv(request: HttpRequest, log_key: str) -> StreamingHttpResponse:
     ref = log_ref(log_key)
     params = MapParams.of(request)
-    edges: list[mining_charts.MapEdge] = []
+    edges: list[map_drawing.MapEdge] = []
     if not ref.empty:
-        shown = mining_charts.select(_map(ref), params.activities, params.paths)
-        edges = [e for e in shown.edges if mining_charts.START not in (e.source, e.target)]
-        edges = [e for e in edges if mining_charts.END not in (e.source, e.target)]
+        shown = map_drawing.select(_map(ref), params.activities, params.paths)
+        edges = [e for e in shown.edges if map_drawing.START not in (e.source, e.target)]
+        edges = [e for e in edges if map_drawing.END not in (e.source, e.target)]
 
     def rows() -> Iterator[tuple[object, ...]]:
         for e in edges:
@@ -337,8 +338,8 @@ def map_svg(request: HttpRequest, log_key: str) -> HttpResponse:
     svg = ""
     if not ref.empty:
         data = _map(ref)
-        svg = mining_charts.process_map_svg(
-            data, mining_charts.select(data, params.activities, params.paths), mode=params.mode
+        svg = map_drawing.process_map_svg(
+            data, map_drawing.select(data, params.activities, params.paths), mode=params.mode
         )
     if not svg:
         raise NotFound(_("Este log não tem eventos: não há mapa para baixar."))
@@ -361,7 +362,7 @@ def _variant_row(row: mining_data.VariantRow) -> dict[str, Any]:
         "rank": row.rank,
         "cases": row.cases,
         "share_text": f"{100 * row.share:.1f}%".replace(".", ","),
-        "duration_text": mining_charts.duration_text(row.mean_seconds),
+        "duration_text": map_drawing.duration_text(row.mean_seconds),
         "activities": row.activities,
     }
 

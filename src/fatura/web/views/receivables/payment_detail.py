@@ -20,7 +20,7 @@ from fatura.receivables import payments as payment_services
 from fatura.receivables.models import Allocation, Payment
 from fatura.web.forms_receivables import PostForm, ReverseForm
 from fatura.web.views.common import add_domain_errors, is_htmx, page
-from fatura.web.views.payments import allocation_errors, allocations_of, open_rows
+from fatura.web.views.receivables.payments import allocation_errors, allocations_of, open_rows
 
 
 def _payment(payment_id: int) -> Payment:

@@ -32,8 +32,8 @@ from fatura.receivables.selectors import (
 )
 from fatura.web.forms_receivables import AgingForm, PeriodForm
 from fatura.web.views.common import page
-from fatura.web.views.receivables import STATUS_BADGES
-from fatura.web.views.report_charts import aging_chart, cash_in_chart, dso_chart
+from fatura.web.views.receivables.invoice_page import STATUS_BADGES
+from fatura.web.views.receivables.report_charts import aging_chart, cash_in_chart, dso_chart
 
 DSO_DAYS = 90  # the default period: the last 90 days up to today
 

@@ -1,0 +1,1 @@
+"""Pages of billing: the month's charges and the billing runs."""

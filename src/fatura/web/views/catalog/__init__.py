@@ -1,0 +1,1 @@
+"""Pages of the catalog: billing items and their prices."""

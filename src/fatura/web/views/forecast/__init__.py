@@ -1,0 +1,1 @@
+"""Pages of the forecast (Previsão): the outlook, the backtest and the exports."""

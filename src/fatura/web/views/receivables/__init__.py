@@ -1,0 +1,1 @@
+"""Pages of receivables: invoices and their actions, payments, collections and the reports."""

@@ -1,0 +1,1 @@
+"""Pages of usage: consumption, the volume import and the usage charts."""
