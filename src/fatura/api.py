@@ -3,8 +3,9 @@ HTTP statuses."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
@@ -13,15 +14,19 @@ from ninja.security import HttpBearer
 
 from fatura import __version__
 from fatura.core.errors import DomainError
-from fatura.core.tokens import token_issue, token_user
+from fatura.core.models import ApiToken
+from fatura.core.tokens import token_get, token_issue, token_revoke
 
 
 class BearerToken(HttpBearer):
+    """``request.auth`` is the live ``ApiToken`` (logout revokes it); ``request.user`` its
+    user."""
+
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        user = token_user(token)
-        if user is not None:
-            request.user = user
-        return user
+        api_token = token_get(token)
+        if api_token is not None:
+            request.user = api_token.user
+        return api_token
 
 
 api = NinjaAPI(
@@ -91,9 +96,36 @@ class TokenOut(Schema):
     token: str
 
 
-@api.post("/auth/token", auth=None, response=TokenOut, tags=["auth"])
+class ErrorOut(Schema):
+    detail: str
+
+
+@api.post(
+    "/auth/token",
+    auth=None,
+    response={200: TokenOut, 401: ErrorOut, 429: ErrorOut},
+    tags=["auth"],
+    description=(
+        f"Troca usuário e senha por um token. Após {settings.FATURA_LOGIN_FAILURE_LIMIT} falhas "
+        "para um usuário a partir de um mesmo endereço, esse par fica bloqueado por "
+        f"{settings.FATURA_LOGIN_LOCKOUT_MINUTES} minutos (429); outros usuários e endereços "
+        "não são afetados."
+    ),
+)
 def auth_token(request: HttpRequest, payload: TokenIn) -> dict[str, str]:
-    return {"token": token_issue(username=payload.username, password=payload.password)}
+    key = token_issue(request=request, username=payload.username, password=payload.password)
+    return {"token": key}
+
+
+@api.post(
+    "/auth/logout",
+    response={204: None, 401: ErrorOut},
+    tags=["auth"],
+    description="Revoga o token enviado em Authorization: daí em diante ele recebe 401.",
+)
+def auth_logout(request: HttpRequest) -> HttpResponse:
+    token_revoke(token=cast(ApiToken, request.auth))  # type: ignore[attr-defined]
+    return HttpResponse(status=204)
 
 
 def _register_routers() -> None:

@@ -184,6 +184,13 @@ EMAIL_FILE_PATH = DATA_DIR / "outbox"
 DEFAULT_FROM_EMAIL = os.environ.get("FATURA_EMAIL_FROM", "financeiro@fatura.example")
 
 FATURA_TOKEN_TTL_HOURS = int(os.environ.get("FATURA_TOKEN_TTL_HOURS", "12"))
+# Login throttling (core.logins): this many failed logins for one username from one address lock
+# that pair for this many minutes. FATURA_PROXY_HOPS: trusted reverse proxies in front of the app
+# (0: the client address is REMOTE_ADDR; n: the n-th address from the right of X-Forwarded-For).
+AUTHENTICATION_BACKENDS = ["fatura.core.logins.ThrottledModelBackend"]
+FATURA_LOGIN_FAILURE_LIMIT = int(os.environ.get("FATURA_LOGIN_FAILURE_LIMIT", "10"))
+FATURA_LOGIN_LOCKOUT_MINUTES = int(os.environ.get("FATURA_LOGIN_LOCKOUT_MINUTES", "15"))
+FATURA_PROXY_HOPS = int(os.environ.get("FATURA_PROXY_HOPS", "0"))
 
 LOGGING = {
     "version": 1,

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from fatura.billing.selectors import PendingCharge, invoice_list, pending_charges
+from fatura.core.logins import client_address, lockout_message, login_locked
 from fatura.core.money import ZERO
 from fatura.web.views.common import current_month, page
 
@@ -12,6 +14,15 @@ from fatura.web.views.common import current_month, page
 class LoginView(auth_views.LoginView):
     template_name = "web/login.html"
     redirect_authenticated_user = True
+
+    def form_invalid(self, form: AuthenticationForm) -> HttpResponse:
+        """A locked (username, address) pair (core.logins) is told so, with 429, instead of
+        "wrong password"."""
+        username = str(form.data.get("username", ""))
+        if login_locked(username=username, address=client_address(self.request)):
+            context = self.get_context_data(form=form, lockout_message=lockout_message())
+            return self.render_to_response(context, status=429)
+        return super().form_invalid(form)
 
 
 def _summary(month_pending: list[PendingCharge]) -> dict[str, object]:
