@@ -7,6 +7,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
+# The app refuses to start without a secret key (tests/settings.py has the same fallback).
+export FATURA_SECRET_KEY=${FATURA_SECRET_KEY:-tests-only-not-a-secret-$(date +%s)-0123456789abcdef}
 WHICH=${FATURA_TEST_DATABASES:-sqlite postgres}
 status=0
 

@@ -2,23 +2,71 @@
 
 Everything that differs between a laptop and production comes from the environment:
 ``DATABASE_URL`` (``sqlite:///path`` or ``postgres://user:pass@host:port/name``),
-``FATURA_SECRET_KEY``, ``FATURA_DEBUG``, ``FATURA_ALLOWED_HOSTS``, ``FATURA_DATA_DIR``.
+``FATURA_SECRET_KEY``, ``FATURA_DEBUG``, ``FATURA_ALLOWED_HOSTS``, ``FATURA_DATA_DIR``,
+``FATURA_HTTPS``, ``FATURA_DEMO``.
+
+Secure unless told otherwise (docs/decisions/0014-secure-by-default.md): ``DEBUG`` is off unless
+``FATURA_DEBUG=1``; without ``FATURA_SECRET_KEY`` the app refuses to start, except in demo mode
+(``FATURA_DEMO=1``, set by ``make run``/``make demo``), which keeps a random key of its own in
+``DATA_DIR/secret_key``.
 """
 
 from __future__ import annotations
 
 import os
+import secrets
+import tempfile
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("FATURA_DATA_DIR", Path.cwd() / "var"))
 DATA_DIR.mkdir(parents=True, exist_ok=True)  # a fresh clone has no var/ yet
 
-SECRET_KEY = os.environ.get("FATURA_SECRET_KEY", "fatura-insecure-development-key-change-me")
-DEBUG = os.environ.get("FATURA_DEBUG", "1") == "1"
+
+def _flag(name: str) -> bool:
+    return os.environ.get(name, "0") == "1"
+
+
+# Demo mode (make run, make demo): the demo loader may run and the key is kept under DATA_DIR.
+FATURA_DEMO = _flag("FATURA_DEMO")
+DEBUG = _flag("FATURA_DEBUG")
+# Served over HTTPS (directly, or behind a proxy ending TLS): redirect, HSTS, secure cookies.
+FATURA_HTTPS = _flag("FATURA_HTTPS")
+
+
+def _secret_key() -> str:
+    """FATURA_SECRET_KEY; in demo mode without it, a random key made once in DATA_DIR/secret_key
+    (mode 0600) and read back by every later start and by every process (web and worker)."""
+    key = os.environ.get("FATURA_SECRET_KEY", "")
+    if key:
+        return key
+    if not FATURA_DEMO:
+        raise ImproperlyConfigured(
+            "FATURA_SECRET_KEY is not set: give the app a long random secret "
+            "(python -c 'import secrets; print(secrets.token_urlsafe(50))'), "
+            "or set FATURA_DEMO=1 for a demo that keeps its own key in the data folder."
+        )
+    path = DATA_DIR / "secret_key"
+    if not path.exists():
+        # Written aside, then linked into place: of two processes starting at once, one wins and
+        # both read the same key; nobody reads a half-written file.
+        descriptor, aside = tempfile.mkstemp(dir=DATA_DIR, prefix=".secret_key.")  # mode 0600
+        with os.fdopen(descriptor, "w") as out:
+            out.write(secrets.token_urlsafe(50))
+        try:
+            os.link(aside, path)
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(aside)
+    return path.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
 ALLOWED_HOSTS = os.environ.get("FATURA_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 
 INSTALLED_APPS = [
@@ -114,8 +162,40 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# --- Secure defaults (`fatura check --deploy` passes with FATURA_HTTPS=1 and a strong key) ---
+# Cookies: HTTP-only always (the pages send the CSRF token from the template, never the cookie);
+# Secure over HTTPS. FATURA_HTTPS=1 also redirects HTTP to HTTPS and sends HSTS
+# (FATURA_HSTS_SECONDS, a year by default, subdomains and preload included: set
+# FATURA_HSTS_SECONDS=0 to send none). Behind a proxy that terminates TLS (FATURA_PROXY_HOPS > 0),
+# its X-Forwarded-Proto header says whether the request came over HTTPS.
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = FATURA_HTTPS
+SECURE_SSL_REDIRECT = FATURA_HTTPS
+SECURE_HSTS_SECONDS = int(os.environ.get("FATURA_HSTS_SECONDS", "31536000")) if FATURA_HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_PRELOAD = bool(SECURE_HSTS_SECONDS)
+if int(os.environ.get("FATURA_PROXY_HOPS", "0")) > 0:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+CSRF_TRUSTED_ORIGINS = [
+    o for o in os.environ.get("FATURA_CSRF_TRUSTED_ORIGINS", "").split(",") if o
+]
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# The demo over plain HTTP (make run on a laptop) is the one place without HTTPS on purpose.
+SILENCED_SYSTEM_CHECKS = (
+    ["security.W004", "security.W008", "security.W012", "security.W016"]
+    if FATURA_DEMO and not FATURA_HTTPS
+    else []
+)
+
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "web:login"

@@ -200,6 +200,7 @@ def test_each_case_reads_in_time_order(demo: DemoSummary, db: Any) -> None:
     assert {first[n] for n in numbers} == {activities.INVOICE_CREATED}
 
 
+@override_settings(FATURA_DEMO=True)  # the command runs only in demo mode
 def test_running_again_changes_nothing(demo: DemoSummary, db: Any) -> None:
     before = _counts()
     out = io.StringIO()
@@ -238,6 +239,7 @@ def test_demo_users_log_in_with_their_roles(demo: DemoSummary, db: Any) -> None:
     assert not can(users["cobradora.carla"], Capability.RECORD_PAYMENTS)
 
 
+@override_settings(FATURA_DEMO=True)  # the command runs only in demo mode
 def test_command_rejects_a_bad_date(db: Any) -> None:
     with pytest.raises(CommandError, match="AAAA-MM-DD"):
         call_command("demo_load", "--today", "15/05/2026")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from fatura.demo.fiscal_files import fiscal_summary
@@ -29,6 +30,11 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.FATURA_DEMO:  # demo users (admin/admin-demo) never reach a real database
+            raise CommandError(
+                "demo_load só roda no modo de demonstração: defina FATURA_DEMO=1 "
+                "(make run e make demo o fazem)."
+            )
         today = None
         if options["today"]:
             try:
