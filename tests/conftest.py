@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,6 +13,57 @@ from hypothesis import settings as hypothesis_settings
 from tests.factories import financeiro, operacao
 
 pytest_plugins: list[str] = []
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Under xdist each worker gets a data folder of its own (DATA_DIR/<gw0>: logs, models, the
+    latest backtest, the file cache, the outbox): the workers' databases are separate
+    (pytest-django suffixes their names), and files named after row ids must be too."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return
+    from django.conf import settings
+    from django.test import override_settings
+
+    folder = Path(settings.DATA_DIR) / worker
+    folder.mkdir(parents=True, exist_ok=True)
+    caches = {
+        alias: {**options, "LOCATION": str(folder / "cache")}
+        if options["BACKEND"].endswith("FileBasedCache")
+        else options
+        for alias, options in settings.CACHES.items()
+    }
+    # For the whole run (never disabled): the setting_changed signals reset the cache handler.
+    override_settings(
+        DATA_DIR=folder,
+        CACHES=caches,
+        EMAIL_FILE_PATH=folder / "outbox",
+        STATIC_ROOT=folder / "static",
+    ).enable()
+
+
+# Tests that take more than ~5 s on the 2-core machine (``make test-fast`` leaves them out), by
+# node id prefix: a file, a folder or one test. tests/architecture/test_markers.py checks that
+# each still names something.
+SLOW = (
+    "tests/demo/test_load.py",  # the demo year, loaded once for the module
+    "tests/demo/test_fiscal.py",  # the same, with its fiscal side
+    "tests/forecast/test_model.py",  # trains the models on a synthetic history
+    "tests/forecast/test_backtest.py",  # trains one model per fold
+    "tests/bench/",  # the benchmarks' generated data
+    "tests/receivables/test_properties.py::test_random_actions_and_payments_keep_the_books",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """``slow`` from the list above; tests that start PySpark are ``spark`` whether or not they
+    say so."""
+    for item in items:
+        if item.nodeid.startswith(SLOW):
+            item.add_marker(pytest.mark.slow)
+        if "spark" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.spark)
+
 
 # Property tests check values, not speed: on a busy machine (CI neighbours, parallel jobs) the
 # time to draw inputs or run one example says nothing about correctness.
