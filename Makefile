@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1:8000
 
-.PHONY: install run serve demo test test-sqlite test-postgres lint format bench messages clean
+.PHONY: install run serve demo test test-fast test-sqlite test-postgres lint format bench messages clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -25,9 +25,13 @@ demo: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py demo_load
 
-## make test: the whole suite on SQLite, then again on PostgreSQL (see README)
+## make test: the whole suite on SQLite, then again on PostgreSQL, in parallel (see README)
 test: install
 	scripts/test.sh
+
+## make test-fast: the quick loop on SQLite, in parallel: no slow, spark, e2e or postgres tests
+test-fast: install
+	FATURA_TEST_DATABASES=sqlite scripts/test.sh -m "not slow and not spark and not e2e and not postgres"
 
 test-sqlite: install
 	FATURA_TEST_DATABASES=sqlite scripts/test.sh
