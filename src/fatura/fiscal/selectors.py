@@ -264,3 +264,13 @@ def backlog(
         .filter(pl.col("days_late") > 0)
         .sort(["days_late", "order_number"], descending=[True, False])
     )
+
+
+def example_customer_document() -> str | None:
+    """A registered customer's CPF/CNPJ, one with service orders first, for an example file
+    that imports as it is; None without customers."""
+    customer = (
+        Customer.objects.filter(service_orders__isnull=False).order_by("name", "id").first()
+        or Customer.objects.order_by("name", "id").first()
+    )
+    return customer.document if customer else None

@@ -6,6 +6,7 @@ import datetime as dt
 
 from fatura.core import clock
 from fatura.forecast.history import load_facts
+from fatura.forecast.models import ForecastModel
 from fatura.forecast.predict import Prediction, predict
 from fatura.forecast.services import active_model
 from fatura.receivables.models import Invoice
@@ -34,3 +35,8 @@ def invoice_prediction(invoice: Invoice, as_of: dt.date | None = None) -> Predic
         invoice_ids=[invoice.pk],
     )
     return found[0] if found else None
+
+
+def active_model_row() -> ForecastModel | None:
+    """The active model's row (its card: version, rows, metrics), without loading the model."""
+    return ForecastModel.objects.filter(active=True).first()

@@ -5,28 +5,47 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, Max, Min, QuerySet
 
 from fatura.core.errors import InvalidInput, NotFound
+from fatura.eventlog.models import Event
 from fatura.mining.errors import LogError
 from fatura.mining.log import EventLog
-from fatura.mining.models import MinedLog
+from fatura.mining.models import ImportStatus, MinedLog
+from fatura.mining.own_log import INVOICE_PREFIX as INVOICE_PREFIX
+from fatura.mining.own_log import own_event_log
 
 OWN_LOG = "fatura"  # the name that means Fatura's own event log (eventlog.Event)
 
 
 def mined_log_list() -> QuerySet[MinedLog]:
-    return MinedLog.objects.order_by("-imported_at", "-id")
+    """The logs ready to mine (imports still queued, running or failed are not listed)."""
+    return MinedLog.objects.filter(status=ImportStatus.READY).order_by("-imported_at", "-id")
 
 
 def mined_log_get(*, id: int | None = None, name: str | None = None) -> MinedLog:
+    """A log ready to mine."""
+    ready = MinedLog.objects.filter(status=ImportStatus.READY)
     try:
         if id is not None:
-            return MinedLog.objects.get(pk=id)
-        return MinedLog.objects.get(name=name)
+            return ready.get(pk=id)
+        return ready.get(name=name)
     except MinedLog.DoesNotExist:
         what = f"id {id}" if id is not None else f"name {name!r}"
         raise NotFound(f"no imported log with {what}") from None
+
+
+def mined_log_import_get(log_id: int) -> MinedLog:
+    """A log in any state of its import (queued, running, ready, failed)."""
+    found = MinedLog.objects.filter(pk=log_id).first()
+    if found is None:
+        raise NotFound(f"no imported log with id {log_id}")
+    return found
+
+
+def mined_log_imports_pending() -> QuerySet[MinedLog]:
+    """Imports not finished yet, and the failed ones (newest first), for the page."""
+    return MinedLog.objects.exclude(status=ImportStatus.READY).order_by("-imported_at", "-id")
 
 
 def mined_log_read(log: MinedLog) -> EventLog:
@@ -47,8 +66,6 @@ def event_log_by_name(name: str, **own_filters: Any) -> EventLog:
     """A registered log by name, or Fatura's own event log for ``"fatura"`` (with the filters
     of :func:`fatura.mining.own_log.own_event_log`)."""
     if name == OWN_LOG:
-        from fatura.mining.own_log import own_event_log
-
         return own_event_log(**own_filters)
     return mined_log_read(mined_log_get(name=name))
 
@@ -58,3 +75,21 @@ def mined_log_summary(log: MinedLog, *, engine: str = "fast") -> dict[str, Any]:
     from fatura.mining.engine import mine
 
     return mine(mined_log_read(log), engine).to_json()
+
+
+def own_log_stats() -> dict[str, Any]:
+    """How much of Fatura's own log there is (the invoice cases): events, the last event's id,
+    cases, the first and last timestamps. One query."""
+    return Event.objects.filter(case_id__startswith=INVOICE_PREFIX).aggregate(
+        events=Count("id"),
+        last=Max("id"),
+        cases=Count("case_id", distinct=True),
+        first_at=Min("timestamp"),
+        last_at=Max("timestamp"),
+    )
+
+
+def own_invoice_log() -> EventLog:
+    """Fatura's own event log, the invoice cases only (their case ids start with
+    ``INVOICE_PREFIX``)."""
+    return own_event_log(invoices_only=True)

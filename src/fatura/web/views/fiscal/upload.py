@@ -12,8 +12,8 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
 from fatura.core.errors import DomainError
-from fatura.customers.selectors import customer_list
-from fatura.fiscal.import_rows import ImportResult
+from fatura.fiscal.imports import ImportResult
+from fatura.fiscal.selectors import example_customer_document
 from fatura.web.forms_fiscal import ImportForm
 from fatura.web.views.common import is_htmx
 
@@ -90,6 +90,4 @@ def upload(
 def example_document() -> str:
     """A registered customer's CPF/CNPJ (one with service orders first), so the example file
     can be imported as it is."""
-    with_orders = customer_list().filter(service_orders__isnull=False).first()
-    customer = with_orders or customer_list().first()
-    return customer.document if customer else EXAMPLE_DOCUMENT
+    return example_customer_document() or EXAMPLE_DOCUMENT

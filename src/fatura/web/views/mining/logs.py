@@ -22,7 +22,6 @@ from urllib.parse import urlencode
 from django import forms
 from django.contrib import messages
 from django.core.cache import cache
-from django.db.models import Count, Max, Min
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -32,11 +31,17 @@ from django.views.decorators.http import require_POST
 
 from fatura.core.errors import DomainError, NotFound
 from fatura.eventlog.activities import label as activity_label
-from fatura.eventlog.models import Event
 from fatura.mining.log import EventLog
 from fatura.mining.models import LogFormat, MinedLog
-from fatura.mining.own_log import INVOICE_PREFIX, own_event_log
-from fatura.mining.selectors import OWN_LOG, mined_log_get, mined_log_list, mined_log_read
+from fatura.mining.selectors import (
+    INVOICE_PREFIX,
+    OWN_LOG,
+    mined_log_get,
+    mined_log_list,
+    mined_log_read,
+    own_invoice_log,
+    own_log_stats,
+)
 from fatura.mining.services import log_import
 from fatura.web.csv_export import csv_response
 from fatura.web.views.common import add_domain_errors, page, paginate, parse_int
@@ -73,7 +78,7 @@ class LogRef:
         """The event log, read once per request (only when the cache lacks what is asked)."""
         if self._log is None:
             if self.mined is None:
-                self._log = own_event_log(invoices_only=True)
+                self._log = own_invoice_log()
             else:
                 self._log = mined_log_read(self.mined)
         return self._log
@@ -84,19 +89,9 @@ class LogRef:
         return ""
 
 
-def _own_events() -> dict[str, Any]:
-    return Event.objects.filter(case_id__startswith=INVOICE_PREFIX).aggregate(
-        events=Count("id"),
-        last=Max("id"),
-        cases=Count("case_id", distinct=True),
-        first_at=Min("timestamp"),
-        last_at=Max("timestamp"),
-    )
-
-
 def log_ref(key: str) -> LogRef:
     if key == OWN_LOG:
-        facts = _own_events()
+        facts = own_log_stats()
         return LogRef(
             OWN_LOG,
             _("Fatura (ao vivo)"),
@@ -152,7 +147,7 @@ class LogImportForm(forms.Form):
 def _index(
     request: HttpRequest, form: LogImportForm, status: int = 200, **extra: Any
 ) -> HttpResponse:
-    own = _own_events()
+    own = own_log_stats()
     context = {
         "own": own,
         "logs": list(mined_log_list()),

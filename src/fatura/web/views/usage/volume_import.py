@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fatura.core.documents import cnpj_with_check_digits
 from fatura.core.errors import DomainError
-from fatura.customers.selectors import customer_list
+from fatura.customers.selectors import customer_documents
 from fatura.usage.domain import COLUMNS
 from fatura.usage.selectors import volume_import_list
 from fatura.usage.services import volume_file_import
@@ -72,7 +72,7 @@ def volume_example(request: HttpRequest) -> HttpResponse:
     """An example file with the expected header and two customers' rows."""
     month = current_month().previous()
     # The first two registered customers, so the example can be imported as it is.
-    known = list(customer_list().values_list("document", flat=True)[:2])
+    known = customer_documents(2)
     first, second = [
         *known,
         cnpj_with_check_digits("112223330001"),
