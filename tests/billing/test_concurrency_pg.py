@@ -24,6 +24,7 @@ from fatura.customers.models import Customer
 from fatura.eventlog import activities
 from fatura.eventlog.models import Event
 from fatura.receivables.models import Invoice
+from fatura.receivables.numbering import INVOICES
 from fatura.usage.services import consumption_record
 from tests.concurrency import POSTGRES_ONLY, at_once
 from tests.factories import BillingItemFactory, CustomerFactory, financeiro
@@ -81,7 +82,7 @@ def test_one_charge_finalized_by_many_users_at_once_gives_one_invoice(users: int
     assert all("FAT-00000001" in e.message for e in losers)
     assert Charge.objects.count() == Invoice.objects.count() == 1
     assert Event.objects.filter(activity=activities.INVOICE_CREATED).count() == 1
-    assert Counter.objects.get(name=services.INVOICE_SEQUENCE).last_value == 1
+    assert Counter.objects.get(name=INVOICES.counter).last_value == 1
 
 
 def test_two_users_through_the_api_get_201_and_409(api_as: Callable[[Any], Any]) -> None:
@@ -116,7 +117,7 @@ def test_different_customers_at_once_take_numbers_without_gaps_or_repeats() -> N
     invoices = Invoice.objects.order_by("sequence")
     assert [i.number for i in invoices] == _numbers(12)
     assert len({i.customer_id for i in invoices}) == 12
-    assert Counter.objects.get(name=services.INVOICE_SEQUENCE).last_value == 12
+    assert Counter.objects.get(name=INVOICES.counter).last_value == 12
 
 
 def _failing_after_the_number(monkeypatch: pytest.MonkeyPatch, failing: set[str]) -> list[str]:

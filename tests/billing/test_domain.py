@@ -7,7 +7,7 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fatura.billing.domain import ItemRef, PriceRef, compute_charge, invoice_number
+from fatura.billing.domain import ItemRef, PriceRef, compute_charge
 from fatura.core.money import to_money
 from fatura.core.months import Month
 
@@ -92,10 +92,3 @@ def test_a_line_at_exactly_half_a_cent_rounds_up(cents):
     price = Decimal(cents) / 100 + Decimal("0.005")
     computed = compute_charge(APRIL, [(1, Decimal(1))], _items({1}), {1: [_price(1, price, APRIL)]})
     assert computed.total_due == Decimal(cents + 1) / 100
-
-
-@given(sequence=st.integers(min_value=1, max_value=99_999_998))
-def test_invoice_numbers_are_fixed_width_so_text_order_is_number_order(sequence):
-    number = invoice_number(sequence)
-    assert number == f"FAT-{sequence:08d}" and len(number) == 12
-    assert number < invoice_number(sequence + 1)

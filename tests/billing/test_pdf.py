@@ -8,8 +8,8 @@ import io
 import pytest
 from pypdf import PdfReader
 
-from fatura.billing.pdf import invoice_pdf
-from fatura.billing.selectors import invoice_get
+from fatura.receivables.pdf import invoice_pdf
+from fatura.receivables.selectors import invoice_get
 from tests.factories import CustomerFactory
 from tests.scenarios import billing_item, finalize, record
 

@@ -6,9 +6,10 @@ from decimal import Decimal
 
 import pytest
 
-from fatura.billing.selectors import invoice_get, invoice_list, pending_charges
+from fatura.billing.selectors import pending_charges
 from fatura.core.errors import NotFound
 from fatura.core.months import Month
+from fatura.receivables.selectors import invoice_get, invoice_list
 from tests.factories import CustomerFactory
 from tests.scenarios import APRIL, MAY, billing_item, finalize, record
 

@@ -6,7 +6,7 @@ import io
 
 from pypdf import PdfReader
 
-from fatura.billing.pdf import invoice_pdf
+from fatura.receivables.pdf import invoice_pdf
 
 
 def pdf_text(data: bytes) -> str:

@@ -1,18 +1,16 @@
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from ninja import Router, Status
 
 from fatura.billing import selectors, services
 from fatura.billing.models import BillingRun
-from fatura.billing.pdf import invoice_pdf
 from fatura.billing.runs import billing_run_progress, billing_run_request
 from fatura.billing.schemas import (
     BillingRunIn,
     BillingRunOut,
     ChargeOut,
     FinalizeIn,
-    InvoiceOut,
     UsageOut,
 )
 from fatura.billing.usage_selectors import usage_series
@@ -20,8 +18,8 @@ from fatura.core.errors import InvalidInput, NotFound
 from fatura.core.months import Month
 from fatura.core.roles import Capability, require
 from fatura.customers.selectors import customer_get
-from fatura.receivables.domain import allowed_actions
-from fatura.receivables.models import Invoice
+from fatura.receivables.api import invoice_out
+from fatura.receivables.schemas import InvoiceOut
 
 router = Router(tags=["charges and invoices"])
 
@@ -43,44 +41,6 @@ def _line_out(line: object) -> dict[str, object]:
         "unit_price": line.unit_price,  # type: ignore[attr-defined]
         "price_version_id": line.price_version_id,  # type: ignore[attr-defined]
         "amount": line.amount,  # type: ignore[attr-defined]
-    }
-
-
-def invoice_out(invoice: Invoice) -> dict[str, object]:
-    lines = getattr(invoice, "lines_cache", None)
-    if lines is None:
-        lines = list(invoice.lines.all())
-    proforma = invoice.kind == "proforma"
-    return {
-        "invoice_number": invoice.number,
-        "number": invoice.number,
-        "kind": invoice.kind,
-        "customer_id": invoice.customer_id,
-        "customer_name": invoice.customer.name,
-        "month": str(Month.of(invoice.month)),
-        "issue_date": invoice.issue_date,
-        "total_due": invoice.total_due,
-        "total_charged": invoice.total_charged,
-        "total": invoice.total_charged,
-        "balance": invoice.balance,
-        "status": invoice.status,
-        "payment_status": invoice.payment_status,
-        "payment_terms": invoice.payment_terms,
-        "due_date": invoice.due_date,
-        "discount_until": invoice.discount_until,
-        "amount_applied": invoice.amount_applied,
-        "amount_credited": invoice.amount_credited,
-        "amount_debited": invoice.amount_debited,
-        "amount_discounted": invoice.amount_discounted,
-        "amount_written_off": invoice.amount_written_off,
-        "amount_overpaid": invoice.amount_overpaid,
-        "dunning_level": invoice.dunning_level,
-        "open_disputes": invoice.open_disputes,
-        "allowed_actions": allowed_actions(invoice.status, proforma=proforma),
-        "converted_to": invoice.converted_to.number if invoice.converted_to else None,
-        "result_center": invoice.result_center,
-        "ticket": invoice.ticket,
-        "lines": [_line_out(line) for line in lines],
     }
 
 
@@ -153,30 +113,6 @@ def billing_run_get(request: HttpRequest, run_id: int) -> dict[str, object]:
     if run is None:
         raise NotFound(f"Faturamento {run_id} não encontrado.")
     return _run_out(run)
-
-
-@router.get("/invoices", response=list[InvoiceOut])
-def invoice_list(
-    request: HttpRequest, customer_id: int | None = None, month: str | None = None
-) -> list[dict[str, object]]:
-    require(request.user, Capability.VIEW)
-    qs = selectors.invoice_list(customer_id=customer_id, month=_month(month) if month else None)
-    return [invoice_out(i) for i in selectors.invoices_with_lines(qs)[:1000]]
-
-
-@router.get("/invoices/{number}", response=InvoiceOut)
-def invoice_get(request: HttpRequest, number: str) -> dict[str, object]:
-    require(request.user, Capability.VIEW)
-    return invoice_out(selectors.invoice_get(number))
-
-
-@router.get("/invoices/{number}/pdf", response={200: None})
-def invoice_pdf_get(request: HttpRequest, number: str) -> HttpResponse:
-    require(request.user, Capability.VIEW)
-    invoice = selectors.invoice_get(number)
-    response = HttpResponse(invoice_pdf(invoice), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="fatura-{invoice.number}.pdf"'
-    return response
 
 
 @router.get("/usage", response=UsageOut)

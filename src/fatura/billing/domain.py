@@ -10,12 +10,6 @@ from fatura.catalog.domain import version_for_month
 from fatura.core.money import ZERO, line_amount
 from fatura.core.months import Month
 
-INVOICE_PREFIX = "FAT-"
-
-
-def invoice_number(sequence: int) -> str:
-    return f"{INVOICE_PREFIX}{sequence:08d}"
-
 
 @dataclass(frozen=True)
 class PriceRef:

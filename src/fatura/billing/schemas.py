@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import datetime as dt
-
 from ninja import Schema
 
 from fatura.core.schemas import MoneyOut, MonthField, PriceOut, QuantityOut
@@ -34,49 +32,6 @@ class FinalizeIn(Schema):
     result_center: str
     ticket: str
     total_charged: str
-
-
-class InvoiceLineOut(Schema):
-    billing_item_id: int | None
-    item_name: str
-    product: str
-    unit: str
-    quantity: QuantityOut
-    unit_price: PriceOut
-    price_version_id: int | None
-    amount: MoneyOut
-
-
-class InvoiceOut(Schema):
-    invoice_number: str
-    number: str
-    kind: str
-    customer_id: int
-    customer_name: str
-    month: str
-    issue_date: dt.date
-    total_due: MoneyOut
-    total_charged: MoneyOut
-    total: MoneyOut
-    balance: MoneyOut
-    status: str
-    payment_status: str
-    payment_terms: str
-    due_date: dt.date | None
-    discount_until: dt.date | None
-    amount_applied: MoneyOut
-    amount_credited: MoneyOut
-    amount_debited: MoneyOut
-    amount_discounted: MoneyOut
-    amount_written_off: MoneyOut
-    amount_overpaid: MoneyOut
-    dunning_level: int
-    open_disputes: int
-    allowed_actions: list[str]
-    converted_to: str | None
-    result_center: str
-    ticket: str
-    lines: list[InvoiceLineOut]
 
 
 class UsagePointOut(Schema):

@@ -4,15 +4,13 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Sum
+from django.db.models import Exists, OuterRef, Sum
 
 from fatura.billing.domain import ComputedCharge, ItemRef, PriceRef, compute_charge
-from fatura.billing.models import Charge, ChargeStatus
+from fatura.billing.models import BillingRun, Charge, ChargeStatus
 from fatura.catalog.models import BillingItem, PriceVersion
-from fatura.core.errors import NotFound
 from fatura.core.months import Month
 from fatura.customers.models import Customer
-from fatura.receivables.models import Invoice, InvoiceLine
 from fatura.usage.models import Consumption
 
 
@@ -101,27 +99,14 @@ def pending_charges(month: Month, *, customer_id: int | None = None) -> list[Pen
     return result
 
 
-def invoice_list(
-    *, customer_id: int | None = None, month: Month | None = None
-) -> QuerySet[Invoice]:
-    qs = Invoice.objects.select_related("customer")
-    if customer_id is not None:
-        qs = qs.filter(customer_id=customer_id)
-    if month is not None:
-        qs = qs.filter(month=month.first_day)
-    return qs.order_by("-sequence")
+# --- billing runs -----------------------------------------------------------------------
 
 
-def invoice_get(number: str) -> Invoice:
-    try:
-        return (
-            Invoice.objects.select_related("customer", "created_by")
-            .prefetch_related(Prefetch("lines", queryset=InvoiceLine.objects.order_by("position")))
-            .get(number=number)
-        )
-    except Invoice.DoesNotExist:
-        raise NotFound(f"Fatura {number} não encontrada.") from None
+def billing_run_latest(month: Month) -> BillingRun | None:
+    """The month's latest billing run (the one the page follows), if any."""
+    return BillingRun.objects.filter(month=month.first_day).order_by("-requested_at").first()
 
 
-def invoices_with_lines(qs: QuerySet[Invoice]) -> QuerySet[Invoice]:
-    return qs.prefetch_related(Prefetch("lines", queryset=InvoiceLine.objects.order_by("position")))
+def billing_run_find(run_id: int) -> BillingRun | None:
+    """A billing run by id, or None."""
+    return BillingRun.objects.filter(pk=run_id).first()

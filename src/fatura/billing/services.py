@@ -7,26 +7,28 @@ from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 
 from fatura.billing import events
-from fatura.billing.domain import ComputedCharge, invoice_number
+from fatura.billing.domain import ComputedCharge
 from fatura.billing.models import Charge, ChargeStatus
-from fatura.billing.receivable import receivable_open
 from fatura.billing.selectors import PendingCharge, charge_finalized, pending_charges
 from fatura.core import clock
 from fatura.core.errors import InvalidInput, RuleViolation
-from fatura.core.models import Counter
 from fatura.core.money import parse_decimal, to_money
 from fatura.core.months import Month
 from fatura.core.roles import Capability, require
-from fatura.core.sequences import next_number
+from fatura.core.users import User
 from fatura.customers.models import Customer
 from fatura.eventlog.services import events_record_many
-from fatura.receivables.models import Invoice, InvoiceLine, InvoiceStatus
+from fatura.receivables.issue import (
+    UsageInvoice,
+    usage_invoice_issue,
+    usage_invoices_issue,
+    usage_invoices_reserve,
+)
+from fatura.receivables.models import Invoice
 from fatura.usage.models import Consumption
-
-INVOICE_SEQUENCE = "invoice"
 
 
 class ChargeAlreadyFinalized(RuleViolation):
@@ -62,49 +64,23 @@ def parse_total_charged(value: Any) -> Decimal:
     return amount
 
 
-def _create_invoice(
-    *,
-    pending: PendingCharge,
-    sequence: int,
-    result_center: str,
-    ticket: str,
-    total_charged: Decimal,
-    by: Any,
-    now: dt.datetime,
-) -> tuple[Invoice, list[InvoiceLine]]:
-    invoice = _new_invoice(
-        pending=pending,
-        sequence=sequence,
+def _usage(
+    pending: PendingCharge, *, result_center: str, ticket: str, total: Decimal
+) -> UsageInvoice:
+    """What the charge asks receivables to invoice."""
+    return UsageInvoice(
+        customer=pending.customer,
+        month=pending.month,
+        total_due=pending.computed.total_due,
+        total_charged=total,
         result_center=result_center,
         ticket=ticket,
-        total_charged=total_charged,
-        by=by,
-        now=now,
+        lines=_line_rows(pending.computed),
     )
-    lines = [  # the same rows a billing run inserts, as model instances
-        InvoiceLine(invoice=invoice, **dict(zip(LINE_FIELDS[1:], row, strict=True)))
-        for row in _line_rows(pending.computed)
-    ]
-    return invoice, lines
-
-
-# The columns of an invoice line, in the order of the rows of ``_line_rows``.
-LINE_FIELDS = (
-    "invoice_id",
-    "position",
-    "billing_item_id",
-    "price_version_id",
-    "item_name",
-    "product",
-    "unit",
-    "quantity",
-    "unit_price",
-    "amount",
-)
 
 
 def _line_rows(computed: ComputedCharge) -> list[tuple[Any, ...]]:
-    """The invoice's lines as rows of ``LINE_FIELDS`` without the invoice id."""
+    """The invoice's lines as rows of ``receivables.issue.LINE_FIELDS`` without the invoice id."""
     return [
         (
             position,
@@ -121,47 +97,20 @@ def _line_rows(computed: ComputedCharge) -> list[tuple[Any, ...]]:
     ]
 
 
-def _new_invoice(
-    *,
-    pending: PendingCharge,
-    sequence: int,
-    result_center: str,
-    ticket: str,
-    total_charged: Decimal,
-    by: Any,
-    now: dt.datetime,
-) -> Invoice:
-    """The invoice and its finalized charge (``invoice.charge``; neither saved yet)."""
-    computed = pending.computed
-    invoice = Invoice(
-        number=invoice_number(sequence),
-        sequence=sequence,
-        customer=pending.customer,
-        month=pending.month.first_day,
-        issue_date=clock.localdate(now),
-        total_due=computed.total_due,
-        total_charged=total_charged,
-        status=InvoiceStatus.COMPLETED,
-        result_center=result_center,
-        ticket=ticket,
-        created_by=by,
-        created_at=now,
-        completed_at=now,
-    )
-    receivable_open(invoice, terms_code=pending.customer.payment_terms)
-    invoice.charge = Charge(
+def _charge_of(invoice: Invoice, *, by: Any, now: dt.datetime) -> Charge:
+    """The finalized charge of a just-issued usage invoice (not saved yet)."""
+    return Charge(
         invoice=invoice,
-        customer=pending.customer,
-        month=pending.month.first_day,
+        customer=invoice.customer,
+        month=invoice.month,
         status=ChargeStatus.FINALIZED,
-        result_center=result_center,
-        ticket=ticket,
-        total_due=computed.total_due,
-        total_charged=total_charged,
+        result_center=invoice.result_center,
+        ticket=invoice.ticket,
+        total_due=invoice.total_due,
+        total_charged=invoice.total_charged,
         finalized_by=by,
         finalized_at=now,
     )
-    return invoice
 
 
 def _refuse_problems(customer: Customer, month: Month, computed: ComputedCharge) -> None:
@@ -176,7 +125,7 @@ def _refuse_problems(customer: Customer, month: Month, computed: ComputedCharge)
 
 def charge_finalize(
     *,
-    by: Any,
+    by: User,
     customer: Customer,
     month: Month,
     result_center: str,
@@ -212,16 +161,13 @@ def charge_finalize(
                 PendingCharge(customer, month, ComputedCharge())
             ]
             _refuse_problems(customer, month, pending.computed)
-            invoice, lines = _create_invoice(
-                pending=pending,
-                sequence=next_number(INVOICE_SEQUENCE),
-                result_center=result_center,
-                ticket=ticket,
-                total_charged=amount,
+            invoice = usage_invoice_issue(
+                usage=_usage(pending, result_center=result_center, ticket=ticket, total=amount),
                 by=by,
                 now=now,
             )
-            _save(invoice, lines)
+            invoice.charge = _charge_of(invoice, by=by, now=now)
+            invoice.charge.save(force_insert=True)
             events_record_many(events.charge_finalized(invoice, by=by, now=now))
     except IntegrityError:
         # The unique constraint is the last line of defence (e.g. SQLite without row locks).
@@ -229,7 +175,6 @@ def charge_finalize(
         if existing is None:
             raise
         raise ChargeAlreadyFinalized(_already_message(customer, month, existing)) from None
-    invoice.lines_cache = lines  # type: ignore[attr-defined]
     return invoice
 
 
@@ -241,22 +186,12 @@ def _already_message(customer: Customer, month: Month, charge: Charge) -> str:
     )
 
 
-def _save(invoice: Invoice, lines: list[InvoiceLine]) -> None:
-    invoice.save(force_insert=True)
-    charge = invoice.charge
-    charge.invoice = invoice  # now with its id
-    charge.save(force_insert=True)
-    for line in lines:
-        line.invoice_id = invoice.pk
-    InvoiceLine.objects.bulk_create(lines)
-
-
 ProgressFn = Callable[[int, int, str], None]
 
 
 def month_finalize_all(
     *,
-    by: Any,
+    by: User,
     month: Month,
     result_center: str,
     ticket: str,
@@ -290,32 +225,31 @@ def month_finalize_all(
         total = len(pending)
         if total == 0:
             raise RuleViolation(f"Não há cobranças pendentes em {month.label_pt()}.")
-        first = _take_block(INVOICE_SEQUENCE, total)
+        first = usage_invoices_reserve(total)
         invoices: list[Invoice] = []
         for start in range(0, total, batch_size):
             chunk = pending[start : start + batch_size]
-            built = [
-                (
-                    _new_invoice(
-                        pending=p,
-                        sequence=first + start + offset,
-                        result_center=result_center,
-                        ticket=ticket,
-                        total_charged=p.computed.total_due,
-                        by=by,
-                        now=now,
-                    ),
-                    p.computed,
-                )
-                for offset, p in enumerate(chunk)
-            ]
-            _save_many(built)
+            built = usage_invoices_issue(
+                usages=[
+                    _usage(
+                        p, result_center=result_center, ticket=ticket, total=p.computed.total_due
+                    )
+                    for p in chunk
+                ],
+                first_sequence=first + start,
+                by=by,
+                now=now,
+            )
+            charges = [_charge_of(invoice, by=by, now=now) for invoice in built]
+            Charge.objects.bulk_create(charges)
+            for invoice, charge in zip(built, charges, strict=True):
+                invoice.charge = charge
             events_record_many(
                 event
-                for invoice, _ in built
+                for invoice in built
                 for event in events.charge_finalized(invoice, by=by, now=now, automated=True)
             )
-            invoices.extend(invoice for invoice, _ in built)
+            invoices.extend(built)
             report(start + len(chunk), total, "writing")
     return invoices
 
@@ -330,56 +264,3 @@ def _lock_customers_of(month: Month) -> None:
         .order_by("pk")
         .values_list("pk", flat=True)
     )
-
-
-def _take_block(name: str, size: int) -> int:
-    """Reserve ``size`` consecutive numbers; returns the first."""
-    Counter.objects.get_or_create(name=name)
-    counter = Counter.objects.select_for_update().get(name=name)
-    first = counter.last_value + 1
-    counter.last_value += size
-    counter.save(update_fields=["last_value"])
-    return first
-
-
-def _save_many(built: list[tuple[Invoice, ComputedCharge]]) -> None:
-    saved = Invoice.objects.bulk_create([invoice for invoice, _ in built])
-    if any(invoice.pk is None for invoice in saved):
-        # Backends that do not return ids from bulk inserts: read them back by number.
-        ids = dict(
-            Invoice.objects.filter(number__in=[i.number for i in saved]).values_list("number", "id")
-        )
-        for invoice in saved:
-            invoice.pk = ids[invoice.number]
-    charges = [invoice.charge for invoice in saved]
-    for invoice, charge in zip(saved, charges, strict=True):
-        charge.invoice = invoice  # now with its id
-    Charge.objects.bulk_create(charges)
-    _insert_lines(
-        [(invoice.pk, *row) for invoice, computed in built for row in _line_rows(computed)]
-    )
-
-
-def _insert_lines(rows: list[tuple[Any, ...]]) -> None:
-    """Insert invoice lines (rows of ``LINE_FIELDS``): ``COPY`` on PostgreSQL, one prepared
-    INSERT run per row elsewhere.
-
-    A billing run writes ~25 lines per customer, and ``bulk_create`` spent most of the run
-    building a model instance per line and preparing (on PostgreSQL: quoting) its values one
-    by one. These values already are what the fields store (ints, strings, Decimals), and a
-    bulk insert skips ``save()`` and signals anyway, so the rows written are the same."""
-    if not rows:
-        return
-    meta = InvoiceLine._meta
-    quote = connection.ops.quote_name
-    column_of = {field.attname: field.column for field in meta.concrete_fields}
-    table = quote(meta.db_table)
-    columns = ", ".join(quote(column_of[name]) for name in LINE_FIELDS)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            values = ", ".join(["%s"] * len(LINE_FIELDS))
-            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({values})", rows)

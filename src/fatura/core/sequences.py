@@ -17,3 +17,17 @@ def next_number(name: str) -> int:
     counter.last_value += 1
     counter.save(update_fields=["last_value"])
     return counter.last_value
+
+
+def take_block(name: str, size: int) -> int:
+    """Reserve ``size`` consecutive numbers of ``name``; returns the first. Same rule as
+    :func:`next_number`: inside the transaction that uses them."""
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        raise RuntimeError("take_block() must run inside transaction.atomic()")
+    Counter.objects.get_or_create(name=name)
+    counter = Counter.objects.select_for_update().get(name=name)
+    first = counter.last_value + 1
+    counter.last_value += size
+    counter.save(update_fields=["last_value"])
+    return first

@@ -21,7 +21,6 @@ from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 from ninja import Router
 
-from fatura.billing.selectors import invoice_get
 from fatura.core import clock
 from fatura.core.errors import InvalidInput, RuleViolation
 from fatura.core.reports import pdf_response, report_format
@@ -35,6 +34,7 @@ from fatura.forecast.services import model_train
 from fatura.forecast.worklist import worklist_by_expected_loss
 from fatura.receivables import report_exports
 from fatura.receivables import selectors as receivables_selectors
+from fatura.receivables.selectors import invoice_get
 
 router = Router(tags=["forecast"])
 

@@ -1,7 +1,8 @@
 """JSON API of receivables: direct invoices and their actions, payments, the invoice timeline.
 
-Handlers parse, call a service of ``receivables`` and answer with the invoice as
-``GET /invoices/{number}`` shows it (``billing.api.invoice_out``). Roles and rules live in the
+Every endpoint under ``/invoices`` lives here, the reads (list, detail, PDF) too. Handlers
+parse, call a service of ``receivables`` and answer with the invoice as
+``GET /invoices/{number}`` shows it (``invoice_out``). Roles and rules live in the
 services; a handler checks the role itself only where a lookup (the customer) would otherwise
 answer 404 before the service could answer 403.
 """
@@ -9,26 +10,25 @@ answer 404 before the service could answer 403.
 from __future__ import annotations
 
 from django.db.models import Prefetch, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Router, Status
 
-from fatura.billing import selectors as billing_selectors
-from fatura.billing.api import invoice_out
-from fatura.billing.api import router as billing_router
-from fatura.billing.schemas import InvoiceOut
-from fatura.core.errors import NotFound
+from fatura.core.errors import InvalidInput, NotFound
+from fatura.core.months import Month
 from fatura.core.roles import Capability, require
 from fatura.customers.selectors import customer_get
 from fatura.eventlog.selectors import event_list
-from fatura.receivables import corrections, payments, services
-from fatura.receivables.domain import ACTIONS
-from fatura.receivables.models import Allocation, Payment
+from fatura.receivables import corrections, payments, selectors, services
+from fatura.receivables.domain import ACTIONS, allowed_actions
+from fatura.receivables.models import Allocation, Invoice, Payment
+from fatura.receivables.pdf import invoice_pdf
 from fatura.receivables.schemas import (
     AdjustIn,
     CallIn,
     CreditNoteIn,
     DisputeIn,
     InvoiceIn,
+    InvoiceOut,
     PaymentApplyIn,
     PaymentIn,
     PaymentOut,
@@ -51,14 +51,88 @@ INVOICE_ACTIONS = tuple(
 Body = dict[str, object]
 
 
+def _line_out(line: object) -> Body:
+    return {
+        "billing_item_id": line.billing_item_id,  # type: ignore[attr-defined]
+        "item_name": line.item_name,  # type: ignore[attr-defined]
+        "product": line.product,  # type: ignore[attr-defined]
+        "unit": line.unit,  # type: ignore[attr-defined]
+        "quantity": line.quantity,  # type: ignore[attr-defined]
+        "unit_price": line.unit_price,  # type: ignore[attr-defined]
+        "price_version_id": line.price_version_id,  # type: ignore[attr-defined]
+        "amount": line.amount,  # type: ignore[attr-defined]
+    }
+
+
+def invoice_out(invoice: Invoice) -> dict[str, object]:
+    lines = getattr(invoice, "lines_cache", None)
+    if lines is None:
+        lines = list(invoice.lines.all())
+    proforma = invoice.kind == "proforma"
+    return {
+        "invoice_number": invoice.number,
+        "number": invoice.number,
+        "kind": invoice.kind,
+        "customer_id": invoice.customer_id,
+        "customer_name": invoice.customer.name,
+        "month": str(Month.of(invoice.month)),
+        "issue_date": invoice.issue_date,
+        "total_due": invoice.total_due,
+        "total_charged": invoice.total_charged,
+        "total": invoice.total_charged,
+        "balance": invoice.balance,
+        "status": invoice.status,
+        "payment_status": invoice.payment_status,
+        "payment_terms": invoice.payment_terms,
+        "due_date": invoice.due_date,
+        "discount_until": invoice.discount_until,
+        "amount_applied": invoice.amount_applied,
+        "amount_credited": invoice.amount_credited,
+        "amount_debited": invoice.amount_debited,
+        "amount_discounted": invoice.amount_discounted,
+        "amount_written_off": invoice.amount_written_off,
+        "amount_overpaid": invoice.amount_overpaid,
+        "dunning_level": invoice.dunning_level,
+        "open_disputes": invoice.open_disputes,
+        "allowed_actions": allowed_actions(invoice.status, proforma=proforma),
+        "converted_to": invoice.converted_to.number if invoice.converted_to else None,
+        "result_center": invoice.result_center,
+        "ticket": invoice.ticket,
+        "lines": [_line_out(line) for line in lines],
+    }
+
+
 def _invoice(number: str) -> Body:
     """The invoice as GET /invoices/{number} answers it, read again after the change."""
-    return invoice_out(billing_selectors.invoice_get(number))
+    return invoice_out(selectors.invoice_get(number))
+
+
+def _month(text: str) -> Month:
+    try:
+        return Month.parse(text)
+    except ValueError as exc:
+        raise InvalidInput(str(exc), errors=[{"field": "month", "message": str(exc)}]) from None
 
 
 # --- invoices -----------------------------------------------------------------------------
+# The reads keep the tag and operation ids they were published with (under billing).
 
 
+@router.get(
+    "/invoices",
+    response=list[InvoiceOut],
+    tags=["charges and invoices"],
+    operation_id="fatura_billing_api_invoice_list",
+)
+def invoice_list(
+    request: HttpRequest, customer_id: int | None = None, month: str | None = None
+) -> list[Body]:
+    require(request.user, Capability.VIEW)
+    qs = selectors.invoice_list(customer_id=customer_id, month=_month(month) if month else None)
+    return [invoice_out(i) for i in selectors.invoices_with_lines(qs)[:1000]]
+
+
+@router.post("/invoices", response={201: InvoiceOut})
 def invoice_create(request: HttpRequest, payload: InvoiceIn) -> Status[Body]:
     """A direct invoice (simple, recurring or proforma) in draft."""
     require(request.user, Capability.MANAGE_INVOICES)
@@ -75,16 +149,29 @@ def invoice_create(request: HttpRequest, payload: InvoiceIn) -> Status[Body]:
     return Status(201, _invoice(invoice.number))
 
 
-# Ninja makes one Django URL per router path and Django takes the first that matches, so a
-# POST /invoices in this router would never be reached behind billing's GET /invoices (405).
-# The operation joins billing's path instead; the code and its tag stay here.
-billing_router.add_api_operation(
-    "/invoices",
-    ["POST"],
-    invoice_create,
-    response={201: InvoiceOut},
-    tags=["receivables"],
+@router.get(
+    "/invoices/{number}",
+    response=InvoiceOut,
+    tags=["charges and invoices"],
+    operation_id="fatura_billing_api_invoice_get",
 )
+def invoice_get(request: HttpRequest, number: str) -> Body:
+    require(request.user, Capability.VIEW)
+    return invoice_out(selectors.invoice_get(number))
+
+
+@router.get(
+    "/invoices/{number}/pdf",
+    response={200: None},
+    tags=["charges and invoices"],
+    operation_id="fatura_billing_api_invoice_pdf_get",
+)
+def invoice_pdf_get(request: HttpRequest, number: str) -> HttpResponse:
+    require(request.user, Capability.VIEW)
+    invoice = selectors.invoice_get(number)
+    response = HttpResponse(invoice_pdf(invoice), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="fatura-{invoice.number}.pdf"'
+    return response
 
 
 @router.get("/invoices/{number}/timeline", response=TimelineOut)
@@ -92,7 +179,7 @@ def invoice_timeline(request: HttpRequest, number: str) -> Body:
     """Every event of the invoice in order (as GET /events), with its credit notes,
     adjustments, disputes and the payments applied to it."""
     require(request.user, Capability.VIEW)
-    invoice = billing_selectors.invoice_get(number)
+    invoice = selectors.invoice_get(number)
     return {
         "number": invoice.number,
         "status": invoice.status,

@@ -11,15 +11,16 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
-from fatura.billing.events import invoice_attributes
 from fatura.core import clock
 from fatura.core.errors import InvalidInput, NotFound, RuleViolation
 from fatura.core.money import parse_decimal, to_money
+from fatura.core.users import User
 from fatura.eventlog import activities
 from fatura.eventlog.models import Event
 from fatura.eventlog.services import NewEvent, events_record_many
 from fatura.receivables import domain
 from fatura.receivables.domain import ActionNotAllowedError, Amounts
+from fatura.receivables.events import invoice_attributes
 from fatura.receivables.models import Invoice
 
 
@@ -155,7 +156,7 @@ def event(
     activity: str,
     /,
     *,
-    by: Any,
+    by: User | None,
     now: dt.datetime | None = None,
     automated: bool = False,
     **extra: Any,
@@ -186,7 +187,7 @@ SETTLES = frozenset(
 
 
 def close_if_settled(
-    invoice: Invoice, *, by: Any, now: dt.datetime, automated: bool
+    invoice: Invoice, *, by: User, now: dt.datetime, automated: bool
 ) -> list[NewEvent]:
     """A receivable whose balance reached zero closes (unless a dispute is still open); so
     does one credited in full while it waits for approval, or it would be sent owing nothing

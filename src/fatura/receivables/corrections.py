@@ -15,7 +15,7 @@ from fatura.core import clock
 from fatura.core.errors import InvalidInput
 from fatura.core.money import format_brl
 from fatura.core.roles import Capability, require
-from fatura.core.sequences import next_number
+from fatura.core.users import User
 from fatura.eventlog import activities
 from fatura.eventlog.services import NewEvent
 from fatura.receivables.common import (
@@ -42,11 +42,9 @@ from fatura.receivables.models import (
     Invoice,
     InvoiceStatus,
 )
+from fatura.receivables.numbering import ADJUSTMENTS, CREDIT_NOTES
 
 T = TypeVar("T")
-
-CREDIT_NOTE_SEQUENCE = "credit_note"
-ADJUSTMENT_SEQUENCE = "adjustment"
 
 
 def _reason(text: str, field: str = "reason") -> str:
@@ -58,7 +56,7 @@ def _reason(text: str, field: str = "reason") -> str:
     return text[:300]
 
 
-def invoice_remind(*, by: Any, number: str) -> Invoice:
+def invoice_remind(*, by: User, number: str) -> Invoice:
     """A payment reminder by e-mail, sent by a user (the dunning task sends its own)."""
     require(by, Capability.LOG_COLLECTION)
     now = clock.now()
@@ -179,9 +177,8 @@ def _credit_note(
             errors=[{"field": "amount", "message": "maior que o valor da fatura"}],
         )
     excess = max(Decimal("0.00"), amount - invoice.balance)
-    sequence = next_number(CREDIT_NOTE_SEQUENCE)
     note = CreditNote.objects.create(
-        number=f"NC-{sequence:08d}",
+        number=CREDIT_NOTES.format(CREDIT_NOTES.take()),
         invoice=invoice,
         amount=amount,
         excess=excess,
@@ -218,9 +215,8 @@ def _adjustment(
             f"{invoice.number} ({format_brl(invoice.balance)}); use uma nota de crédito.",
             errors=[{"field": "amount", "message": "maior que o saldo"}],
         )
-    sequence = next_number(ADJUSTMENT_SEQUENCE)
     adjustment = Adjustment.objects.create(
-        number=f"AJ-{sequence:08d}",
+        number=ADJUSTMENTS.format(ADJUSTMENTS.take()),
         invoice=invoice,
         amount=amount,
         reason=reason,
@@ -244,7 +240,7 @@ def _adjustment(
 
 
 def _correct(
-    number: str, action: str, by: Any, issue: Callable[[Invoice, dt.datetime], tuple[T, NewEvent]]
+    number: str, action: str, by: User, issue: Callable[[Invoice, dt.datetime], tuple[T, NewEvent]]
 ) -> T:
     """Lock, check the action, issue the correction document, reopen or close the invoice as
     its balance now says, and record it all in one transaction."""
@@ -260,7 +256,7 @@ def _correct(
     return document
 
 
-def credit_note_issue(*, by: Any, number: str, amount: Any, reason: str) -> CreditNote:
+def credit_note_issue(*, by: User, number: str, amount: Any, reason: str) -> CreditNote:
     require(by, Capability.MANAGE_INVOICES)
     value = parse_amount(amount, "amount")
     reason = _reason(reason)
@@ -272,7 +268,7 @@ def credit_note_issue(*, by: Any, number: str, amount: Any, reason: str) -> Cred
     )
 
 
-def invoice_adjust(*, by: Any, number: str, amount: Any, reason: str) -> Adjustment:
+def invoice_adjust(*, by: User, number: str, amount: Any, reason: str) -> Adjustment:
     """Signed: positive raises what is owed (debit), negative lowers it (credit)."""
     require(by, Capability.MANAGE_INVOICES)
     value = parse_amount(amount, "amount", allow_negative=True)
@@ -346,7 +342,7 @@ def dispute_resolve(
     return dispute
 
 
-def invoice_write_off(*, by: Any, number: str, reason: str) -> Invoice:
+def invoice_write_off(*, by: User, number: str, reason: str) -> Invoice:
     """Write off what is still owed (Financeiro only): the invoice closes as written off."""
     require(by, Capability.WRITE_OFF)
     reason = _reason(reason)

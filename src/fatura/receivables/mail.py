@@ -8,10 +8,10 @@ from smtplib import SMTPException
 from django.conf import settings
 from django.core.mail import EmailMessage
 
-from fatura.billing.pdf import invoice_pdf
 from fatura.core.errors import DomainError
 from fatura.core.money import format_brl
 from fatura.receivables.models import Invoice
+from fatura.receivables.pdf import invoice_pdf
 
 
 class MailFailed(DomainError):  # noqa: N818

@@ -9,10 +9,53 @@ import datetime as dt
 from ninja import Schema
 from pydantic import Field
 
-from fatura.core.schemas import AmountIn, MoneyOut, QuantityIn
+from fatura.core.schemas import AmountIn, MoneyOut, PriceOut, QuantityIn, QuantityOut
 from fatura.eventlog.api import EventOut
 
 # --- invoices -----------------------------------------------------------------------------
+
+
+class InvoiceLineOut(Schema):
+    billing_item_id: int | None
+    item_name: str
+    product: str
+    unit: str
+    quantity: QuantityOut
+    unit_price: PriceOut
+    price_version_id: int | None
+    amount: MoneyOut
+
+
+class InvoiceOut(Schema):
+    invoice_number: str
+    number: str
+    kind: str
+    customer_id: int
+    customer_name: str
+    month: str
+    issue_date: dt.date
+    total_due: MoneyOut
+    total_charged: MoneyOut
+    total: MoneyOut
+    balance: MoneyOut
+    status: str
+    payment_status: str
+    payment_terms: str
+    due_date: dt.date | None
+    discount_until: dt.date | None
+    amount_applied: MoneyOut
+    amount_credited: MoneyOut
+    amount_debited: MoneyOut
+    amount_discounted: MoneyOut
+    amount_written_off: MoneyOut
+    amount_overpaid: MoneyOut
+    dunning_level: int
+    open_disputes: int
+    allowed_actions: list[str]
+    converted_to: str | None
+    result_center: str
+    ticket: str
+    lines: list[InvoiceLineOut]
 
 
 class InvoiceLineIn(Schema):

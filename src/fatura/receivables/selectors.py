@@ -32,6 +32,7 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     OuterRef,
+    Prefetch,
     Q,
     QuerySet,
     Subquery,
@@ -42,8 +43,9 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from fatura.core import clock
-from fatura.core.errors import InvalidInput
+from fatura.core.errors import InvalidInput, NotFound
 from fatura.core.money import to_money
+from fatura.core.months import Month
 from fatura.customers.models import Customer
 from fatura.customers.selectors import customer_get
 from fatura.receivables import domain
@@ -57,6 +59,7 @@ from fatura.receivables.models import (
     CreditNote,
     Invoice,
     InvoiceKind,
+    InvoiceLine,
     Payment,
 )
 
@@ -481,3 +484,32 @@ def collector_worklist(
         )
     items.sort(key=lambda i: (not i.has_call_task, -i.priority, i.due_date, i.number))
     return items
+
+
+# --- invoices ---------------------------------------------------------------------------
+
+
+def invoice_list(
+    *, customer_id: int | None = None, month: Month | None = None
+) -> QuerySet[Invoice]:
+    qs = Invoice.objects.select_related("customer")
+    if customer_id is not None:
+        qs = qs.filter(customer_id=customer_id)
+    if month is not None:
+        qs = qs.filter(month=month.first_day)
+    return qs.order_by("-sequence")
+
+
+def invoice_get(number: str) -> Invoice:
+    try:
+        return (
+            Invoice.objects.select_related("customer", "created_by")
+            .prefetch_related(Prefetch("lines", queryset=InvoiceLine.objects.order_by("position")))
+            .get(number=number)
+        )
+    except Invoice.DoesNotExist:
+        raise NotFound(f"Fatura {number} não encontrada.") from None
+
+
+def invoices_with_lines(qs: QuerySet[Invoice]) -> QuerySet[Invoice]:
+    return qs.prefetch_related(Prefetch("lines", queryset=InvoiceLine.objects.order_by("position")))

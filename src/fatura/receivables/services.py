@@ -12,13 +12,12 @@ from typing import Any
 
 from django.db import transaction
 
-from fatura.billing.receivable import receivable_open
 from fatura.core import clock
 from fatura.core.errors import Forbidden, InvalidInput, RuleViolation
 from fatura.core.money import line_amount, parse_decimal, to_money
 from fatura.core.roles import Capability, require
-from fatura.core.sequences import next_number
 from fatura.core.terms import TERMS
+from fatura.core.users import User
 from fatura.customers.models import Customer
 from fatura.eventlog import activities
 from fatura.eventlog.services import NewEvent
@@ -32,11 +31,10 @@ from fatura.receivables.common import (
     invoice_lock,
     record,
 )
+from fatura.receivables.issue import receivable_open
 from fatura.receivables.mail import send_invoice_email
 from fatura.receivables.models import Invoice, InvoiceKind, InvoiceLine, InvoiceStatus
-
-INVOICE_SEQUENCE = "invoice"  # shared with billing: one gapless series of invoice numbers
-PROFORMA_SEQUENCE = "proforma"
+from fatura.receivables.numbering import INVOICES, PROFORMAS
 
 
 @dataclass(frozen=True)
@@ -115,12 +113,12 @@ def invoice_build(
 ) -> Invoice:
     """Create a direct invoice with its lines (inside the caller's transaction)."""
     proforma = kind == InvoiceKind.PROFORMA
-    series, name = ("PRO", PROFORMA_SEQUENCE) if proforma else ("FAT", INVOICE_SEQUENCE)
-    sequence = next_number(name)
+    series = PROFORMAS if proforma else INVOICES
+    sequence = series.take()
     total = to_money(sum((line.amount for line in lines), Decimal(0)))
     invoice = Invoice(
-        number=f"{series}-{sequence:08d}",
-        series=series,
+        number=series.format(sequence),
+        series=series.prefix,
         sequence=sequence,
         customer=customer,
         kind=kind,
@@ -153,7 +151,7 @@ def invoice_build(
 
 def invoice_create(
     *,
-    by: Any,
+    by: User,
     customer: Customer,
     kind: str,
     issue_date: dt.date,
@@ -215,7 +213,7 @@ def _transition(
     number: str,
     action: str,
     *,
-    by: Any,
+    by: User,
     capability: Capability,
     change: Any,
     now: dt.datetime | None = None,
@@ -232,7 +230,7 @@ def _transition(
     return invoice
 
 
-def invoice_complete(*, by: Any, number: str) -> Invoice:
+def invoice_complete(*, by: User, number: str) -> Invoice:
     def change(invoice: Invoice, now: dt.datetime) -> list[NewEvent]:
         invoice.status = InvoiceStatus.COMPLETED
         invoice.completed_at = now
@@ -243,7 +241,7 @@ def invoice_complete(*, by: Any, number: str) -> Invoice:
     )
 
 
-def invoice_submit(*, by: Any, number: str) -> Invoice:
+def invoice_submit(*, by: User, number: str) -> Invoice:
     def change(invoice: Invoice, now: dt.datetime) -> list[NewEvent]:
         invoice.status = InvoiceStatus.PENDING_APPROVAL
         return [event(invoice, activities.INVOICE_SENT_FOR_APPROVAL, by=by, now=now)]
@@ -269,7 +267,7 @@ def invoice_approve(*, by: Any, number: str) -> Invoice:
     )
 
 
-def invoice_reject(*, by: Any, number: str, reason: str = "") -> Invoice:
+def invoice_reject(*, by: User, number: str, reason: str = "") -> Invoice:
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput(
@@ -286,7 +284,7 @@ def invoice_reject(*, by: Any, number: str, reason: str = "") -> Invoice:
     )
 
 
-def invoice_send(*, by: Any, number: str, now: dt.datetime | None = None) -> Invoice:
+def invoice_send(*, by: User, number: str, now: dt.datetime | None = None) -> Invoice:
     """Send to the customer: e-mail with the PDF attached (SMTP). The e-mail goes out before
     the state changes are committed; if it fails nothing changes and the error says why."""
 
@@ -353,7 +351,7 @@ def due_dates_passed(*, today: dt.date | None = None) -> int:
     return done
 
 
-def proforma_convert(*, by: Any, number: str) -> Invoice:
+def proforma_convert(*, by: User, number: str) -> Invoice:
     """A proforma becomes a real invoice (draft, new number of the invoice series)."""
     require(by, Capability.MANAGE_INVOICES)
     now = clock.now()

@@ -5,7 +5,6 @@ from typing import Any
 
 from django.db import transaction
 
-from fatura.billing.events import charge_case_id
 from fatura.billing.selectors import charge_finalized
 from fatura.catalog.models import BillingItem, ItemSource, PriceVersion
 from fatura.catalog.selectors import price_version_for
@@ -15,10 +14,12 @@ from fatura.core.errors import Forbidden, InvalidInput, RuleViolation
 from fatura.core.money import parse_decimal
 from fatura.core.months import Month
 from fatura.core.roles import Capability, can, require
+from fatura.core.users import User
 from fatura.customers.models import Customer
 from fatura.eventlog import activities
 from fatura.eventlog.services import NewEvent, event_record, events_record_many
 from fatura.usage.domain import RowError, VolumeRow, decode, parse_volume_file
+from fatura.usage.events import charge_case_id
 from fatura.usage.models import Consumption, ConsumptionSource, VolumeImport
 
 
@@ -66,7 +67,7 @@ def _refuse_if_finalized(customer: Customer, month: Month) -> None:
 
 
 def _consumption_event(
-    consumption: Consumption, *, activity: str, by: Any, automated: bool = False
+    consumption: Consumption, *, activity: str, by: User, automated: bool = False
 ) -> NewEvent:
     return NewEvent(
         case_id=charge_case_id(consumption.customer.document, consumption.period),
@@ -107,7 +108,7 @@ def consumption_record(
     return consumption
 
 
-def consumption_delete(*, by: Any, consumption: Consumption) -> None:
+def consumption_delete(*, by: User, consumption: Consumption) -> None:
     require(by, Capability.RECORD_CONSUMPTION)
     if consumption.source == ConsumptionSource.VOLUMETRIA:
         raise RuleViolation("Lançamentos vindos de arquivo de volumetria não podem ser excluídos.")
@@ -303,7 +304,7 @@ def volume_file_import(*, by: Any, filename: str, data: bytes) -> VolumeImport:
     return batch
 
 
-def _create_items(by: Any, rows: list[VolumeRow], items: dict[str, BillingItem]) -> int:
+def _create_items(by: User, rows: list[VolumeRow], items: dict[str, BillingItem]) -> int:
     created = 0
     for row in sorted(rows, key=lambda r: (r.item.lower(), r.month)):
         key = row.item.lower()
@@ -322,7 +323,7 @@ def _create_items(by: Any, rows: list[VolumeRow], items: dict[str, BillingItem])
     return created
 
 
-def _add_file_prices(by: Any, rows: list[VolumeRow], items: dict[str, BillingItem]) -> None:
+def _add_file_prices(by: User, rows: list[VolumeRow], items: dict[str, BillingItem]) -> None:
     """Volumetria items take their price from the file: a row whose price differs from the
     version in force adds a version from the row's month."""
     for row in sorted(rows, key=lambda r: r.month):

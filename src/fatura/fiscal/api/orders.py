@@ -15,7 +15,6 @@ from django.http import HttpRequest, HttpResponse
 from ninja import File, Query, Router, Status
 from ninja.files import UploadedFile
 
-from fatura.billing import selectors as billing_selectors
 from fatura.core.errors import NotFound
 from fatura.core.roles import Capability, require
 from fatura.customers.selectors import customer_get
@@ -37,6 +36,7 @@ from fatura.fiscal.schemas import (
     ServiceOrderIn,
     ServiceOrderOut,
 )
+from fatura.receivables.selectors import invoice_get
 
 service_orders_router = Router(tags=["service-orders"])
 settings_router = Router(tags=["fiscal-settings"])
@@ -196,7 +196,7 @@ def service_order_bill(
     services.service_order_bill(
         by=request.user,
         order=order,
-        invoice=billing_selectors.invoice_get(invoice_number) if invoice_number else None,
+        invoice=invoice_get(invoice_number) if invoice_number else None,
         billed_at=payload.billed_at if payload else None,
     )
     return _order_out(_order_get(number))

@@ -5,9 +5,10 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from fatura.billing.selectors import PendingCharge, invoice_list, pending_charges
+from fatura.billing.selectors import PendingCharge, pending_charges
 from fatura.core.logins import client_address, lockout_message, login_locked
 from fatura.core.money import ZERO
+from fatura.receivables.selectors import invoice_list
 from fatura.web.views.common import current_month, page
 
 

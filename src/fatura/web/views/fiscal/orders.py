@@ -13,12 +13,12 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from fatura.billing.selectors import invoice_get
 from fatura.core.errors import DomainError, InvalidInput, NotFound
 from fatura.customers.selectors import customer_get
 from fatura.fiscal import listing, services
 from fatura.fiscal.imports import service_orders_import
 from fatura.fiscal.models import ServiceOrderStatus
+from fatura.receivables.selectors import invoice_get
 from fatura.web.forms import ListFilterForm
 from fatura.web.forms_fiscal import BillForm, CompleteForm, ServiceOrderForm
 from fatura.web.views.common import add_domain_errors, form_status, page, paginate

@@ -16,7 +16,6 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from fatura.billing.selectors import invoice_get
 from fatura.core.errors import DomainError
 from fatura.core.money import format_decimal_br
 from fatura.core.roles import Capability, can, require
@@ -24,6 +23,7 @@ from fatura.forecast import outlook
 from fatura.forecast.cash_flow import CashFlow
 from fatura.forecast.models import ForecastModel
 from fatura.forecast.services import model_train
+from fatura.receivables.selectors import invoice_get
 from fatura.web.views.common import is_htmx, page
 from fatura.web.views.forecast import backtest as forecast_backtest
 from fatura.web.views.forecast.charts import band_chart

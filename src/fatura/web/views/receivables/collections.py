@@ -14,7 +14,6 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from fatura.billing.selectors import invoice_get
 from fatura.core import clock
 from fatura.core.errors import DomainError
 from fatura.core.roles import Capability, can, require
@@ -23,7 +22,7 @@ from fatura.forecast.worklist import worklist_by_expected_loss
 from fatura.receivables import corrections, report_exports
 from fatura.receivables.collections import DEFAULT_LEVELS, LevelIn, dunning_strategy_save
 from fatura.receivables.models import CallOutcome, DunningAction, DunningStrategy
-from fatura.receivables.selectors import collector_worklist
+from fatura.receivables.selectors import collector_worklist, invoice_get
 from fatura.web.forms import decimal_from_input
 from fatura.web.forms_receivables import CallForm
 from fatura.web.views.common import add_domain_errors, form_status, is_htmx, page, paginate

@@ -18,13 +18,13 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from fatura.billing.selectors import invoice_get
 from fatura.core.errors import DomainError, NotFound
 from fatura.core.money import format_brl
 from fatura.core.roles import Capability, can, require
 from fatura.receivables import corrections, services
 from fatura.receivables.domain import allowed_actions
 from fatura.receivables.models import Dispute, Invoice, InvoiceKind
+from fatura.receivables.selectors import invoice_get
 from fatura.web.forms_receivables import (
     AmountReasonForm,
     CallForm,

@@ -14,7 +14,6 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from fatura.billing.events import charge_case_id
 from fatura.core import clock
 from fatura.core.errors import DomainError
 from fatura.core.money import format_brl
@@ -33,6 +32,7 @@ from fatura.receivables.models import (
     InvoiceKind,
     PaymentMethod,
 )
+from fatura.usage.events import charge_case_id
 from fatura.web.forms import decimal_from_input
 from fatura.web.forms_receivables import InvoiceCreateForm, LineRow, date_text, line_rows
 from fatura.web.views.common import add_domain_errors, form_status, page

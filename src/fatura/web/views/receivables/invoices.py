@@ -8,11 +8,11 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from fatura.billing.pdf import invoice_pdf
-from fatura.billing.selectors import invoice_get, invoice_list
 from fatura.core import clock
 from fatura.receivables.domain import RECEIVABLE
 from fatura.receivables.models import Invoice, InvoiceKind, InvoiceStatus, PaymentStatus
+from fatura.receivables.pdf import invoice_pdf
+from fatura.receivables.selectors import invoice_get, invoice_list
 from fatura.web.csv_export import csv_response
 from fatura.web.forms_receivables import InvoiceFilterForm
 from fatura.web.views.common import page, paginate, parse_int, parse_month
