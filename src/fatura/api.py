@@ -7,6 +7,7 @@ from typing import Any, cast
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -72,6 +73,18 @@ def _validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpRe
     summary = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
     return api.create_response(
         request, {"detail": f"Dados inválidos — {summary}", "errors": errors}, status=422
+    )
+
+
+@api.exception_handler(MultiPartParserError)
+def _multipart_error(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
+    """A multipart body without a boundary or that cannot be parsed: 400, never 500."""
+    message = (
+        "Corpo multipart/form-data inválido (sem boundary ou malformado); "
+        "envie o arquivo no campo file."
+    )
+    return api.create_response(
+        request, {"detail": message, "errors": [{"field": "file", "message": message}]}, status=400
     )
 
 

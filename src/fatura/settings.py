@@ -96,6 +96,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "fatura.core.uploads.UploadLimitMiddleware",  # before anything reads the body
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -229,8 +230,12 @@ TASKS = {
     }
 }
 
-FILE_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
-DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
+# Bounded input (core.limits, core.uploads): a request body over FATURA_MAX_UPLOAD_MB is cut while
+# it streams in (413); a compressed upload (.gz, .zip, XES/OCEL) may expand to FATURA_MAX_UNPACKED_MB.
+FATURA_MAX_UPLOAD_MB = int(os.environ.get("FATURA_MAX_UPLOAD_MB", "50"))
+FATURA_MAX_UNPACKED_MB = int(os.environ.get("FATURA_MAX_UNPACKED_MB", "500"))
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # Django's default: larger uploads go to a temporary file
+DATA_UPLOAD_MAX_MEMORY_SIZE = FATURA_MAX_UPLOAD_MB * 1024 * 1024
 
 # The company that issues the invoices (printed on the PDF header).
 FATURA_COMPANY = {

@@ -16,7 +16,7 @@ from django.test import Client
 from fatura.eventlog.activities import label
 from fatura.eventlog.services import NewEvent, events_record_many
 from fatura.mining.models import MinedLog
-from fatura.mining.services import log_import
+from fatura.mining.services import log_import, log_import_execute
 from tests.web.conftest import text
 
 T0 = dt.datetime(2026, 3, 2, 12, 0, tzinfo=dt.UTC)
@@ -123,23 +123,43 @@ def test_index_without_logs_says_so(fin_client):
     assert 'id="no-imported-logs"' in page
 
 
-def test_upload_imports_and_opens_the_map(fin_client):
+IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+QUEUE = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+def test_upload_is_imported_by_the_worker_and_the_page_follows_it(fin_client, settings):
+    settings.TASKS = QUEUE
     upload = SimpleUploadedFile("pedidos.csv", CSV_LOG.encode(), content_type="text/csv")
     response = fin_client.post(
         "/mineracao/importar/", {"arquivo": upload, "nome": "Pedidos web", "formato": "auto"}
     )
     mined = MinedLog.objects.get(name="Pedidos web")
     assert response.status_code == 302
-    assert response["Location"] == f"/mineracao/{mined.pk}/mapa/"
-    assert (mined.rows, mined.cases, mined.original_filename) == (4, 2, "pedidos.csv")
+    assert response["Location"] == f"/mineracao/importacoes/{mined.pk}/"
     page = _get(fin_client, response["Location"])
-    assert "Receive order" in page and "importado" in page
+    assert 'data-status="queued"' in page and 'hx-trigger="every 1s"' in page
+    assert f'id="log-{mined.pk}"' not in _get(fin_client, "/mineracao/")  # not minable yet
+    log_import_execute(mined.pk)  # what the worker does
+    partial = fin_client.get(response["Location"], headers={"HX-Request": "true"})
+    body = text(partial)
+    assert 'data-status="ready"' in body and "hx-trigger" not in body
+    assert "<html" not in body and f"/mineracao/{mined.pk}/mapa/" in body
+    mined.refresh_from_db()
+    assert (mined.rows, mined.cases, mined.original_filename) == (4, 2, "pedidos.csv")
+    page = _get(fin_client, f"/mineracao/{mined.pk}/mapa/")
+    assert "Receive order" in page
 
 
-def test_upload_errors_are_shown_and_nothing_is_left(fin_client, imported):
+def test_upload_errors_are_shown_and_nothing_is_left(fin_client, imported, settings):
+    settings.TASKS = IMMEDIATE
     bad = SimpleUploadedFile("pedidos.csv", b"case_id,activity\no1,Ship\n")
-    page = _post_error(fin_client, {"arquivo": bad, "nome": "Ruim", "formato": "auto"}, 422)
-    assert 'id="import-error"' in page and "timestamp" in page
+    response = fin_client.post(
+        "/mineracao/importar/", {"arquivo": bad, "nome": "Ruim", "formato": "auto"}
+    )
+    page = _get(fin_client, response["Location"])
+    assert 'data-status="failed"' in page and 'id="log-import-error"' in page
+    assert "timestamp" in page and "pedidos.csv" in page
+    MinedLog.objects.filter(name="Ruim").delete()
     taken = SimpleUploadedFile("p.csv", CSV_LOG.encode())
     page = _post_error(fin_client, {"arquivo": taken, "nome": "Pedidos", "formato": "auto"}, 409)
     assert "already exists" in page

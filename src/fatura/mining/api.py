@@ -6,10 +6,19 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import File, Form, Router, Schema, Status
+from ninja.files import UploadedFile
 
 from fatura.core.roles import Capability, require
-from fatura.mining.selectors import mined_log_get, mined_log_list, mined_log_summary
+from fatura.mining.imports import log_import_request
+from fatura.mining.models import ImportStatus
+from fatura.mining.selectors import (
+    mined_log_get,
+    mined_log_import_get,
+    mined_log_list,
+    mined_log_summary,
+)
+from fatura.mining.services import log_import_progress
 
 router = Router(tags=["mining"])
 
@@ -35,6 +44,76 @@ def logs(request: HttpRequest) -> list[Any]:
     """The imported logs, newest first (``imported_at`` is the log's LastDataUpdate)."""
     require(request.user, Capability.VIEW)
     return list(mined_log_list())
+
+
+class LogImportQueuedOut(Schema):
+    task: str
+    log_id: int
+
+
+class ImportProgressOut(Schema):
+    stage: str
+    done: int
+    total: int | None = None
+
+
+class MinedLogStateOut(Schema):
+    id: int
+    name: str
+    status: str
+    error: str
+    task: str
+    progress: ImportProgressOut | None = None
+    source_system: str
+    file_format: str
+    original_filename: str
+    rows: int
+    cases: int
+    activities: int
+    first_event_at: dt.datetime | None = None
+    last_event_at: dt.datetime | None = None
+    imported_at: dt.datetime
+    imported_by: str
+    attribute_schema: list[dict[str, str]]
+
+
+@router.post("/logs", response={202: LogImportQueuedOut})
+def log_import(
+    request: HttpRequest,
+    file: File[UploadedFile],
+    name: Form[str],
+    format: Form[str] = "auto",
+    object_type: Form[str] = "",
+    source_system: Form[str] = "",
+) -> Status[dict[str, Any]]:
+    """Upload an event log (XES, CSV, Parquet, OCEL 2.0; .gz too) to import as ``name``: the
+    worker reads it. 202 with the task id and the log's id; ``GET /logs/{log_id}`` follows its
+    state (queued, running, ready, failed with the error). Financeiro only."""
+    mined = log_import_request(
+        by=request.user,
+        filename=file.name or "log",
+        chunks=file.chunks(),
+        name=name,
+        fmt=format or "auto",
+        object_type=object_type or None,
+        source_system=source_system or None,
+    )
+    return Status(202, {"task": mined.task_id, "log_id": mined.pk})
+
+
+@router.get("/logs/{log_id}", response=MinedLogStateOut)
+def log_get(request: HttpRequest, log_id: int) -> dict[str, Any]:
+    """A log and the state of its import: ``queued`` or ``running`` (with the worker's progress),
+    ``ready``, or ``failed`` with the error (nothing of it was stored)."""
+    require(request.user, Capability.VIEW)
+    mined = mined_log_import_get(log_id)
+    progress = None if mined.status == ImportStatus.READY else log_import_progress(mined.pk)
+    fields = MinedLogStateOut.model_fields.keys() - {"task", "progress"}
+    return {
+        **{field: getattr(mined, field) for field in fields},
+        "task": mined.task_id,
+        "progress": progress,
+    }
 
 
 @router.get("/logs/{log_id}/summary", response=dict[str, Any])

@@ -19,18 +19,33 @@ class LogFormat(models.TextChoices):
     NETSUITE = "netsuite", "NetSuite"
 
 
+class ImportStatus(models.TextChoices):
+    QUEUED = "queued", "Na fila"
+    RUNNING = "running", "Importando"
+    READY = "ready", "Importado"
+    FAILED = "failed", "Falhou"
+
+
 class MinedLog(models.Model):
-    """One imported event log."""
+    """One imported event log. An upload from a page or the API is imported by the worker: the
+    row exists from the request on (``queued``, then ``running``) and becomes ``ready`` with its
+    counts, or ``failed`` with the error and nothing stored. Only ready logs are mined."""
 
     name = models.CharField(max_length=200, unique=True)
+    status = models.CharField(
+        max_length=8, choices=ImportStatus.choices, default=ImportStatus.READY
+    )
+    error = models.TextField(blank=True, default="")
+    task_id = models.CharField(max_length=64, blank=True, default="")
+    upload = models.CharField(max_length=500, blank=True, default="")  # the file while queued
     source_system = models.CharField(max_length=100)
     file_format = models.CharField(max_length=16, choices=LogFormat.choices)
     original_filename = models.CharField(max_length=255)
-    rows = models.PositiveBigIntegerField()  # events
-    cases = models.PositiveBigIntegerField()
-    activities = models.PositiveIntegerField()
-    first_event_at = models.DateTimeField()
-    last_event_at = models.DateTimeField()
+    rows = models.PositiveBigIntegerField(default=0)  # events
+    cases = models.PositiveBigIntegerField(default=0)
+    activities = models.PositiveIntegerField(default=0)
+    first_event_at = models.DateTimeField(null=True, blank=True)  # None until ready
+    last_event_at = models.DateTimeField(null=True, blank=True)
     imported_at = models.DateTimeField()  # LastDataUpdate
     imported_by = models.CharField(max_length=150)
     storage = models.CharField(max_length=500)  # path of the Parquet dataset
@@ -59,3 +74,8 @@ class MinedLog(models.Model):
     @staticmethod
     def storage_dir() -> Path:
         return Path(settings.DATA_DIR) / "logs"
+
+    @staticmethod
+    def upload_dir() -> Path:
+        """Where an uploaded file waits for the worker (removed once imported or refused)."""
+        return Path(settings.DATA_DIR) / "uploads" / "logs"

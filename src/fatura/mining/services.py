@@ -8,6 +8,7 @@ and records the *Event Log Imported* event. Any error leaves nothing behind: no 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import tempfile
@@ -17,16 +18,18 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 
 from fatura.core import clock
-from fatura.core.errors import InvalidInput, RuleViolation
+from fatura.core.errors import DomainError, InvalidInput, RuleViolation
+from fatura.core.limits import max_unpacked_bytes
 from fatura.core.roles import Capability, require
 from fatura.core.users import User
 from fatura.eventlog.services import event_record
 from fatura.mining.errors import LogError
 from fatura.mining.log import ACTIVITY, CASE, EVENT_INDEX, TIMESTAMP, EventLog
-from fatura.mining.models import LogFormat, MinedLog
+from fatura.mining.models import ImportStatus, LogFormat, MinedLog
 from fatura.mining.readers import ColumnMapping, log_format, read_table
 from fatura.mining.timestamps import default_zone
 
@@ -36,6 +39,7 @@ OCEL_SUFFIXES = (
     *(".xmlocel", ".xml", ".xmlocel.gz", ".xml.gz"),
 )
 WRITE_BATCH_ROWS = 200_000
+NAME_MAX = 200  # MinedLog.name
 
 # progress(stage, done, total): stage "read" (done = rows read) or "write" (rows written)
 Progress = Callable[[str, int, int | None], None]
@@ -87,30 +91,12 @@ def log_import(
     command line, run by whoever operates the server."""
     if by is not None and not isinstance(by, str):
         require(by, Capability.IMPORT_LOGS)
-    name = name.strip()
-    if not name:
-        raise InvalidInput("a log needs a name", errors=[{"field": "name", "message": "empty"}])
-    _refuse_taken(name)
+    name = clean_name(name)
+    refuse_taken(name)
     source = Path(path)
-    try:
-        kind = detect_format(source) if fmt == "auto" else fmt
-    except LogError as error:
-        raise InvalidInput(str(error)) from None
-    if kind not in LogFormat.values:
-        raise InvalidInput(f"unknown format {fmt!r}; use auto, {', '.join(LogFormat.values)}")
-    if kind == LogFormat.OCEL and not object_type:
-        raise InvalidInput(
-            "an OCEL 2.0 log is flattened on one object type: give the object type",
-            errors=[{"field": "object_type", "message": "required for OCEL"}],
-        )
+    kind = checked_format(source, fmt, object_type)
     zone = zone or default_zone()
-    try:
-        table = _read(source, kind, mapping, zone, object_type, encoding)
-        if progress:
-            progress("read", table.num_rows, table.num_rows)
-        log = EventLog.from_table(table, name=str(source))
-    except LogError as error:
-        raise InvalidInput(str(error)) from None
+    table, log = _read_checked(source, kind, mapping, zone, object_type, encoding, progress)
     directory = MinedLog.storage_dir()
     directory.mkdir(parents=True, exist_ok=True)
     handle, temporary_name = tempfile.mkstemp(prefix=".import-", suffix=".parquet", dir=directory)
@@ -122,7 +108,7 @@ def log_import(
         with transaction.atomic():
             mined = MinedLog.objects.create(
                 name=name,
-                source_system=source_system or _source_system(kind, object_type),
+                source_system=source_system or source_system_label(kind, object_type),
                 file_format=kind,
                 original_filename=source.name,
                 rows=log.events,
@@ -164,6 +150,161 @@ def log_import(
     return mined
 
 
+def clean_name(name: str) -> str:
+    name = name.strip()
+    if not name:
+        raise InvalidInput("a log needs a name", errors=[{"field": "name", "message": "empty"}])
+    if len(name) > NAME_MAX:
+        message = f"at most {NAME_MAX} characters"
+        raise InvalidInput(f"name: {message}", errors=[{"field": "name", "message": message}])
+    return name
+
+
+def checked_format(source: Path, fmt: str, object_type: str | None) -> str:
+    """The format to read ``source`` with (``fmt``, or from its name for "auto"); 422 for an
+    unknown one, or OCEL without an object type."""
+    try:
+        kind = detect_format(source) if fmt == "auto" else fmt
+    except LogError as error:
+        raise InvalidInput(str(error), errors=[{"field": "file", "message": str(error)}]) from None
+    if kind not in LogFormat.values:
+        raise InvalidInput(f"unknown format {fmt!r}; use auto, {', '.join(LogFormat.values)}")
+    if kind == LogFormat.OCEL and not object_type:
+        raise InvalidInput(
+            "an OCEL 2.0 log is flattened on one object type: give the object type",
+            errors=[{"field": "object_type", "message": "required for OCEL"}],
+        )
+    return kind
+
+
+def _read_checked(
+    source: Path,
+    kind: str,
+    mapping: ColumnMapping | None,
+    zone: str,
+    object_type: str | None,
+    encoding: str,
+    progress: Progress | None,
+) -> tuple[pa.Table, EventLog]:
+    """The canonical table and the ordered log, or 422 naming the file and where in it."""
+    try:
+        table = _read(source, kind, mapping, zone, object_type, encoding)
+        if progress:
+            progress("read", table.num_rows, table.num_rows)
+        return table, EventLog.from_table(table, name=str(source))
+    except LogError as error:
+        raise InvalidInput(str(error)) from None
+
+
+def _progress_key(log_id: int) -> str:
+    return f"mining-import:{log_id}:progress"
+
+
+def log_import_progress(log_id: int) -> dict[str, Any] | None:
+    """What the worker last said about an import: ``{"stage", "done", "total"}``."""
+    value = cache.get(_progress_key(log_id))
+    return dict(value) if value else None
+
+
+def log_import_execute(log_id: int) -> MinedLog:
+    """The worker's part of an upload (:func:`fatura.mining.imports.log_import_request`): read
+    the stored file, write the Parquet dataset and mark the log ready, in one transaction with
+    its *Event Log Imported* event; or mark it failed with the error, leaving no dataset and no
+    event. The uploaded file is removed either way. A log already started or finished is left
+    alone, so a task delivered twice does no harm."""
+    claimed = MinedLog.objects.filter(pk=log_id, status=ImportStatus.QUEUED).update(
+        status=ImportStatus.RUNNING
+    )
+    mined = MinedLog.objects.get(pk=log_id)
+    if not claimed:
+        return mined
+    upload = Path(mined.upload)
+
+    def progress(stage: str, done: int, total: int | None) -> None:
+        cache.set(_progress_key(log_id), {"stage": stage, "done": done, "total": total}, 86400)
+
+    options = mined.options or {}
+    mapping = ColumnMapping(**options["mapping"]) if options.get("mapping") else None
+    try:
+        kind = mined.file_format
+        table, log = _read_checked(
+            upload,
+            kind,
+            mapping,
+            str(options.get("zone") or default_zone()),
+            options.get("object_type"),
+            str(options.get("encoding") or "utf-8"),
+            progress,
+        )
+        _store(mined, table, log, progress)
+    except DomainError as error:  # the file's name, not where the server kept it
+        _failed(mined, error.message.replace(str(upload), mined.original_filename))
+    except Exception as error:
+        _failed(mined, f"Erro inesperado: {type(error).__name__}")
+        raise
+    finally:
+        _remove_upload(upload)
+    return mined
+
+
+def _store(mined: MinedLog, table: pa.Table, log: EventLog, progress: Progress) -> None:
+    directory = MinedLog.storage_dir()
+    directory.mkdir(parents=True, exist_ok=True)
+    handle, temporary_name = tempfile.mkstemp(prefix=".import-", suffix=".parquet", dir=directory)
+    os.close(handle)
+    temporary = Path(temporary_name)
+    target = directory / f"{mined.pk}.parquet"
+    final: Path | None = None
+    try:
+        _write_parquet(table, temporary, progress)
+        with transaction.atomic():
+            MinedLog.objects.filter(pk=mined.pk).update(
+                status=ImportStatus.READY,
+                error="",
+                upload="",
+                storage=str(target),
+                rows=log.events,
+                cases=log.cases,
+                activities=len(log.activity_names),
+                first_event_at=_instant(int(log.timestamps.min())),
+                last_event_at=_instant(int(log.timestamps.max())),
+                imported_at=clock.now(),
+                attribute_schema=attribute_schema(table.schema),
+            )
+            event_record(
+                case_id=f"mined-log:{mined.pk}",
+                activity=LOG_IMPORTED,
+                user=mined.imported_by,
+                attributes={
+                    "name": mined.name,
+                    "file_format": mined.file_format,
+                    "rows": log.events,
+                    "cases": log.cases,
+                    "filename": mined.original_filename,
+                },
+            )
+            os.replace(temporary, target)
+            final = target
+    except BaseException:
+        _remove(temporary, final)
+        raise
+    mined.refresh_from_db()
+
+
+def _failed(mined: MinedLog, message: str) -> None:
+    MinedLog.objects.filter(pk=mined.pk).update(
+        status=ImportStatus.FAILED, error=message[:10_000], upload=""
+    )
+    mined.refresh_from_db()
+
+
+def _remove_upload(upload: Path) -> None:
+    if upload.name:
+        upload.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            upload.parent.rmdir()  # the upload's own folder
+
+
 def log_delete(*, log: MinedLog) -> None:
     """Remove a log from the registry and its Parquet dataset."""
     path = log.path
@@ -194,10 +335,11 @@ def _read(
     object_type: str | None,
     encoding: str,
 ) -> pa.Table:
+    cap = max_unpacked_bytes()
     if kind == LogFormat.OCEL:
         from fatura.mining.readers.ocel import read_ocel
 
-        return read_ocel(source, object_type=str(object_type), naive_zone=zone)
+        return read_ocel(source, object_type=str(object_type), naive_zone=zone, max_unpacked=cap)
     if kind == LogFormat.ORACLE_FUSION:
         from fatura.mining.readers.oracle_fusion import oracle_fusion_table
 
@@ -207,7 +349,9 @@ def _read(
 
         return netsuite_table(source, zone=zone, encoding=encoding)
     if log_format_matches(source, kind):
-        return read_table(source, mapping=mapping, naive_zone=zone, encoding=encoding)
+        return read_table(
+            source, mapping=mapping, naive_zone=zone, encoding=encoding, max_unpacked=cap
+        )
     raise LogError(f"the file name does not end like a {kind} file", str(source))
 
 
@@ -230,7 +374,9 @@ def _write_parquet(table: pa.Table, path: Path, progress: Progress | None) -> No
                 progress("write", done, table.num_rows)
 
 
-def _refuse_taken(name: str) -> None:
+def refuse_taken(name: str) -> None:
+    """409 for a name in use; a failed import gives its name back."""
+    MinedLog.objects.filter(name=name, status=ImportStatus.FAILED).delete()
     if MinedLog.objects.filter(name=name).exists():
         raise RuleViolation(f"a log named {name!r} already exists; pick another name")
 
@@ -247,7 +393,7 @@ def _instant(microseconds: int) -> dt.datetime:
     return dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(microseconds=microseconds)
 
 
-def _source_system(kind: str, object_type: str | None) -> str:
+def source_system_label(kind: str, object_type: str | None) -> str:
     label = LogFormat(kind).label
     if kind == LogFormat.OCEL:
         return f"{label} ({object_type})"

@@ -16,6 +16,7 @@ from fatura.web.views.fiscal import reports as fiscal_reports
 from fatura.web.views.forecast import exports as forecast_exports
 from fatura.web.views.forecast import outlook as forecast
 from fatura.web.views.mining import kpis as mining_kpis
+from fatura.web.views.mining import imports as mining_imports
 from fatura.web.views.mining import logs as mining
 from fatura.web.views.receivables import (
     collections,
@@ -118,6 +119,11 @@ urlpatterns = [
     path("eventos/caso/<path:case_id>/", events.event_case, name="event_case"),
     path("mineracao/", mining.index, name="mining"),
     path("mineracao/importar/", mining.log_upload, name="mining_upload"),
+    path(
+        "mineracao/importacoes/<int:log_id>/",
+        mining_imports.log_import_status,
+        name="mining_import",
+    ),
     path("mineracao/<str:log_key>/mapa/", mining.process_map, name="mining_map"),
     path("mineracao/<str:log_key>/mapa/arestas.csv", mining.map_csv, name="mining_map_csv"),
     path("mineracao/<str:log_key>/mapa/mapa.svg", mining.map_svg, name="mining_map_svg"),

@@ -15,6 +15,7 @@ import pyarrow as pa
 
 from fatura.mining.errors import LogError
 from fatura.mining.log import EventLog
+from fatura.mining.readers.capped import DEFAULT_MAX_UNPACKED
 from fatura.mining.readers.tabular import ColumnMapping
 from fatura.mining.timestamps import check_zone, default_zone
 
@@ -46,12 +47,13 @@ def read_table(
     naive_zone: str | None = None,
     attributes: bool = True,
     encoding: str = "utf-8",
+    max_unpacked: int | None = DEFAULT_MAX_UNPACKED,
 ) -> pa.Table:
     """The log as the canonical table in file order (see :mod:`fatura.mining.log`).
 
     ``mapping`` applies to CSV and Parquet; ``naive_zone`` is the zone of timestamps without
     an offset (default ``FATURA_TIME_ZONE`` or America/Sao_Paulo); ``attributes=False`` reads
-    only the mapped / standard columns.
+    only the mapped / standard columns; ``max_unpacked``: how far a ``.gz`` may expand (bytes).
     """
     kind = log_format(path)
     zone = naive_zone or default_zone()
@@ -62,13 +64,18 @@ def read_table(
     if kind == "xes":
         from fatura.mining.readers.xes import read_xes
 
-        return read_xes(path, naive_zone=zone, attributes=attributes)
+        return read_xes(path, naive_zone=zone, attributes=attributes, max_unpacked=max_unpacked)
     mapping = mapping or ColumnMapping()
     if kind == "csv":
         from fatura.mining.readers.tabular import read_csv
 
         return read_csv(
-            path, mapping=mapping, naive_zone=zone, attributes=attributes, encoding=encoding
+            path,
+            mapping=mapping,
+            naive_zone=zone,
+            attributes=attributes,
+            encoding=encoding,
+            max_unpacked=max_unpacked,
         )
     from fatura.mining.readers.tabular import read_parquet
 

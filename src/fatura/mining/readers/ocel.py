@@ -26,7 +26,6 @@ XML also its line), a bad time, an unknown object type (listing the types the lo
 
 from __future__ import annotations
 
-import gzip
 import json
 from pathlib import Path
 from typing import Any
@@ -36,6 +35,7 @@ from lxml import etree
 
 from fatura.mining.errors import LogError
 from fatura.mining.log import ACTIVITY, CASE, TIMESTAMP
+from fatura.mining.readers.capped import DEFAULT_MAX_UNPACKED, open_maybe_gzip
 from fatura.mining.timestamps import TimestampError, to_utc
 
 EVENT_ID = "ocel:eid"
@@ -52,10 +52,17 @@ _TYPES = {
 }
 
 
-def read_ocel(path: str | Path, *, object_type: str, naive_zone: str) -> pa.Table:
-    """Read an OCEL 2.0 JSON or XML log and flatten it on ``object_type``."""
+def read_ocel(
+    path: str | Path,
+    *,
+    object_type: str,
+    naive_zone: str,
+    max_unpacked: int | None = DEFAULT_MAX_UNPACKED,
+) -> pa.Table:
+    """Read an OCEL 2.0 JSON or XML log and flatten it on ``object_type``; a gzip-compressed
+    one may expand to ``max_unpacked`` bytes (None: no cap)."""
     source = str(path)
-    document = _load(source)
+    document = _load(source, max_unpacked)
     events = document.get("events")
     objects = document.get("objects")
     if not isinstance(events, list) or not isinstance(objects, list):
@@ -134,29 +141,36 @@ def read_ocel(path: str | Path, *, object_type: str, naive_zone: str) -> pa.Tabl
     return pa.table(columns)
 
 
-def object_types(path: str | Path) -> dict[str, int]:
+def object_types(
+    path: str | Path, *, max_unpacked: int | None = DEFAULT_MAX_UNPACKED
+) -> dict[str, int]:
     """The object types of a log and how many objects each has."""
     counts: dict[str, int] = {}
-    for obj in _load(str(path)).get("objects") or []:
+    for obj in _load(str(path), max_unpacked).get("objects") or []:
         kind = str(obj.get("type"))
         counts[kind] = counts.get(kind, 0) + 1
     return counts
 
 
-def _load(source: str) -> dict[str, Any]:
+def _load(source: str, cap: int | None) -> dict[str, Any]:
     name = source.lower().removesuffix(".gz")
     if name.endswith(XML_SUFFIXES):
-        return _load_xml(source)
-    return _load_json(source)
+        return _load_xml(source, cap)
+    return _load_json(source, cap)
 
 
-def _load_json(source: str) -> dict[str, Any]:
+def _read_all(source: str, cap: int | None) -> bytes:
+    stream, files = open_maybe_gzip(source, cap)
     try:
-        with open(source, "rb") as raw:
-            head = raw.read(2)
-        opener: Any = gzip.open if head == b"\x1f\x8b" else open
-        with opener(source, "rt", encoding="utf-8") as stream:
-            document = json.load(stream)
+        return stream.read()
+    finally:
+        for file in reversed(files):
+            file.close()
+
+
+def _load_json(source: str, cap: int | None) -> dict[str, Any]:
+    try:
+        document = json.loads(_read_all(source, cap).decode("utf-8"))
     except json.JSONDecodeError as error:
         raise LogError(
             f"not JSON ({error.msg})", source, f"line {error.lineno}, column {error.colno}"
@@ -170,17 +184,18 @@ def _load_json(source: str) -> dict[str, Any]:
     return document
 
 
-def _load_xml(source: str) -> dict[str, Any]:
+def _load_xml(source: str, cap: int | None) -> dict[str, Any]:
     """An OCEL 2.0 XML log as the document the JSON reader gives (same keys and shapes)."""
     parser = etree.XMLParser(
         resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
     )
     try:
-        with open(source, "rb") as raw:
-            head = raw.read(2)
-        opener: Any = gzip.open if head == b"\x1f\x8b" else open
-        with opener(source, "rb") as stream:
+        stream, files = open_maybe_gzip(source, cap)
+        try:
             tree = etree.parse(stream, parser)
+        finally:
+            for file in reversed(files):
+                file.close()
     except etree.XMLSyntaxError as error:
         line, column = error.position
         raise LogError(

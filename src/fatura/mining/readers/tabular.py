@@ -27,6 +27,7 @@ from fatura.mining.log import (
     RESOURCE,
     TIMESTAMP,
 )
+from fatura.mining.readers.capped import DEFAULT_MAX_UNPACKED, unpacked_size
 from fatura.mining.timestamps import TimestampError, to_utc
 
 CANONICAL = (CASE, ACTIVITY, TIMESTAMP, END_TIMESTAMP, RESOURCE, LIFECYCLE, EVENT_INDEX)
@@ -62,12 +63,14 @@ def read_csv(
     attributes: bool = True,
     encoding: str = "utf-8",
     delimiter: str | None = None,
+    max_unpacked: int | None = DEFAULT_MAX_UNPACKED,
 ) -> pa.Table:
     """Read a CSV event log (header on the first line; ``delimiter`` guessed from it: ``,``
-    ``;`` or tab)."""
+    ``;`` or tab). A ``.csv.gz`` expanding past ``max_unpacked`` bytes is refused first."""
     from pyarrow import csv
 
     source = str(path)
+    unpacked_size(source, max_unpacked)  # Arrow decompresses by itself: count it once first
     try:
         codecs.lookup(encoding)
     except LookupError:

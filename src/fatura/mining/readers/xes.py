@@ -40,6 +40,7 @@ from lxml import etree
 
 from fatura.mining.errors import LogError
 from fatura.mining.readers import xes_fast
+from fatura.mining.readers.capped import DEFAULT_MAX_UNPACKED, Unpacked, open_maybe_gzip
 from fatura.mining.readers.xes_columns import EVENT_KEYS, TRACE_KEYS, Columns, Scope
 from fatura.mining.readers.xes_fast import FallbackError
 
@@ -47,18 +48,34 @@ logger = logging.getLogger(__name__)
 
 
 def read_xes(
-    path: str | Path, *, naive_zone: str, attributes: bool = True, chunk_events: int = 200_000
+    path: str | Path,
+    *,
+    naive_zone: str,
+    attributes: bool = True,
+    chunk_events: int = 200_000,
+    max_unpacked: int | None = DEFAULT_MAX_UNPACKED,
 ) -> pa.Table:
     """Read an XES log into the canonical table (file order). ``attributes=False`` keeps only
-    the standard keys (what ``fatura mine`` needs)."""
+    the standard keys (what ``fatura mine`` needs). A ``.xes.gz`` expanding past
+    ``max_unpacked`` bytes is refused (:class:`.capped.Unpacked`); None: no cap."""
     try:
         return read_xes_fast(
-            path, naive_zone=naive_zone, attributes=attributes, chunk_events=chunk_events
+            path,
+            naive_zone=naive_zone,
+            attributes=attributes,
+            chunk_events=chunk_events,
+            max_unpacked=max_unpacked,
         )
+    except Unpacked:  # refused: reading it again another way would expand it again
+        raise
     except (FallbackError, LogError) as why:
         logger.debug("%s: read by the reference reader (%s)", path, why)
     return read_xes_reference(
-        path, naive_zone=naive_zone, attributes=attributes, chunk_events=chunk_events
+        path,
+        naive_zone=naive_zone,
+        attributes=attributes,
+        chunk_events=chunk_events,
+        max_unpacked=max_unpacked,
     )
 
 
@@ -69,23 +86,54 @@ def read_xes_fast(
     attributes: bool = True,
     chunk_events: int = 200_000,
     block: int = xes_fast.BLOCK,
+    max_unpacked: int | None = DEFAULT_MAX_UNPACKED,
 ) -> pa.Table:
     """The fast path alone: the same table as the reference, or :class:`FallbackError` (the file
     uses something it does not read), or a :class:`LogError` without line numbers."""
     reader = _Reader(str(path), naive_zone, attributes, chunk_events)
-    with _open(reader.source) as stream:
+    with _open(reader.source, max_unpacked) as stream:
         reader.parse_fast(stream, block)
     return reader.table()
 
 
 def read_xes_reference(
-    path: str | Path, *, naive_zone: str, attributes: bool = True, chunk_events: int = 200_000
+    path: str | Path,
+    *,
+    naive_zone: str,
+    attributes: bool = True,
+    chunk_events: int = 200_000,
+    max_unpacked: int | None = DEFAULT_MAX_UNPACKED,
 ) -> pa.Table:
     """The reference path alone (lxml): what the fast path must equal."""
     reader = _Reader(str(path), naive_zone, attributes, chunk_events)
-    with _open(reader.source) as stream:
-        reader.parse(stream)
+    with _open(reader.source, max_unpacked) as stream:
+        reader.parse(_MarkupRuns(stream, reader.source))  # type: ignore[arg-type]
     return reader.table()
+
+
+class _MarkupRuns:
+    """The stream as lxml reads it, refusing a run of more than :data:`MAX_RUN` bytes without a
+    ``>``: libxml2 refuses a value or text past 10 MB anyway (no ``huge_tree``), but its push
+    parser would first hold a whole start tag, however long, in memory."""
+
+    MAX_RUN = 16 << 20
+
+    def __init__(self, stream: IO[bytes], source: str) -> None:
+        self.stream = stream
+        self.source = source
+        self.run = 0
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.stream.read(size)
+        end = data.rfind(b">")
+        self.run = self.run + len(data) if end < 0 else len(data) - end - 1
+        if self.run > self.MAX_RUN:
+            raise LogError(
+                f"more than {self.MAX_RUN >> 20} MB without markup (a value, text or tag that "
+                "long is not read)",
+                self.source,
+            )
+        return data
 
 
 class _Reader(Columns):
@@ -100,7 +148,9 @@ class _Reader(Columns):
             tag=("{*}event", "{*}trace"),
             resolve_entities=False,
             no_network=True,
-            huge_tree=True,
+            # libxml2's limits stay on (a text or attribute value up to 10 MB, depth 256): a
+            # 1 GB value or run of whitespace is refused at 10 MB instead of held in memory
+            huge_tree=False,
             remove_comments=True,
             remove_pis=True,
         )
@@ -211,6 +261,8 @@ class _Reader(Columns):
         if message.startswith("Unsupported encoding"):
             encoding = message.split(":", 1)[-1].strip()
             text = f"unknown encoding {encoding!r} declared in the XML header"
+        elif "Resource limit exceeded" in message or "XML_PARSE_HUGE" in message:
+            text = "a text, value or nesting past the XML limits (10 MB a value, 256 levels)"
         elif "encoding" in message.lower() or "UTF-8" in message:
             text = f"bytes that do not match the declared encoding ({message})"
         else:
@@ -221,23 +273,14 @@ class _Reader(Columns):
 class _open:  # noqa: N801 - a context manager used like open()
     """The file, or its gzip stream (by its magic bytes, whatever the name says)."""
 
-    def __init__(self, source: str) -> None:
+    def __init__(self, source: str, max_unpacked: int | None) -> None:
         self.source = source
+        self.max_unpacked = max_unpacked
         self.files: list[IO[bytes]] = []
 
     def __enter__(self) -> IO[bytes]:
-        try:
-            raw = open(self.source, "rb")
-        except OSError as error:
-            raise LogError(f"cannot open the file ({error.strerror})", self.source) from None
-        self.files.append(raw)
-        if raw.read(2) == b"\x1f\x8b":
-            raw.seek(0)
-            stream = gzip.GzipFile(fileobj=raw)
-            self.files.append(stream)  # type: ignore[arg-type]
-            return stream  # type: ignore[return-value]
-        raw.seek(0)
-        return raw
+        stream, self.files = open_maybe_gzip(self.source, self.max_unpacked)
+        return stream
 
     def __exit__(self, *exc: object) -> None:
         for file in reversed(self.files):

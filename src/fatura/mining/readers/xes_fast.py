@@ -43,6 +43,7 @@ from lxml import etree
 from fatura.mining.readers.xes_columns import VALUE_TYPES
 
 BLOCK = 1 << 22  # bytes of XML read and scanned at a time (4 MiB)
+MAX_PENDING = 32 << 20  # bytes held without a complete trace before falling back (32 MiB)
 TYPE_NAMES = pa.array(VALUE_TYPES, pa.string())
 E_OPEN, E_CLOSE, T_OPEN, T_CLOSE, ATTRIBUTE = 1, 2, 3, 4, 5
 STRUCTURE = {b"event": E_OPEN, b"/event": E_CLOSE, b"trace": T_OPEN, b"/trace": T_CLOSE}
@@ -148,6 +149,7 @@ def batches(
     that the whole file is well-formed (a caller must consume the iterator to the end)."""
     checker = _WellFormed()
     waiting: list[bytes] = []  # blocks read since the last complete trace
+    pending = 0  # their size
     started = False
     while True:
         try:
@@ -158,6 +160,9 @@ def batches(
             checker.feed(data)
             seam = waiting[-1][-len(_CLOSE_TRACE) :] + data[: len(_CLOSE_TRACE)] if waiting else b""
             waiting.append(data)
+            pending += len(data)
+            if pending > MAX_PENDING:  # a trace this long is no usual XES: not held in memory
+                raise FallbackError(f"more than {MAX_PENDING // 2**20} MB without a </trace>")
             if _CLOSE_TRACE not in data and _CLOSE_TRACE not in seam:
                 continue
         buffer = b"".join(waiting)  # no copy when it is one block
@@ -169,6 +174,7 @@ def batches(
         if end:
             yield _scan(buffer, start, end, (event_keys, trace_keys))
         waiting = [buffer[end:]] if end < len(buffer) else []
+        pending = len(buffer) - end
         del buffer
         if not data:
             break

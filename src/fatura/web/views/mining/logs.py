@@ -11,16 +11,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 from django import forms
-from django.contrib import messages
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
@@ -31,6 +28,7 @@ from django.views.decorators.http import require_POST
 
 from fatura.core.errors import DomainError, NotFound
 from fatura.eventlog.activities import label as activity_label
+from fatura.mining.imports import log_import_request
 from fatura.mining.log import EventLog
 from fatura.mining.models import LogFormat, MinedLog
 from fatura.mining.selectors import (
@@ -42,7 +40,6 @@ from fatura.mining.selectors import (
     own_invoice_log,
     own_log_stats,
 )
-from fatura.mining.services import log_import
 from fatura.web.csv_export import csv_response
 from fatura.web.views.common import add_domain_errors, page, paginate, parse_int
 from fatura.web.views.mining import data as mining_data
@@ -169,30 +166,21 @@ def log_upload(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _index(request, form, status=422)
     upload = form.cleaned_data["arquivo"]
-    filename = Path(upload.name or "log").name  # the readers tell the format by its name
     try:
-        with tempfile.TemporaryDirectory(prefix="fatura-upload-") as folder:
-            path = Path(folder) / filename
-            with path.open("wb") as out:
-                for chunk in upload.chunks():
-                    out.write(chunk)
-            mined = log_import(
-                path,
-                name=form.cleaned_data["nome"],
-                fmt=form.cleaned_data["formato"],
-                object_type=form.cleaned_data["tipo_objeto"] or None,
-                source_system=form.cleaned_data["sistema"] or None,
-                by=request.user,
-            )
+        mined = log_import_request(
+            by=request.user,
+            filename=upload.name or "log",
+            chunks=upload.chunks(),
+            name=form.cleaned_data["nome"],
+            fmt=form.cleaned_data["formato"],
+            object_type=form.cleaned_data["tipo_objeto"] or None,
+            source_system=form.cleaned_data["sistema"] or None,
+        )
     except DomainError as exc:
-        add_domain_errors(form, exc, aliases={"name": "nome", "object_type": "tipo_objeto"})
+        aliases = {"name": "nome", "object_type": "tipo_objeto", "format": "formato"}
+        add_domain_errors(form, exc, aliases={**aliases, "file": "arquivo"})
         return _index(request, form, status=exc.status, error=exc)
-    messages.success(
-        request,
-        _("Log “%(name)s” importado: %(rows)s eventos, %(cases)s casos.")
-        % {"name": mined.name, "rows": mined.rows, "cases": mined.cases},
-    )
-    return redirect("web:mining_map", log_key=mined.pk)
+    return redirect("web:mining_import", log_id=mined.pk)  # the worker imports it
 
 
 # --- process map ---------------------------------------------------------------------------
