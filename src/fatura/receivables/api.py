@@ -9,7 +9,6 @@ answer 404 before the service could answer 403.
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse
 from ninja import Router, Status
 
@@ -20,7 +19,7 @@ from fatura.customers.selectors import customer_get
 from fatura.eventlog.selectors import event_list
 from fatura.receivables import corrections, payments, selectors, services
 from fatura.receivables.domain import ACTIONS, allowed_actions
-from fatura.receivables.models import Allocation, Invoice, Payment
+from fatura.receivables.models import Invoice, Payment
 from fatura.receivables.pdf import invoice_pdf
 from fatura.receivables.schemas import (
     AdjustIn,
@@ -179,7 +178,7 @@ def invoice_timeline(request: HttpRequest, number: str) -> Body:
     """Every event of the invoice in order (as GET /events), with its credit notes,
     adjustments, disputes and the payments applied to it."""
     require(request.user, Capability.VIEW)
-    invoice = selectors.invoice_get(number)
+    invoice = selectors.invoice_detail(number)
     return {
         "number": invoice.number,
         "status": invoice.status,
@@ -196,7 +195,7 @@ def invoice_timeline(request: HttpRequest, number: str) -> Body:
                 "created_at": note.created_at,
                 "created_by": note.created_by.get_username(),
             }
-            for note in invoice.credit_notes.select_related("created_by").order_by("id")
+            for note in invoice.credit_notes.all()
         ],
         "adjustments": [
             {
@@ -207,7 +206,7 @@ def invoice_timeline(request: HttpRequest, number: str) -> Body:
                 "created_at": adj.created_at,
                 "created_by": adj.created_by.get_username(),
             }
-            for adj in invoice.adjustments.select_related("created_by").order_by("id")
+            for adj in invoice.adjustments.all()
         ],
         "disputes": [
             {
@@ -222,9 +221,7 @@ def invoice_timeline(request: HttpRequest, number: str) -> Body:
                 "resolved_at": d.resolved_at,
                 "resolved_by": d.resolved_by.get_username() if d.resolved_by else None,
             }
-            for d in invoice.disputes.select_related("opened_by", "resolved_by").order_by(
-                "opened_at", "id"
-            )
+            for d in invoice.disputes.all()
         ],
         "payments": [
             {
@@ -237,7 +234,7 @@ def invoice_timeline(request: HttpRequest, number: str) -> Body:
                 "applied_at": a.applied_at,
                 "reversed_at": a.reversed_at,
             }
-            for a in invoice.allocations.select_related("payment").order_by("applied_at", "id")
+            for a in invoice.allocations.all()
         ],
     }
 
@@ -368,24 +365,6 @@ def invoice_action_unknown(request: HttpRequest, number: str, action: str) -> Bo
 # --- payments -----------------------------------------------------------------------------
 
 
-def _payments() -> QuerySet[Payment]:
-    return Payment.objects.prefetch_related(
-        Prefetch(
-            "allocations",
-            queryset=Allocation.objects.filter(reversed_at__isnull=True)
-            .select_related("invoice")
-            .order_by("applied_at", "id"),
-        )
-    )
-
-
-def _payment_get(payment_id: int) -> Payment:
-    payment = _payments().filter(pk=payment_id).first()
-    if payment is None:
-        raise NotFound(f"Pagamento {payment_id} não encontrado.")
-    return payment
-
-
 def _payment_out(payment: Payment) -> Body:
     """``allocations`` are what is applied now (a reversal undoes them): they sum to
     ``applied``; the invoice timeline keeps the reversed ones."""
@@ -402,7 +381,8 @@ def _payment_out(payment: Payment) -> Body:
         "reversed": payment.is_reversed,
         "allocations": [
             {"invoice_number": a.invoice.number, "amount": a.amount, "discount": a.discount}
-            for a in payment.allocations.all()
+            for a in payment.allocations.all()  # prefetched by the selector
+            if a.reversed_at is None
         ],
     }
 
@@ -423,23 +403,22 @@ def payment_record(request: HttpRequest, payload: PaymentIn) -> Status[Body]:
         allocations=[a.dict() for a in payload.allocations],
         posted_at=payload.posted_at,
     )
-    return Status(201 if result.created else 200, _payment_out(_payment_get(result.payment.pk)))
+    return Status(
+        201 if result.created else 200, _payment_out(selectors.payment_get(result.payment.pk))
+    )
 
 
 @router.get("/payments", response=list[PaymentOut])
 def payment_list(request: HttpRequest, customer_id: int | None = None) -> list[Body]:
     """Payments, the latest received first."""
     require(request.user, Capability.VIEW)
-    qs = _payments()
-    if customer_id is not None:
-        qs = qs.filter(customer_id=customer_id)
-    return [_payment_out(p) for p in qs.order_by("-received_at", "-id")[:1000]]
+    return [_payment_out(p) for p in selectors.payment_list(customer_id=customer_id)[:1000]]
 
 
 @router.get("/payments/{int:payment_id}", response=PaymentOut)
 def payment_get(request: HttpRequest, payment_id: int) -> Body:
     require(request.user, Capability.VIEW)
-    return _payment_out(_payment_get(payment_id))
+    return _payment_out(selectors.payment_get(payment_id))
 
 
 @router.post("/payments/{int:payment_id}/apply", response=PaymentOut)
@@ -450,18 +429,18 @@ def payment_apply(request: HttpRequest, payment_id: int, payload: PaymentApplyIn
         payment_id=payment_id,
         allocations=[a.dict() for a in payload.allocations],
     )
-    return _payment_out(_payment_get(payment_id))
+    return _payment_out(selectors.payment_get(payment_id))
 
 
 @router.post("/payments/{int:payment_id}/post", response=PaymentOut)
 def payment_post(request: HttpRequest, payment_id: int, payload: PaymentPostIn) -> Body:
     """Posting to the ledger (the lag after the receipt is a KPI)."""
     payments.payment_post(by=request.user, payment_id=payment_id, posted_at=payload.posted_at)
-    return _payment_out(_payment_get(payment_id))
+    return _payment_out(selectors.payment_get(payment_id))
 
 
 @router.post("/payments/{int:payment_id}/reverse", response=PaymentOut)
 def payment_reverse(request: HttpRequest, payment_id: int, payload: PaymentReverseIn) -> Body:
     """A bounced payment: its allocations are undone and closed invoices reopen."""
     payments.payment_reverse(by=request.user, payment_id=payment_id, reason=payload.reason)
-    return _payment_out(_payment_get(payment_id))
+    return _payment_out(selectors.payment_get(payment_id))

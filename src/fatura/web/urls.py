@@ -21,7 +21,7 @@ from fatura.web.views.mining import logs as mining
 from fatura.web.views.receivables import (
     collections,
     invoice_actions,
-    invoice_page,
+    invoice_new,
     invoices,
     payment_detail,
     payments,
@@ -62,7 +62,7 @@ urlpatterns = [
     path("cobrancas/faturamentos/<int:run_id>/", charges.billing_run, name="billing_run"),
     path("faturas/", invoices.invoices, name="invoices"),
     path("faturas/exportar.csv", invoices.invoices_csv, name="invoices_csv"),
-    path("faturas/nova/", invoice_page.invoice_new, name="invoice_new"),
+    path("faturas/nova/", invoice_new.invoice_new, name="invoice_new"),
     path("faturas/<str:number>/", invoices.invoice_detail, name="invoice_detail"),
     path("faturas/<str:number>/pdf/", invoices.invoice_pdf_view, name="invoice_pdf"),
     path(

@@ -11,8 +11,14 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from fatura.billing.models import BillingRun, BillingRunStatus
-from fatura.billing.runs import billing_run_progress, billing_run_request
-from fatura.billing.selectors import PendingCharge, pending_charges
+from fatura.billing.runs import billing_run_request
+from fatura.billing.selectors import (
+    PendingCharge,
+    billing_run_find,
+    billing_run_latest,
+    billing_run_progress,
+    pending_charges,
+)
 from fatura.billing.services import charge_finalize
 from fatura.core.errors import DomainError, NotFound
 from fatura.core.money import ZERO
@@ -41,15 +47,11 @@ def _month(request: HttpRequest) -> Month:
     return parse_month(request.GET.get("mes")) or current_month().previous()
 
 
-def _latest_run(month: Month) -> BillingRun | None:
-    return BillingRun.objects.filter(month=month.first_day).order_by("-requested_at").first()
-
-
 @page
 def charges(request: HttpRequest) -> HttpResponse:
     month = _month(request)
     pending = pending_charges(month)
-    latest = _latest_run(month)
+    latest = billing_run_latest(month)
     context = {
         "month": month,
         "page_obj": paginate(request, pending, PER_PAGE),
@@ -163,7 +165,7 @@ def billing_run_start(request: HttpRequest) -> HttpResponse:
 
 @page
 def billing_run(request: HttpRequest, run_id: int) -> HttpResponse:
-    run = BillingRun.objects.filter(pk=run_id).first()
+    run = billing_run_find(run_id)
     if run is None:
         raise NotFound(_("Faturamento %(id)s não encontrado.") % {"id": run_id})
     return _render_run(request, run)

@@ -22,6 +22,7 @@ from fatura.core.roles import Capability, can, require
 from fatura.forecast import outlook
 from fatura.forecast.cash_flow import CashFlow
 from fatura.forecast.models import ForecastModel
+from fatura.forecast.selectors import active_model_row
 from fatura.forecast.services import model_train
 from fatura.receivables.selectors import invoice_get
 from fatura.web.views.common import is_htmx, page
@@ -144,7 +145,7 @@ def forecast_train(request: HttpRequest) -> HttpResponse:
         if exc.status != 409:
             raise
         error = exc
-        row = ForecastModel.objects.filter(active=True).first()
+        row = active_model_row()
     message = (
         _("Modelo v%(version)s treinado com %(rows)s situações de %(invoices)s faturas.")
         % {

@@ -9,7 +9,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -17,12 +16,17 @@ from django.utils.translation import gettext as _
 from fatura.core import clock
 from fatura.core.errors import DomainError
 from fatura.core.roles import Capability, can, require
-from fatura.customers.models import Customer
+from fatura.customers.selectors import collectors, collects_for_anyone, customer_segments
 from fatura.forecast.worklist import worklist_by_expected_loss
 from fatura.receivables import corrections, report_exports
 from fatura.receivables.collections import DEFAULT_LEVELS, LevelIn, dunning_strategy_save
-from fatura.receivables.models import CallOutcome, DunningAction, DunningStrategy
-from fatura.receivables.selectors import collector_worklist, invoice_get
+from fatura.receivables.models import CallOutcome, DunningAction
+from fatura.receivables.selectors import (
+    collector_worklist,
+    dunning_strategies,
+    dunning_strategy_for,
+    invoice_get,
+)
 from fatura.web.forms import decimal_from_input
 from fatura.web.forms_receivables import CallForm
 from fatura.web.views.common import add_domain_errors, form_status, is_htmx, page, paginate
@@ -42,14 +46,8 @@ def _collector(request: HttpRequest) -> tuple[int | None, str]:
         return int(asked), asked
     if asked == "todos":
         return None, asked
-    mine = Customer.objects.filter(collector_id=request.user.pk).exists()
+    mine = collects_for_anyone(request.user.pk)
     return (request.user.pk, str(request.user.pk)) if mine else (None, "todos")
-
-
-def _collectors() -> list[tuple[int, str]]:
-    ids = Customer.objects.exclude(collector=None).values_list("collector", flat=True).distinct()
-    users = get_user_model().objects.filter(pk__in=set(ids)).order_by("username")
-    return [(u.pk, u.get_full_name() or u.get_username()) for u in users]
 
 
 @page
@@ -61,7 +59,7 @@ def worklist(request: HttpRequest) -> HttpResponse:
     )
     context = {
         "page_obj": paginate(request, items, PER_PAGE),
-        "collectors": _collectors(),
+        "collectors": collectors(),
         "chosen": chosen,
         "today": today,
         "total": sum((i.balance for i in items), Decimal("0.00")),
@@ -126,18 +124,13 @@ class LevelRow:
     error: str = ""
 
 
-def _segments() -> list[str]:
-    found = Customer.objects.exclude(segment="").values_list("segment", flat=True).distinct()
-    return sorted(set(found), key=str.lower)
-
-
 @page
 def strategies(request: HttpRequest) -> HttpResponse:
-    configured = {s.segment: s for s in DunningStrategy.objects.prefetch_related("levels")}
+    configured = {s.segment: s for s in dunning_strategies()}
     default = configured.get("")
     rows = [
         {"segment": segment, "strategy": configured.get(segment)}
-        for segment in sorted(set(_segments()) | (set(configured) - {""}), key=str.lower)
+        for segment in sorted(set(customer_segments()) | (set(configured) - {""}), key=str.lower)
     ]
     context = {
         "default": default,
@@ -189,7 +182,7 @@ def strategy_edit(request: HttpRequest) -> HttpResponse:
     require(request.user, Capability.MANAGE_COLLECTIONS)
     source = request.POST if request.method == "POST" else request.GET
     segment = source.get("segmento", "").strip()
-    strategy = DunningStrategy.objects.filter(segment=segment).first()
+    strategy = dunning_strategy_for(segment)
     error: DomainError | None = None
     if request.method == "POST":
         name = request.POST.get("name", "")

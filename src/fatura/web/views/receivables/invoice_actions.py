@@ -5,210 +5,20 @@ invoice's live part with the result; a 409/422/403 of the service stays next to 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
-
 from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from fatura.core.errors import DomainError, NotFound
-from fatura.core.money import format_brl
-from fatura.core.roles import Capability, can, require
-from fatura.receivables import corrections, services
-from fatura.receivables.domain import allowed_actions
-from fatura.receivables.models import Dispute, Invoice, InvoiceKind
-from fatura.receivables.selectors import invoice_get
-from fatura.web.forms_receivables import (
-    AmountReasonForm,
-    CallForm,
-    ConfirmForm,
-    DisputeForm,
-    ReasonForm,
-    ResolveDisputeForm,
-)
+from fatura.core.roles import require
+from fatura.receivables.models import Invoice
+from fatura.receivables.selectors import invoice_detail, invoice_get
 from fatura.web.views.common import add_domain_errors, form_status, is_htmx, page
-
-Data = dict[str, Any]
-# What a successful action says, and where to go next (None: the invoice's page).
-Outcome = tuple[str, str | None]
-
-
-def _open_disputes(invoice: Invoice) -> list[Dispute]:
-    return list(invoice.disputes.filter(resolved_at__isnull=True).order_by("opened_at", "id"))
-
-
-def _complete(user: Any, invoice: Invoice, data: Data) -> Outcome:
-    services.invoice_complete(by=user, number=invoice.number)
-    return _("Fatura concluída."), None
-
-
-def _submit(user: Any, invoice: Invoice, data: Data) -> Outcome:
-    services.invoice_submit(by=user, number=invoice.number)
-    return _("Fatura enviada para aprovação."), None
-
-
-def _approve(user: Any, invoice: Invoice, data: Data) -> Outcome:
-    services.invoice_approve(by=user, number=invoice.number)
-    return _("Fatura aprovada."), None
-
-
-def _reject(user: Any, invoice: Invoice, data: Data) -> Outcome:
-    services.invoice_reject(by=user, number=invoice.number, reason=data["reason"])
-    return _("Fatura rejeitada: voltou para rascunho."), None
-
-
-def _send(user: Any, invoice: Invoice, data: Data) -> Outcome:
-    sent = services.invoice_send(by=user, number=invoice.number)
-    return _("Fatura enviada ao cliente por e-mail (%(email)s), com o PDF.") % {
-        "email": sent.customer.email
-    }, None
-
-
-def _remind(user: Any, invoice: Invoice, data: Data) -> Outcome:
-    corrections.invoice_remind(by=user, number=invoice.number)
-    return _("Lembrete de pagamento enviado por e-mail."), None
-
-
-def _call(user: Any, invoice: Invoice, data: Data) -> Outcome:
-    call = corrections.invoice_call(
-        by=user,
-        number=invoice.number,
-        outcome=data["outcome"],
-        promise_date=data["promise_date"],
-        note=data["note"],
-    )
-    return _("Ligação registrada: %(outcome)s.") % {"outcome": call.get_outcome_display()}, None
-
-
-def _dispute(user: Any, invoice: Invoice, data: Data) -> Outcome:
-    dispute = corrections.dispute_register(
-        by=user, number=invoice.number, reason=data["reason"], amount=data["amount"],
-        note=data["note"],
-    )  # fmt: skip
-    return _("Disputa registrada (%(reason)s, %(amount)s): a régua de cobrança pausa.") % {
-        "reason": dispute.get_reason_display(),
-        "amount": format_brl(dispute.amount),
-    }, None
-
-
-def _resolve(user: Any, invoice: Invoice, data: Data) -> Outcome:
-    dispute = corrections.dispute_resolve(
-        by=user, number=invoice.number, resolution=data["resolution"],
-        dispute_id=data["dispute_id"], amount=data["amount"] or None, note=data["note"],
-    )  # fmt: skip
-    return _("Disputa resolvida: %(resolution)s.") % {
-        "resolution": dispute.get_resolution_display()
-    }, None
-
-
-def _credit_note(user: Any, invoice: Invoice, data: Data) -> Outcome:
-    note = corrections.credit_note_issue(
-        by=user, number=invoice.number, amount=data["amount"], reason=data["reason"]
-    )
-    return _("Nota de crédito %(number)s emitida: %(amount)s.") % {
-        "number": note.number,
-        "amount": format_brl(note.amount),
-    }, None
-
-
-def _adjust(user: Any, invoice: Invoice, data: Data) -> Outcome:
-    adjustment = corrections.invoice_adjust(
-        by=user, number=invoice.number, amount=data["amount"], reason=data["reason"]
-    )
-    return _("Ajuste %(number)s registrado: %(amount)s.") % {
-        "number": adjustment.number,
-        "amount": format_brl(adjustment.amount),
-    }, None
-
-
-def _write_off(user: Any, invoice: Invoice, data: Data) -> Outcome:
-    done = corrections.invoice_write_off(by=user, number=invoice.number, reason=data["reason"])
-    return _("Saldo de %(amount)s baixado como perda: a fatura foi encerrada.") % {
-        "amount": format_brl(done.amount_written_off)
-    }, None
-
-
-def _convert(user: Any, invoice: Invoice, data: Data) -> Outcome:
-    new = services.proforma_convert(by=user, number=invoice.number)
-    message = _("Proforma %(proforma)s convertida na fatura %(number)s (rascunho).") % {
-        "proforma": invoice.number,
-        "number": new.number,
-    }
-    return message, new.number
-
-
-def _plain(invoice: Invoice, data: Any) -> forms.Form:
-    return ConfirmForm(data)
-
-
-@dataclass(frozen=True)
-class ActionSpec:
-    name: str
-    label: str | Promise
-    capability: Capability
-    run: Callable[[Any, Invoice, Data], Outcome]
-    form: Callable[[Invoice, Any], forms.Form] = _plain
-    style: str = "button-secondary"
-    hint: str | Promise = ""
-
-
-SPECS: dict[str, ActionSpec] = {
-    spec.name: spec
-    for spec in (
-        ActionSpec("complete", gettext_lazy("Concluir"), Capability.MANAGE_INVOICES, _complete,
-                   style="button-primary",
-                   hint=gettext_lazy("Depois de concluída, a fatura não é mais editada.")),
-        ActionSpec("submit", gettext_lazy("Enviar para aprovação"), Capability.MANAGE_INVOICES,
-                   _submit, style="button-primary"),
-        ActionSpec("approve", gettext_lazy("Aprovar"), Capability.APPROVE_INVOICES, _approve,
-                   style="button-primary",
-                   hint=gettext_lazy("A aprovação deve vir de quem não criou a fatura.")),
-        ActionSpec("reject", gettext_lazy("Rejeitar"), Capability.APPROVE_INVOICES, _reject,
-                   lambda i, d: ReasonForm(d), style="button-danger-ghost",
-                   hint=gettext_lazy("A fatura volta para rascunho (retrabalho).")),
-        ActionSpec("send", gettext_lazy("Enviar ao cliente"), Capability.MANAGE_INVOICES, _send,
-                   style="button-primary",
-                   hint=gettext_lazy("Envia por e-mail ao cliente, com o PDF anexo.")),
-        ActionSpec("remind", gettext_lazy("Enviar lembrete"), Capability.LOG_COLLECTION, _remind,
-                   hint=gettext_lazy("Envia um lembrete de pagamento por e-mail ao cliente.")),
-        ActionSpec("call", gettext_lazy("Registrar ligação"), Capability.LOG_COLLECTION, _call,
-                   lambda i, d: CallForm(d)),
-        ActionSpec("dispute", gettext_lazy("Registrar disputa"), Capability.LOG_COLLECTION,
-                   _dispute, lambda i, d: DisputeForm(d),
-                   hint=gettext_lazy("Enquanto houver disputa aberta, a régua de cobrança pausa.")),
-        ActionSpec("resolve-dispute", gettext_lazy("Resolver disputa"),
-                   Capability.MANAGE_INVOICES, _resolve,
-                   lambda i, d: ResolveDisputeForm(d, disputes=_open_disputes(i)),
-                   style="button-primary"),
-        ActionSpec("credit-note", gettext_lazy("Emitir nota de crédito"),
-                   Capability.MANAGE_INVOICES, _credit_note, lambda i, d: AmountReasonForm(d)),
-        ActionSpec("adjust", gettext_lazy("Ajustar"), Capability.MANAGE_INVOICES, _adjust,
-                   lambda i, d: AmountReasonForm(d, signed=True)),
-        ActionSpec("write-off", gettext_lazy("Baixar como perda"), Capability.WRITE_OFF,
-                   _write_off, lambda i, d: ReasonForm(d), style="button-danger-ghost",
-                   hint=gettext_lazy("Baixa todo o saldo em aberto e encerra a fatura.")),
-        ActionSpec("convert", gettext_lazy("Converter em fatura"), Capability.MANAGE_INVOICES,
-                   _convert, style="button-primary",
-                   hint=gettext_lazy("Cria uma fatura nova, em rascunho, com as mesmas linhas.")),
-    )
-}  # fmt: skip
-
-
-def buttons_for(invoice: Invoice, user: Any) -> list[ActionSpec]:
-    """The state's allowed actions that the user's role may do, in the state machine's order."""
-    proforma = invoice.kind == InvoiceKind.PROFORMA
-    return [
-        SPECS[name]
-        for name in allowed_actions(invoice.status, proforma=proforma)
-        if name in SPECS and can(user, SPECS[name].capability)
-    ]
+from fatura.web.views.receivables.action_specs import SPECS, ActionSpec
+from fatura.web.views.receivables.invoice_page import invoice_context
 
 
 def _render_form(
@@ -235,9 +45,7 @@ def _done(request: HttpRequest, invoice: Invoice, message: str, goto: str | None
     if not is_htmx(request):
         messages.success(request, message)
         return redirect("web:invoice_detail", number=invoice.number)
-    from fatura.web.views.receivables.invoice_page import invoice_context
-
-    context = invoice_context(invoice_get(invoice.number), request.user)
+    context = invoice_context(invoice_detail(invoice.number), request.user)
     context["result"] = message
     response = render(request, "web/receivables/_invoice_live.html", context)
     response["HX-Retarget"] = "#invoice-live"

@@ -1,28 +1,20 @@
-"""The invoice as a receivable: creating a direct invoice (/faturas/nova/) and what the
-invoice's page shows of its life (amounts, badges, allowed actions, payments, corrections,
-disputes and the timeline of every event of its case)."""
+"""The invoice's page: what it shows of its life (amounts, badges, allowed actions, payments,
+corrections, disputes and the timeline of every event of its case)."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 from typing import Any
 
-from django.contrib import messages
-from django.db.models import prefetch_related_objects
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from fatura.core import clock
-from fatura.core.errors import DomainError
 from fatura.core.money import format_brl
-from fatura.core.roles import Capability, can, require
+from fatura.core.roles import Capability, can
 from fatura.core.terms import TERMS
-from fatura.customers.selectors import customer_get
 from fatura.eventlog.models import Event
 from fatura.eventlog.selectors import event_list, typed_attributes
-from fatura.receivables import domain, services
+from fatura.receivables import domain
 from fatura.receivables.models import (
     CallOutcome,
     DisputeReason,
@@ -33,9 +25,8 @@ from fatura.receivables.models import (
     PaymentMethod,
 )
 from fatura.usage.events import charge_case_id
-from fatura.web.forms import decimal_from_input
-from fatura.web.forms_receivables import InvoiceCreateForm, LineRow, date_text, line_rows
-from fatura.web.views.common import add_domain_errors, form_status, page
+from fatura.web.forms_receivables import date_text
+from fatura.web.views.receivables.action_specs import buttons_for
 
 STATUS_BADGES = {
     "draft": "badge-neutral",
@@ -55,104 +46,6 @@ PAYMENT_BADGES = {
     "paid": "badge-success",
     "overpaid": "badge-info",
 }
-
-
-# --- creating a direct invoice -----------------------------------------------------------
-
-
-def _recurrence(kind: str, data: dict[str, Any]) -> dict[str, Any] | None:
-    if kind != InvoiceKind.RECURRING:
-        return None
-    return {"frequency": data.get("frequency") or "", "end": data.get("recurrence_end")}
-
-
-_ALIASES = {
-    "recurrence": "frequency",
-    "recurrence.frequency": "frequency",
-    "recurrence.end": "recurrence_end",
-}
-
-
-def _line_errors(rows: list[LineRow], kept: list[int], exc: DomainError) -> None:
-    """The service numbers the lines it got (blank rows were left out): back to the rows."""
-    for error in exc.errors:
-        position = error.get("line")
-        if isinstance(position, int) and 0 < position <= len(kept):
-            rows[kept[position - 1]].errors[str(error.get("field"))] = str(error.get("message"))
-
-
-def _render_create(
-    request: HttpRequest,
-    form: InvoiceCreateForm,
-    rows: list[LineRow],
-    error: DomainError | None = None,
-    lines_error: str = "",
-) -> HttpResponse:
-    context = {
-        "form": form,
-        "rows": rows,
-        "error": error,
-        "lines_error": lines_error,
-        "terms": TERMS,
-    }
-    status = form_status(form, error)
-    if lines_error and status == 200:
-        status = 422
-    return render(request, "web/receivables/invoice_new.html", context, status=status)
-
-
-@page
-def invoice_new(request: HttpRequest) -> HttpResponse:
-    """GET: the form (three empty lines). POST: the draft invoice, or every error next to its
-    field and line."""
-    require(request.user, Capability.MANAGE_INVOICES)
-    if request.method != "POST":
-        initial = {"issue_date": clock.today(), "kind": "simple"}
-        customer = request.GET.get("cliente", "")
-        if customer.isdigit():
-            initial["customer"] = int(customer)
-        rows = [LineRow(), LineRow(), LineRow()]
-        return _render_create(request, InvoiceCreateForm(initial=initial), rows)
-    form = InvoiceCreateForm(request.POST)
-    rows = line_rows(request.POST) or [LineRow()]
-    kept = [i for i, row in enumerate(rows) if not row.blank]
-    if not form.is_valid():
-        return _render_create(request, form, rows)
-    data = form.cleaned_data
-    lines = [
-        {
-            "description": rows[i].description,
-            "quantity": decimal_from_input(rows[i].quantity),
-            "unit_price": decimal_from_input(rows[i].unit_price),
-        }
-        for i in kept
-    ]
-    try:
-        invoice = services.invoice_create(
-            by=request.user,
-            customer=customer_get(data["customer"]),
-            kind=data["kind"],
-            issue_date=data["issue_date"],
-            payment_terms=data["payment_terms"] or None,
-            lines=lines,
-            recurrence=_recurrence(data["kind"], data),
-            description=data["description"],
-        )
-    except DomainError as exc:
-        _line_errors(rows, kept, exc)
-        fields = [e for e in exc.errors if "line" not in e and e.get("field") != "lines"]
-        add_domain_errors(form, DomainError(exc.message, errors=fields), _ALIASES)
-        no_lines = any(e.get("field") == "lines" for e in exc.errors)
-        shown = exc
-        if exc.errors and all("line" in e for e in exc.errors):  # each is on its row
-            shown = type(exc)(_("Corrija as linhas destacadas abaixo."), errors=exc.errors)
-        return _render_create(request, form, rows, shown, exc.message if no_lines else "")
-    messages.success(
-        request,
-        _("Fatura %(number)s criada em rascunho: total %(total)s.")
-        % {"number": invoice.number, "total": format_brl(invoice.total_charged)},
-    )
-    return redirect("web:invoice_detail", number=invoice.number)
 
 
 # --- the invoice's page ------------------------------------------------------------------
@@ -238,10 +131,7 @@ def timeline_entries(invoice: Invoice) -> list[dict[str, Any]]:
 
 def invoice_context(invoice: Invoice, user: Any) -> dict[str, Any]:
     """Everything the invoice's page shows; the same for the page and after each action."""
-    from fatura.web.views.receivables.invoice_actions import buttons_for
-
-    lines = list(invoice.lines.all())
-    prefetch_related_objects(lines, "price_version")  # the price used: one query for all lines
+    lines = list(invoice.lines.all())  # the invoice comes from receivables' invoice_detail
     today = clock.today()
     owed = invoice.status in domain.RECEIVABLE and invoice.balance > 0
     return {
@@ -249,14 +139,10 @@ def invoice_context(invoice: Invoice, user: Any) -> dict[str, Any]:
         "lines": lines,
         "timeline": timeline_entries(invoice),
         "actions": buttons_for(invoice, user),
-        "allocations": list(
-            invoice.allocations.select_related("payment").order_by("applied_at", "id")
-        ),
-        "credit_notes": list(invoice.credit_notes.select_related("created_by")),
-        "adjustments": list(invoice.adjustments.select_related("created_by")),
-        "disputes": list(
-            invoice.disputes.select_related("opened_by", "resolved_by").order_by("opened_at", "id")
-        ),
+        "allocations": list(invoice.allocations.all()),
+        "credit_notes": list(invoice.credit_notes.all()),
+        "adjustments": list(invoice.adjustments.all()),
+        "disputes": list(invoice.disputes.all()),
         "status_badge": STATUS_BADGES.get(invoice.status, "badge-neutral"),
         "payment_badge": PAYMENT_BADGES.get(invoice.payment_status, "badge-neutral"),
         "terms_label": TERMS[invoice.payment_terms].label

@@ -9,9 +9,9 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from fatura.core import clock
-from fatura.receivables.domain import RECEIVABLE
 from fatura.receivables.models import Invoice, InvoiceKind, InvoiceStatus, PaymentStatus
 from fatura.receivables.pdf import invoice_pdf
+from fatura.receivables.selectors import invoice_detail as invoice_detail_read
 from fatura.receivables.selectors import invoice_get, invoice_list
 from fatura.web.csv_export import csv_response
 from fatura.web.forms_receivables import InvoiceFilterForm
@@ -25,19 +25,18 @@ def _filtered(request: HttpRequest) -> tuple[QuerySet[Invoice], bool]:
     """The invoices the filters ask for, and whether any filter is set."""
     customer_id = parse_int(request.GET.get("cliente"))
     month = parse_month(request.GET.get("mes"))
-    qs = invoice_list(customer_id=customer_id, month=month)
     status = request.GET.get("situacao", "")
     payment = request.GET.get("pagamento", "")
     kind = request.GET.get("tipo", "")
     overdue = request.GET.get("vencidas") in {"on", "1", "true"}
-    if status in InvoiceStatus.values:
-        qs = qs.filter(status=status)
-    if payment in PaymentStatus.values:
-        qs = qs.filter(payment_status=payment)
-    if kind in InvoiceKind.values:
-        qs = qs.filter(kind=kind)
-    if overdue:  # still owed after the due date, whatever the daily task has marked yet
-        qs = qs.filter(status__in=RECEIVABLE, balance__gt=0, due_date__lt=clock.today())
+    qs = invoice_list(
+        customer_id=customer_id,
+        month=month,
+        status=status if status in InvoiceStatus.values else None,
+        payment_status=payment if payment in PaymentStatus.values else None,
+        kind=kind if kind in InvoiceKind.values else None,
+        overdue_on=clock.today() if overdue else None,
+    )
     active = bool(customer_id or month or status or payment or kind or overdue)
     return qs, active
 
@@ -58,7 +57,7 @@ def invoices(request: HttpRequest) -> HttpResponse:
 
 @page
 def invoice_detail(request: HttpRequest, number: str) -> HttpResponse:
-    invoice = invoice_get(number)
+    invoice = invoice_detail_read(number)
     return render(request, "web/invoices/detail.html", invoice_context(invoice, request.user))
 
 

@@ -13,30 +13,19 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from fatura.core import clock
-from fatura.core.errors import DomainError, NotFound
+from fatura.core.errors import DomainError
 from fatura.core.money import format_brl
 from fatura.core.roles import Capability, can, require
 from fatura.receivables import payments as payment_services
-from fatura.receivables.models import Allocation, Payment
+from fatura.receivables.models import Payment
+from fatura.receivables.selectors import payment_get
 from fatura.web.forms_receivables import PostForm, ReverseForm
 from fatura.web.views.common import add_domain_errors, is_htmx, page
 from fatura.web.views.receivables.payments import allocation_errors, allocations_of, open_rows
 
 
-def _payment(payment_id: int) -> Payment:
-    payment = Payment.objects.select_related("customer", "created_by").filter(pk=payment_id)
-    found = payment.first()
-    if found is None:
-        raise NotFound(_("Pagamento %(id)s não encontrado.") % {"id": payment_id})
-    return found
-
-
 def _detail_context(request: HttpRequest, payment: Payment, **forms_: Any) -> dict[str, Any]:
-    allocations = list(
-        Allocation.objects.filter(payment=payment)
-        .select_related("invoice")
-        .order_by("applied_at", "id")
-    )
+    allocations = list(payment.allocations.all())  # from receivables' payment_get
     may = can(request.user, Capability.RECORD_PAYMENTS) and not payment.is_reversed
     apply_rows = forms_.pop("apply_rows", None)
     if apply_rows is None and may and payment.unapplied > 0:
@@ -63,14 +52,14 @@ def _render_detail(
 
 @page
 def payment_detail(request: HttpRequest, payment_id: int) -> HttpResponse:
-    return _render_detail(request, _payment(payment_id))
+    return _render_detail(request, payment_get(payment_id))
 
 
 def _changed(request: HttpRequest, payment_id: int, message: str) -> HttpResponse:
     if not is_htmx(request):
         messages.success(request, message)
         return redirect("web:payment_detail", payment_id=payment_id)
-    context = _detail_context(request, _payment(payment_id))
+    context = _detail_context(request, payment_get(payment_id))
     context["result"] = message
     response = render(request, "web/receivables/_payment_live.html", context)
     response["HX-Retarget"] = "#payment-live"
@@ -87,15 +76,15 @@ def _failed(
     if form is not None:
         extra[f"{part}_form"] = form
     if is_htmx(request):
-        context = _detail_context(request, _payment(payment_id), **extra)
+        context = _detail_context(request, payment_get(payment_id), **extra)
         return render(request, f"web/receivables/_payment_{part}.html", context, status=status)
-    return _render_detail(request, _payment(payment_id), status=status, **extra)
+    return _render_detail(request, payment_get(payment_id), status=status, **extra)
 
 
 @page
 def payment_apply(request: HttpRequest, payment_id: int) -> HttpResponse:
     require(request.user, Capability.RECORD_PAYMENTS)
-    payment = _payment(payment_id)
+    payment = payment_get(payment_id)
     if request.method != "POST":
         return redirect("web:payment_detail", payment_id=payment_id)
     rows = open_rows(payment.customer_id, request.POST)

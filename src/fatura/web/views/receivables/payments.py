@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
-from django.db.models import F, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -18,8 +18,8 @@ from fatura.core.money import format_brl
 from fatura.core.roles import Capability, require
 from fatura.customers.selectors import customer_get
 from fatura.receivables import payments as payment_services
-from fatura.receivables.domain import RECEIVABLE
-from fatura.receivables.models import Invoice, InvoiceKind, Payment
+from fatura.receivables.models import Invoice, Payment
+from fatura.receivables.selectors import invoices_open_for_payment, payment_list
 from fatura.web.csv_export import csv_response
 from fatura.web.forms import decimal_from_input
 from fatura.web.forms_receivables import (
@@ -37,20 +37,17 @@ PER_PAGE = 50
 
 def _filtered(request: HttpRequest) -> tuple[QuerySet[Payment], PaymentFilterForm, bool]:
     form = PaymentFilterForm(request.GET)
-    qs = Payment.objects.select_related("customer").order_by("-received_at", "-id")
     if not form.is_valid():  # a bad date: say so next to it, list everything
-        return qs, form, True
+        return payment_list(allocations=False), form, True
     data = form.cleaned_data
-    if data["cliente"]:
-        qs = qs.filter(customer_id=data["cliente"])
-    if data["forma"]:
-        qs = qs.filter(method=data["forma"])
-    if data["de"]:
-        qs = qs.filter(received_at__gte=data["de"])
-    if data["ate"]:
-        qs = qs.filter(received_at__lte=data["ate"])
-    if data["nao_aplicado"]:
-        qs = qs.filter(reversed_at__isnull=True, applied__lt=F("amount"))
+    qs = payment_list(
+        customer_id=data["cliente"] or None,
+        method=data["forma"] or None,
+        received_from=data["de"] or None,
+        received_until=data["ate"] or None,
+        unapplied_only=bool(data["nao_aplicado"]),
+        allocations=False,
+    )
     return qs, form, any(data.values())
 
 
@@ -114,11 +111,7 @@ def open_invoices(customer_id: int | None) -> list[Invoice]:
     """What the customer still owes, oldest due date first (the order "pay all" fills)."""
     if not customer_id:
         return []
-    return list(
-        Invoice.objects.filter(customer_id=customer_id, status__in=RECEIVABLE, balance__gt=0)
-        .exclude(kind=InvoiceKind.PROFORMA)
-        .order_by("due_date", "sequence")
-    )
+    return invoices_open_for_payment(customer_id)
 
 
 def open_rows(customer_id: int | None, data: Any = None, prefill: str = "") -> list[OpenRow]:
