@@ -47,7 +47,7 @@ def _big_file(name: str = "big.csv") -> dict[str, SimpleUploadedFile]:
 
 @pytest.mark.parametrize("path", API_UPLOADS)
 def test_an_api_upload_over_the_limit_is_413_json(fin_api: Any, small_limit: None, path: str):
-    response = fin_api.upload(path, _big_file())
+    response = fin_api.upload(path.removeprefix("/api/v1"), _big_file())
     assert response.status_code == 413
     assert response["Content-Type"].startswith("application/json")
     assert "1 MB" in response.json()["detail"]
@@ -55,7 +55,7 @@ def test_an_api_upload_over_the_limit_is_413_json(fin_api: Any, small_limit: Non
 
 @pytest.mark.parametrize("path", API_UPLOADS)
 def test_the_limit_comes_before_the_role_check(ops_api: Any, small_limit: None, path: str):
-    assert ops_api.upload(path, _big_file()).status_code == 413
+    assert ops_api.upload(path.removeprefix("/api/v1"), _big_file()).status_code == 413
 
 
 @pytest.mark.parametrize("path", PAGE_UPLOADS)

@@ -19,6 +19,7 @@ from django.conf import settings
 
 from fatura.core.documents import only_digits
 from fatura.core.errors import InvalidInput
+from fatura.core.limits import MAX_CSV_CELL
 from fatura.core.money import CENT, format_brl, parse_decimal
 
 MAX_AMOUNT_DIGITS = 12  # DecimalField(max_digits=14, decimal_places=2)
@@ -119,8 +120,14 @@ def read_table(text: str, required: tuple[str, ...]) -> Table:
     first = text.lstrip("\ufeff").split("\n", 1)[0]
     if not first.strip():
         return Table([], iter(()), [RowError(1, "file", "O arquivo está vazio.")])
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=_delimiter(first))
-    header = [name.strip().lower() for name in next(reader)]
+    # strict: a quote opened and never closed is an error, not the rest of the file in one cell
+    reader = csv.reader(
+        io.StringIO(text.lstrip("\ufeff")), delimiter=_delimiter(first), strict=True
+    )
+    try:
+        header = [name.strip().lower() for name in next(reader)]
+    except csv.Error as error:
+        return Table([], iter(()), [_csv_error(1, error)])
     repeated = sorted(name for name, count in Counter(header).items() if name and count > 1)
     missing = [name for name in required if name not in header]
     errors = []
@@ -131,18 +138,36 @@ def read_table(text: str, required: tuple[str, ...]) -> Table:
     if errors:
         return Table(header, iter(()), errors)
 
-    def records() -> Iterator[tuple[int, dict[str, str]]]:
-        previous_end = reader.line_num
-        for record in reader:
-            start, previous_end = previous_end + 1, reader.line_num
-            if not any(cell.strip() for cell in record):
-                continue
-            cells = dict.fromkeys(header, "")
-            for name, cell in zip(header, record, strict=False):
-                cells[name] = cell.strip()
-            yield start, cells
+    found: list[tuple[int, dict[str, str]]] = []
+    previous_end = reader.line_num
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as error:  # the file cannot be read past here: only this error
+            return Table(header, iter(()), [_csv_error(previous_end + 1, error)])
+        start, previous_end = previous_end + 1, reader.line_num
+        if not any(cell.strip() for cell in record):
+            continue
+        cells = dict.fromkeys(header, "")
+        for name, cell in zip(header, record, strict=False):
+            cells[name] = cell.strip()
+        found.append((start, cells))
+    return Table(header, iter(found))
 
-    return Table(header, records())
+
+def _csv_error(line: int, error: csv.Error) -> RowError:
+    """A CSV that cannot be read from ``line`` on: a cell over 128 KB, or a quote opened and
+    not closed (or text right after a closing quote)."""
+    text = str(error)
+    if "field larger than field limit" in text:
+        message = f"Célula com mais de {MAX_CSV_CELL // 1024} KB; o arquivo não é um CSV válido."
+    elif "unexpected end of data" in text:
+        message = "Aspas abertas e não fechadas até o fim do arquivo."
+    else:
+        message = f"CSV malformado ({text}); confira as aspas."
+    return RowError(line, "file", message)
 
 
 # --- fields ------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from fatura.core.errors import RuleViolation
+from fatura.core.limits import max_unpacked_bytes
 from fatura.core.roles import Capability, require
 from fatura.core.users import User
 from fatura.customers.models import Customer
@@ -258,12 +259,13 @@ def _read_zip(
         return [], refused("O zip não tem arquivos.")
     if len(members) > MAX_ZIP_MEMBERS:
         return [], refused(f"O zip tem {len(members)} arquivos; o limite é {MAX_ZIP_MEMBERS}.")
-    if sum(info.file_size for info in members) > MAX_ZIP_BYTES:
-        return [], refused(
-            f"O zip descompactado passa de {MAX_ZIP_BYTES // (1024 * 1024)} MB; divida-o."
-        )
+    cap = min(MAX_ZIP_BYTES, max_unpacked_bytes())
+    too_big = f"O zip descompactado passa de {cap // (1024 * 1024)} MB; divida-o."
+    if sum(info.file_size for info in members) > cap:  # what the zip declares
+        return [], refused(too_big)
     documents: list[IncomingNfse | IncomingCancellation | Ignored] = []
     errors: list[RowError] = []
+    unpacked = 0  # what it really expands to: a member may declare less than it holds
     for info in members:
         name = info.filename
         if name.lower().endswith(".zip"):
@@ -271,10 +273,13 @@ def _read_zip(
             continue
         try:
             with archive.open(info) as stream:
-                content = stream.read(MAX_XML_BYTES + 1)
+                content = stream.read(min(MAX_XML_BYTES, cap - unpacked) + 1)
         except (zipfile.BadZipFile, zlib.error, RuntimeError, NotImplementedError, OSError):
             errors += refused("Membro do zip ilegível (corrompido ou com senha).", name)
             continue
+        unpacked += len(content)
+        if unpacked > cap:
+            return [], refused(too_big)
         if content.startswith(ZIP_MAGIC):
             errors += refused("Zip dentro de zip não é aceito.", name)
         elif not looks_like_xml(content):
