@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from fatura.billing.models import BillingRun
-from fatura.billing.runs import billing_run_execute
+from fatura.billing.services import billing_run_execute
 from fatura.receivables.models import Invoice
 from tests.factories import CustomerFactory
 from tests.scenarios import billing_item, finalize, record

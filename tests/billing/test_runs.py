@@ -7,8 +7,9 @@ from decimal import Decimal
 import pytest
 
 from fatura.billing.models import BillingRun, BillingRunStatus, Charge
-from fatura.billing.runs import billing_run_execute, billing_run_progress, billing_run_request
-from fatura.billing.services import month_finalize_all
+from fatura.billing.runs import billing_run_request
+from fatura.billing.selectors import billing_run_progress
+from fatura.billing.services import billing_run_execute, month_finalize_all
 from fatura.core.errors import Forbidden, InvalidInput, RuleViolation
 from fatura.core.months import Month
 from fatura.eventlog.selectors import event_list
@@ -170,13 +171,13 @@ def test_run_request_validates_its_fields(fin_user):
 def test_an_unexpected_error_fails_the_run_instead_of_leaving_it_running(
     fin_user, april, monkeypatch
 ):
-    from fatura.billing import runs
+    from fatura.billing import services
 
     def crash(**kwargs: object) -> list[Invoice]:
         raise RuntimeError("database went away")
 
     run = billing_run_request(by=fin_user, month=APRIL, result_center="CR", ticket="T")
-    monkeypatch.setattr(runs, "month_finalize_all", crash)
+    monkeypatch.setattr(services, "month_finalize_all", crash)
     with pytest.raises(RuntimeError):
         billing_run_execute(run.pk)  # the task fails too, so the worker logs it
     run.refresh_from_db()

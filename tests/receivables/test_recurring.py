@@ -155,7 +155,7 @@ def test_an_inactive_template_issues_nothing(books):
 
 def test_a_restart_after_a_partial_run_issues_the_rest_never_twice(books, monkeypatch):
     first = template_of(books, dt.date(2026, 1, 5))
-    real_build = services.invoice_build
+    real_build = recurring.invoice_build
     calls = {"n": 0}
 
     def crashing(**kwargs: Any) -> Invoice:
@@ -164,12 +164,12 @@ def test_a_restart_after_a_partial_run_issues_the_rest_never_twice(books, monkey
             raise RuntimeError("worker morto")
         return real_build(**kwargs)
 
-    monkeypatch.setattr(services, "invoice_build", crashing)
+    monkeypatch.setattr(recurring, "invoice_build", crashing)
     with pytest.raises(RuntimeError):
         recurring_issue_due(today=dt.date(2026, 6, 30))
     assert periods_of(first) == [dt.date(2026, m, 5) for m in (1, 2, 3)]  # two made it
 
-    monkeypatch.setattr(services, "invoice_build", real_build)
+    monkeypatch.setattr(recurring, "invoice_build", real_build)
     again = recurring_issue_due(today=dt.date(2026, 6, 30))  # the restarted worker
 
     assert [i.recurring_period for i in again] == [dt.date(2026, m, 5) for m in (4, 5, 6)]

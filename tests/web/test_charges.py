@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime as dt
 
 from fatura.billing.models import BillingRun, Charge
-from fatura.billing.runs import billing_run_execute
+from fatura.billing.services import billing_run_execute
 from fatura.core import clock
 from fatura.core.months import Month
 from fatura.receivables.models import Invoice

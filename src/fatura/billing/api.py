@@ -5,7 +5,7 @@ from ninja import Router, Status
 
 from fatura.billing import selectors, services
 from fatura.billing.models import BillingRun
-from fatura.billing.runs import billing_run_progress, billing_run_request
+from fatura.billing.runs import billing_run_request
 from fatura.billing.schemas import (
     BillingRunIn,
     BillingRunOut,
@@ -13,6 +13,7 @@ from fatura.billing.schemas import (
     FinalizeIn,
     UsageOut,
 )
+from fatura.billing.selectors import billing_run_progress
 from fatura.billing.usage_selectors import usage_series
 from fatura.core.errors import InvalidInput, NotFound
 from fatura.core.months import Month

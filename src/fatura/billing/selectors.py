@@ -4,6 +4,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.core.cache import cache
 from django.db.models import Exists, OuterRef, Sum
 
 from fatura.billing.domain import ComputedCharge, ItemRef, PriceRef, compute_charge
@@ -110,3 +111,13 @@ def billing_run_latest(month: Month) -> BillingRun | None:
 def billing_run_find(run_id: int) -> BillingRun | None:
     """A billing run by id, or None."""
     return BillingRun.objects.filter(pk=run_id).first()
+
+
+def billing_run_progress_key(run_id: int) -> str:
+    """Where the worker keeps a run's progress (the cache, shared with the web process)."""
+    return f"billing-run:{run_id}:progress"
+
+
+def billing_run_progress(run_id: int) -> dict[str, int | str] | None:
+    value = cache.get(billing_run_progress_key(run_id))
+    return dict(value) if value else None

@@ -7,14 +7,20 @@ from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 
 from fatura.billing import events
 from fatura.billing.domain import ComputedCharge
-from fatura.billing.models import Charge, ChargeStatus
-from fatura.billing.selectors import PendingCharge, charge_finalized, pending_charges
+from fatura.billing.models import BillingRun, BillingRunStatus, Charge, ChargeStatus
+from fatura.billing.selectors import (
+    PendingCharge,
+    billing_run_progress_key,
+    charge_finalized,
+    pending_charges,
+)
 from fatura.core import clock
-from fatura.core.errors import InvalidInput, RuleViolation
+from fatura.core.errors import DomainError, InvalidInput, RuleViolation
 from fatura.core.money import parse_decimal, to_money
 from fatura.core.months import Month
 from fatura.core.roles import Capability, require
@@ -264,3 +270,50 @@ def _lock_customers_of(month: Month) -> None:
         .order_by("pk")
         .values_list("pk", flat=True)
     )
+
+
+def billing_run_execute(run_id: int) -> BillingRun:
+    """Run a queued billing run once; a run already started or finished is left alone, so a
+    task delivered twice does no harm."""
+    updated = BillingRun.objects.filter(pk=run_id, status=BillingRunStatus.QUEUED).update(
+        status=BillingRunStatus.RUNNING
+    )
+    run = BillingRun.objects.select_related("requested_by").get(pk=run_id)
+    if not updated:
+        return run
+
+    def progress(done: int, total: int, phase: str) -> None:
+        cache.set(
+            billing_run_progress_key(run_id), {"done": done, "total": total, "phase": phase}, 86400
+        )
+
+    try:
+        invoices = month_finalize_all(
+            by=run.requested_by,
+            month=Month.of(run.month),
+            result_center=run.result_center,
+            ticket=run.ticket,
+            progress=progress,
+        )
+    except DomainError as exc:
+        run.status = BillingRunStatus.FAILED
+        run.error = exc.message
+        if exc.errors:
+            run.error += "\n" + "\n".join(str(e.get("message", "")) for e in exc.errors[:50])
+    except Exception as exc:
+        # Left "running", the run would block the month for good ("já há um faturamento em
+        # andamento"); record the failure, then let the task fail so the worker logs it.
+        run.status = BillingRunStatus.FAILED
+        run.error = f"Erro inesperado: {exc}"
+        run.finished_at = clock.now()
+        run.save()
+        raise
+    else:
+        run.status = BillingRunStatus.DONE
+        run.charges_finalized = len(invoices)
+        run.total_charged = sum((i.total_charged for i in invoices), start=run.total_charged * 0)
+        run.first_invoice = invoices[0].number
+        run.last_invoice = invoices[-1].number
+    run.finished_at = clock.now()
+    run.save()
+    return run

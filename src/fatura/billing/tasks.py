@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from fatura.billing.runs import billing_run_execute
+from fatura.billing.services import billing_run_execute
 
 
 @task()

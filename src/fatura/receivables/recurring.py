@@ -15,6 +15,7 @@ from fatura.core.errors import InvalidInput
 from fatura.customers.models import Customer
 from fatura.eventlog import activities
 from fatura.receivables.common import event, record
+from fatura.receivables.issue import invoice_build, parse_lines
 from fatura.receivables.models import (
     Frequency,
     Invoice,
@@ -94,8 +95,6 @@ def recurring_template_create(
 def recurring_issue_due(*, today: dt.date | None = None) -> list[Invoice]:
     """Issue every period due up to ``today`` that has no invoice yet (completed, ready to
     send). Each period in its own transaction; a period already issued is skipped."""
-    from fatura.receivables.services import invoice_build, parse_lines
-
     today = today or clock.today()
     issued: list[Invoice] = []
     for template in RecurringTemplate.objects.filter(active=True).select_related(

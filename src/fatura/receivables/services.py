@@ -6,15 +6,12 @@ allowed. Corrections live in ``corrections``, payments in ``payments``."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
 
 from fatura.core import clock
 from fatura.core.errors import Forbidden, InvalidInput, RuleViolation
-from fatura.core.money import line_amount, parse_decimal, to_money
 from fatura.core.roles import Capability, require
 from fatura.core.terms import TERMS
 from fatura.core.users import User
@@ -31,62 +28,9 @@ from fatura.receivables.common import (
     invoice_lock,
     record,
 )
-from fatura.receivables.issue import receivable_open
+from fatura.receivables.issue import LineIn, invoice_build, parse_lines
 from fatura.receivables.mail import send_invoice_email
-from fatura.receivables.models import Invoice, InvoiceKind, InvoiceLine, InvoiceStatus
-from fatura.receivables.numbering import INVOICES, PROFORMAS
-
-
-@dataclass(frozen=True)
-class LineIn:
-    description: str
-    quantity: Decimal
-    unit_price: Decimal
-
-    @property
-    def amount(self) -> Decimal:
-        return line_amount(self.quantity, self.unit_price)
-
-
-def parse_lines(raw: list[dict[str, Any]]) -> list[LineIn]:
-    """Lines of a direct invoice; every bad field is reported with its line number."""
-    errors: list[dict[str, Any]] = []
-    lines: list[LineIn] = []
-    if not raw:
-        raise InvalidInput(
-            "A fatura precisa de ao menos uma linha.",
-            errors=[{"field": "lines", "message": "vazia"}],
-        )
-    for position, item in enumerate(raw, start=1):
-        description = str(item.get("description") or "").strip()
-        if not description or len(description) > 200:
-            errors.append(
-                {"line": position, "field": "description", "message": "descrição obrigatória"}
-            )
-        values: dict[str, Decimal] = {}
-        for field, places in (("quantity", 6), ("unit_price", 4)):
-            try:
-                value = parse_decimal(item.get(field))
-                ok = value > 0 and value == round(value, places)
-            except InvalidOperation:
-                ok = False
-            if not ok:
-                errors.append(
-                    {
-                        "line": position,
-                        "field": field,
-                        "message": f"informe um número maior que zero (até {places} casas)",
-                    }
-                )
-            else:
-                values[field] = value
-        if len(values) == 2 and description:
-            lines.append(LineIn(description, values["quantity"], values["unit_price"]))
-    if errors:
-        names = {"description": "descrição", "quantity": "quantidade", "unit_price": "preço"}
-        shown = "; ".join(f"linha {e['line']}, {names[e['field']]}: {e['message']}" for e in errors)
-        raise InvalidInput(f"Linhas inválidas: {shown}.", errors=errors)
-    return lines
+from fatura.receivables.models import Invoice, InvoiceKind, InvoiceStatus
 
 
 def _terms(code: str) -> str:
@@ -97,56 +41,6 @@ def _terms(code: str) -> str:
             errors=[{"field": "payment_terms", "message": "desconhecida"}],
         )
     return code
-
-
-def invoice_build(
-    *,
-    by: Any,
-    customer: Customer,
-    kind: str,
-    issue_date: dt.date,
-    payment_terms: str,
-    lines: list[LineIn],
-    description: str = "",
-    now: dt.datetime,
-    status: str = domain.DRAFT,
-) -> Invoice:
-    """Create a direct invoice with its lines (inside the caller's transaction)."""
-    proforma = kind == InvoiceKind.PROFORMA
-    series = PROFORMAS if proforma else INVOICES
-    sequence = series.take()
-    total = to_money(sum((line.amount for line in lines), Decimal(0)))
-    invoice = Invoice(
-        number=series.format(sequence),
-        series=series.prefix,
-        sequence=sequence,
-        customer=customer,
-        kind=kind,
-        month=issue_date.replace(day=1),
-        issue_date=issue_date,
-        total_due=total,
-        total_charged=total,
-        status=status,
-        description=description[:200],
-        created_by=by,
-        created_at=now,
-    )
-    receivable_open(invoice, terms_code=payment_terms)
-    if proforma:  # a quote: nothing is owed
-        invoice.balance = Decimal("0.00")
-    invoice.save()
-    InvoiceLine.objects.bulk_create(
-        InvoiceLine(
-            invoice=invoice,
-            position=position,
-            item_name=line.description,
-            quantity=line.quantity,
-            unit_price=line.unit_price,
-            amount=line.amount,
-        )
-        for position, line in enumerate(lines, start=1)
-    )
-    return invoice
 
 
 def invoice_create(
