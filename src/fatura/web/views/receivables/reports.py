@@ -15,6 +15,7 @@ from django.shortcuts import render
 from fatura.core import clock
 from fatura.core.csv_export import csv_response
 from fatura.core.errors import DomainError
+from fatura.core.reports import pdf_response
 from fatura.core.roles import Capability, can
 from fatura.receivables import report_exports
 from fatura.receivables.cash_in import expected_cash_in
@@ -77,7 +78,7 @@ def aging_csv(request: HttpRequest) -> StreamingHttpResponse:
 def aging_pdf(request: HttpRequest) -> HttpResponse:
     report = _aging(request)[0]
     filename = f"aging-{report.as_of:%Y-%m-%d}-{report.group_by}.pdf"
-    return report_exports.pdf_response(report_exports.aging_pdf(report), filename)
+    return pdf_response(report_exports.aging_pdf(report), filename)
 
 
 # --- DSO ---------------------------------------------------------------------------------
@@ -142,7 +143,7 @@ def dso_pdf(request: HttpRequest) -> HttpResponse:
     start, end, _form = _period(request)
     report = days_sales_outstanding(start=start, end=end)
     filename = f"dso-{start:%Y-%m-%d}-{end:%Y-%m-%d}.pdf"
-    return report_exports.pdf_response(report_exports.dso_pdf(report), filename)
+    return pdf_response(report_exports.dso_pdf(report), filename)
 
 
 # --- expected cash-in by week ----------------------------------------------------------
@@ -214,4 +215,4 @@ def statement_csv(request: HttpRequest, customer_id: int) -> StreamingHttpRespon
 def statement_pdf(request: HttpRequest, customer_id: int) -> HttpResponse:
     report = _statement(request, customer_id)[0]
     filename = f"extrato-{report.customer.document}-{report.as_of:%Y-%m-%d}.pdf"
-    return report_exports.pdf_response(report_exports.statement_pdf(report), filename)
+    return pdf_response(report_exports.statement_pdf(report), filename)
