@@ -36,6 +36,14 @@ def test_events_come_in_time_order_then_write_order(log):
     ]
 
 
+def test_newest_first_is_the_reverse(log):
+    assert [e.activity for e in event_list(case_id="A", newest_first=True)] == [
+        "third",
+        "second (same time, written later)",
+        "first",
+    ]
+
+
 def test_filters(log):
     assert [e.case_id for e in event_list(activity="other case")] == ["B"]
     assert len(event_list()) == 4

@@ -16,8 +16,10 @@ def event_list(
     activity: str | None = None,
     since: dt.datetime | None = None,
     until: dt.datetime | None = None,
+    newest_first: bool = False,
 ) -> QuerySet[Event]:
-    """Events in the order they happened (timestamp, then the order they were written)."""
+    """Events in the order they happened (timestamp, then the order they were written), or
+    the other way round (``newest_first``: the Eventos page)."""
     qs = Event.objects.all()
     if case_id is not None:
         qs = qs.filter(case_id=case_id)
@@ -27,6 +29,8 @@ def event_list(
         qs = qs.filter(timestamp__gte=since)
     if until is not None:
         qs = qs.filter(timestamp__lt=until)
+    if newest_first:
+        return qs.order_by("-timestamp", "-id")
     return qs.order_by("timestamp", "id")
 
 

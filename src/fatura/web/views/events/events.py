@@ -27,7 +27,7 @@ def _activities() -> list[tuple[str, str]]:
 @page
 def events(request: HttpRequest) -> HttpResponse:
     case_id, activity = _filters(request)
-    newest_first = event_list(case_id=case_id, activity=activity).order_by("-timestamp", "-id")
+    newest_first = event_list(case_id=case_id, activity=activity, newest_first=True)
     context = {
         "page_obj": paginate(request, newest_first, PER_PAGE),
         "case_id": case_id or "",
@@ -60,9 +60,9 @@ def events_csv(request: HttpRequest) -> StreamingHttpResponse:
             e.source_system,
             attributes_json(e),
         )
-        for e in event_list(case_id=case_id, activity=activity)
-        .order_by("-timestamp", "-id")
-        .iterator(chunk_size=2000)
+        for e in event_list(case_id=case_id, activity=activity, newest_first=True).iterator(
+            chunk_size=2000
+        )
     )
     header = [
         _("Data e hora"),
