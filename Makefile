@@ -15,7 +15,9 @@ $(STAMP): pyproject.toml constraints.txt
 
 install: $(STAMP)
 
-## make run: install, migrate, load the demo data, serve on http://$(HOST) (with the task worker)
+## make run: install, migrate, load the demo data, serve on http://$(HOST) (gunicorn + the task
+## worker), all in demo mode (FATURA_DEMO=1: demo users allowed, a key kept in var/secret_key)
+run demo: export FATURA_DEMO = 1
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py demo_load
@@ -44,7 +46,7 @@ lint: install
 	$(VENV)/bin/ruff format --check src tests bench
 	$(VENV)/bin/mypy src
 	$(VENV)/bin/lint-imports
-	$(PY) manage.py makemigrations --check --dry-run
+	DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py makemigrations --check --dry-run
 	$(PY) scripts/messages.py --check
 
 format: install
@@ -53,7 +55,7 @@ format: install
 
 ## make messages: rebuild the pt-BR/English catalogues (.po -> .mo)
 messages: install
-	$(PY) scripts/messages.py
+	DJANGO_SETTINGS_MODULE=tests.settings $(PY) scripts/messages.py
 
 bench: install
 	scripts/bench.sh

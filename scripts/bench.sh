@@ -14,6 +14,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
+export FATURA_SECRET_KEY=${FATURA_SECRET_KEY:-bench-only-not-a-secret-0123456789abcdef0123456789}
 WHICH=${FATURA_BENCH_DATABASES:-sqlite postgres}
 BENCH_DB=fatura_bench
 FISCAL_DB=fatura_bench_fiscal

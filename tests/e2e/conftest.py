@@ -55,9 +55,34 @@ def page(browser: Any, live_server: Any) -> Iterator[Any]:
     # The same patience for assertions: a loaded machine (the suite runs in parallel) may need
     # more than the default 5 s, e.g. to parse and draw plotly.js.
     expect.set_options(timeout=15000)
-    page = context.new_page()
+    # Any Content-Security-Policy violation fails the test: the page reports it (the
+    # securitypolicyviolation event, also for blocked inline styles and eval) to the console.
+    page, violations = watch_csp(context)
     yield page
     context.close()
+    assert not violations, "Content-Security-Policy violations:\n" + "\n".join(violations)
+
+
+CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", function (e) {
+  console.error("CSP violation: " + e.violatedDirective + " blocked " + (e.blockedURI || "inline")
+    + " at " + e.documentURI + " (" + (e.sample || "") + ")");
+});
+"""
+
+
+def watch_csp(context: Any) -> tuple[Any, list[str]]:
+    """A new page of the context and the list its CSP violations are collected in."""
+    context.add_init_script(CSP_LISTENER)
+    violations: list[str] = []
+    page = context.new_page()
+    page.on("console", lambda msg: _csp_message(msg.text, violations))
+    return page, violations
+
+
+def _csp_message(text: str, violations: list[str]) -> None:
+    if text.startswith("CSP violation:") or "Content Security Policy" in text:
+        violations.append(text)
 
 
 def login(page: Any, username: str, password: str = "secret-pass") -> None:

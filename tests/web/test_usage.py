@@ -43,7 +43,7 @@ def test_usage_charts_and_table(fin_client, fin_user, billing_data):
     assert response.status_code == 200
     assert f'src="/assets/plotly.min.js?v={plotly.__version__}"' in page
     assert 'id="usage-quantity-chart"' in page and 'id="usage-amount-chart"' in page
-    assert "Plotly.newPlot" in page and "cdn.plot.ly" not in page
+    assert "data-plotly=" in page and "cdn.plot.ly" not in page
     table = page.split('id="usage-table"')[1]
     assert "abril/2026" in table and "maio/2026" in table
     assert "1.500,5 GB" in table and "R$ 500,12" in table
@@ -57,7 +57,7 @@ def test_usage_counts_only_finalized_charges(fin_client, billing_data):
         fin_client.get("/uso/", {"cliente": billing_data.beta.pk, "itens": billing_data.storage.pk})
     )
     assert "Nenhuma cobrança finalizada com esses itens" in page
-    assert "Plotly.newPlot" not in page
+    assert "data-plotly=" not in page
 
 
 def test_more_than_ten_items_shows_the_422_message(fin_client, billing_data):

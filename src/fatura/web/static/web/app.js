@@ -31,6 +31,13 @@
     }
   });
 
+  // A range input shows its value in the <output> named by data-range-output (the map's sliders).
+  document.addEventListener("input", function (evt) {
+    var name = evt.target.getAttribute ? evt.target.getAttribute("data-range-output") : null;
+    var out = name ? document.getElementById(name) : null;
+    if (out) out.value = evt.target.value + "%";
+  });
+
   // Put the keyboard focus on the first field of a form htmx just showed.
   document.addEventListener("htmx:afterSwap", function (evt) {
     var target = evt.detail.target;

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from fatura.fiscal.kpi import DayValue, LagBin
 from fatura.fiscal.listing import MonthValue
-from fatura.web.charts import CONFIG
+from fatura.web.charts import CONFIG, plotly_div
 
 FONT = {"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif"}
 BRAND = "#0b5394"
@@ -42,9 +42,7 @@ def _html(figure: go.Figure, div_id: str, filename: str) -> str:
         **CONFIG,
         "toImageButtonOptions": {"format": "png", "filename": filename, "scale": 2},
     }
-    return str(
-        figure.to_html(full_html=False, include_plotlyjs=False, div_id=div_id, config=config)
-    )
+    return plotly_div(figure, div_id, config)
 
 
 def bin_label(low: int, high: int | None) -> str:

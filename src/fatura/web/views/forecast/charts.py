@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 from django.utils.translation import gettext as _
 
 from fatura.forecast.cash_flow import CashFlow
-from fatura.web.charts import CONFIG, PALETTE
+from fatura.web.charts import CONFIG, PALETTE, plotly_div
 
 FONT = {"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif"}
 BAND = "rgba(11, 83, 148, 0.16)"
@@ -106,6 +106,4 @@ def band_chart(flow: CashFlow, labels: Sequence[str] = (), title: str = "") -> s
     # attributes after the swap, which would wipe the classes plotly.js gives the new chart.
     div_id = f"{CHART_ID}-{uuid.uuid4().hex[:8]}"
     config = {**CONFIG, "toImageButtonOptions": {"filename": "previsao-recebimentos"}}
-    return str(
-        figure.to_html(full_html=False, include_plotlyjs=False, div_id=div_id, config=config)
-    )
+    return plotly_div(figure, div_id, config)

@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 from django.utils.translation import gettext as _
 
 from fatura.mining.kpis.dashboard import CashWeek, Cycles, DunningRow, Group
-from fatura.web.charts import CONFIG, PALETTE
+from fatura.web.charts import CONFIG, PALETTE, plotly_div
 
 FONT = "system-ui, -apple-system, Segoe UI, Roboto, sans-serif"
 BRAND = "#0b5394"
@@ -47,11 +47,7 @@ def _layout(title: str, height: int = 320) -> dict[str, Any]:
 
 
 def _html(figure: go.Figure, div_id: str, filename: str) -> str:
-    return str(
-        figure.to_html(
-            full_html=False, include_plotlyjs=False, div_id=div_id, config=config(filename)
-        )
-    )
+    return plotly_div(figure, div_id, config(filename))
 
 
 def _counts(most: int, **axis: Any) -> dict[str, Any]:

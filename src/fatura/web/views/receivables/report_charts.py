@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 from fatura.receivables.cash_in import CashInReport
 from fatura.receivables.domain import AGING_BUCKETS, AGING_LABELS
 from fatura.receivables.selectors import AgingReport, DsoReport
-from fatura.web.charts import CONFIG
+from fatura.web.charts import CONFIG, plotly_div
 
 # From "not yet due" (green) to "more than 90 days" (dark red).
 BUCKET_COLORS = {
@@ -26,9 +26,7 @@ FONT = {"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif"}
 
 
 def _html(figure: go.Figure, div_id: str) -> str:
-    return str(
-        figure.to_html(full_html=False, include_plotlyjs=False, div_id=div_id, config=CONFIG)
-    )
+    return plotly_div(figure, div_id, CONFIG)
 
 
 def _short(label: str, size: int = 34) -> str:
