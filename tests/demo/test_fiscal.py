@@ -39,16 +39,14 @@ def demo(django_db_setup: Any, django_db_blocker: Any) -> Iterator[DemoSummary]:
     fast = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     with (
         django_db_blocker.unblock(),
-        pytest.MonkeyPatch.context() as mp,
+        clock.override(NOW),
         override_settings(
             PASSWORD_HASHERS=fast, EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"
         ),
+        transaction.atomic(),
     ):
-        mp.setattr(clock, "today", lambda: TODAY)
-        mp.setattr(clock, "now", lambda: NOW)
-        with transaction.atomic():
-            yield demo_load(size="small")
-            transaction.set_rollback(True)
+        yield demo_load(size="small")
+        transaction.set_rollback(True)
 
 
 def test_service_types_carry_national_codes_and_iss_rates(demo: DemoSummary, db: Any) -> None:

@@ -35,6 +35,8 @@ from fatura.demo.load import DEMO_USERS, DemoSummary, demo_customers, demo_load
 from fatura.demo.receivables import SIZES
 from fatura.eventlog import activities
 from fatura.eventlog.models import Event
+from fatura.forecast.backtest_store import latest_backtest
+from fatura.forecast.models import ForecastModel
 from fatura.receivables import domain
 from fatura.receivables.models import (
     Allocation,
@@ -65,17 +67,15 @@ def demo(django_db_setup: Any, django_db_blocker: Any) -> Iterator[DemoSummary]:
     fast = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     with (
         django_db_blocker.unblock(),
-        pytest.MonkeyPatch.context() as mp,
+        clock.override(NOW),
         override_settings(
             PASSWORD_HASHERS=fast, EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"
         ),
+        transaction.atomic(),
     ):
-        mp.setattr(clock, "today", lambda: TODAY)
-        mp.setattr(clock, "now", lambda: NOW)
-        with transaction.atomic():
-            summary = demo_load(size="small", progress=PROGRESS.append)
-            yield summary
-            transaction.set_rollback(True)
+        summary = demo_load(size="small", progress=PROGRESS.append)
+        yield summary
+        transaction.set_rollback(True)
 
 
 def _counts() -> dict[str, int]:
@@ -245,10 +245,30 @@ def test_command_rejects_a_bad_date(db: Any) -> None:
         call_command("demo_load", "--today", "15/05/2026")
 
 
+def test_the_payment_model_is_trained_and_backtested(demo: DemoSummary, db: Any) -> None:
+    """Previsão shows a model and a backtest on first start: both made at the demo's now."""
+    assert demo.forecast is not None
+    model = ForecastModel.objects.get(active=True)
+    assert demo.forecast.model_version == model.version
+    assert (model.cutoff, model.trained_at, model.trained_by) == (TODAY, NOW, "financeiro")
+    assert model.invoices > 0 and model.metrics["mae_days"] >= 0
+    stored = latest_backtest()
+    assert stored is not None and stored.created_at == NOW
+    assert len(stored.data["folds"]) == demo.forecast.folds == 2
+    assert stored.data["end"] == TODAY.isoformat()
+    assert all(fold["model_trained"] for fold in stored.data["folds"])
+    page = Client()
+    page.force_login(User.objects.get(username="financeiro"))
+    html = page.get("/previsao/").content.decode()
+    assert 'id="backtest-table"' in html and f"v{model.version}" in html
+    assert "modelo v" in demo.message
+
+
 def test_progress_has_a_line_per_month(demo: DemoSummary) -> None:
-    assert len(PROGRESS) == 13
+    assert len(PROGRESS) == 14  # the start, twelve months, the forecast
     assert PROGRESS[1].strip().startswith("maio/2025:") and "faturas" in PROGRESS[1]
-    assert PROGRESS[-1].strip().startswith("abril/2026:")
+    assert PROGRESS[-2].strip().startswith("abril/2026:")
+    assert PROGRESS[-1].startswith("Treinando o modelo de previsão")
 
 
 # --- the receivables year (demo_receivables.py, demo_behaviour.py) ----------------------------

@@ -21,7 +21,7 @@ import random
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 from functools import partial
 from pathlib import Path
@@ -45,7 +45,8 @@ from fatura.core.roles import FINANCEIRO, OPERACAO
 from fatura.customers.models import Customer
 from fatura.customers.services import customer_create
 from fatura.demo.fiscal import FiscalYear
-from fatura.demo.receivables import SIZES, Receivables, Timeline, clock_at
+from fatura.demo.forecast import DemoForecast, forecast_prepare
+from fatura.demo.receivables import SIZES, Receivables, Timeline
 from fatura.receivables.models import Invoice, InvoiceStatus, PaymentStatus
 from fatura.usage.services import consumption_record, volume_file_import
 
@@ -165,6 +166,7 @@ class DemoSummary:
     pending_charges: int = 0
     statuses: tuple[tuple[str, int], ...] = ()  # invoices by status
     payment_statuses: tuple[tuple[str, int], ...] = ()
+    forecast: DemoForecast | None = None  # the payment model trained and its backtest
 
     @property
     def message(self) -> str:
@@ -177,7 +179,9 @@ class DemoSummary:
             f"Dados de demonstração carregados: {self.customers} clientes, {self.items} itens, "
             f"{self.invoices} faturas ({statuses}; pagamento: {payments}); "
             f"{self.pending_charges} cobranças pendentes em {self.pending_month.label_pt()}. "
-            "Usuários: " + ", ".join(f"{u}/{p}" for u, p, _, _ in DEMO_USERS)
+            "Usuários: "
+            + ", ".join(f"{u}/{p}" for u, p, _, _ in DEMO_USERS)
+            + (f" {self.forecast.message}" if self.forecast else "")
         )
 
 
@@ -196,7 +200,13 @@ def demo_load(
         progress("Carregando um ano de dados de demonstração (alguns minutos)…")
     with transaction.atomic(), _demo_mail():
         users = _users_ensure()
-        return _Replay(users, today, size=size, progress=progress).run()
+        replay = _Replay(users, today, size=size, progress=progress)
+        summary = replay.run()
+        if progress is not None:
+            progress("Treinando o modelo de previsão de pagamentos e rodando um backtest…")
+        with clock.override(replay.now):
+            forecast = forecast_prepare(by=users["financeiro"], today=today)
+        return replace(summary, forecast=forecast)
 
 
 @contextmanager
@@ -333,7 +343,7 @@ class _Replay:
         ]
 
     def _catalogue(self, moment: dt.datetime) -> None:
-        with clock_at(moment):
+        with clock.override(moment):
             for item in self.demo_items:
                 if item.volume_file == "new":
                     continue
@@ -347,7 +357,7 @@ class _Replay:
                 )
 
     def _price_changes(self, index: int, moment: dt.datetime) -> None:
-        with clock_at(moment):
+        with clock.override(moment):
             for item in self.demo_items:
                 for when, price in item.price_changes:
                     if when == index:
@@ -359,7 +369,7 @@ class _Replay:
                         )
 
     def _arrivals(self, index: int, moment: dt.datetime) -> None:
-        with clock_at(moment):
+        with clock.override(moment):
             for demo in self.demo_customers:
                 if demo.first == index:
                     self.customers[demo.name] = customer_create(
@@ -433,7 +443,7 @@ class _Replay:
         entries: list[tuple[dt.datetime, BillingItem, Decimal]],
     ) -> None:
         for moment, item, quantity in entries:
-            with clock_at(moment):
+            with clock.override(moment):
                 consumption_record(
                     by=self.ops,
                     customer=customer,

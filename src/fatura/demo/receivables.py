@@ -3,7 +3,7 @@ through approval and rework, e-mail, payments, dunning, calls, disputes and writ
 
 Everything goes through the services, so numbers, balances and events are the real ones. Time
 is simulated by a :class:`Timeline`: every action runs at its own moment with the services'
-clock (``fatura.core.clock.now``) set to that moment, in time order, so the event log reads like
+clock set to that moment (``clock.override``), in time order, so the event log reads like
 a real year and invoice numbers follow their dates. The usage billing of ``demo.py`` runs on the
 same timeline. A seeded generator decides what happens (how each customer pays lives in
 ``demo_behaviour``): the same data on every run.
@@ -19,8 +19,7 @@ import math
 import random
 import re
 import unicodedata
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import partial
@@ -98,17 +97,6 @@ DUNNING_WEEKDAYS = (0, 3)  # Monday, Thursday
 SIZES = {"full": DemoSize(270, 0.38, 0.012), "small": DemoSize(16, 0.5, 0.03)}
 
 
-@contextmanager
-def clock_at(moment: dt.datetime) -> Iterator[None]:
-    """Run services as if it were ``moment`` (they take the time from ``clock.now``)."""
-    saved = clock.now
-    clock.now = lambda: moment
-    try:
-        yield
-    finally:
-        clock.now = saved
-
-
 class Timeline:
     """Actions run in time order, each with the services' clock at its moment."""
 
@@ -129,7 +117,7 @@ class Timeline:
         while self._queue:
             moment, _, action = heapq.heappop(self._queue)
             self.now = moment
-            with clock_at(moment):
+            with clock.override(moment):
                 action()
 
 

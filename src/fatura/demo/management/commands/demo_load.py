@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from typing import Any
 
 from django.conf import settings
@@ -41,6 +42,7 @@ class Command(BaseCommand):
                 today = dt.date.fromisoformat(options["today"])
             except ValueError as exc:
                 raise CommandError(f"--today: use AAAA-MM-DD ({exc})") from None
+        started = time.perf_counter()
         summary = demo_load(
             today=today,
             size="small" if options["small"] else "full",
@@ -50,3 +52,5 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(message) if summary.loaded else message)
         if summary.loaded:
             self.stdout.write(fiscal_summary().message)
+            seconds = f"{time.perf_counter() - started:.0f}"
+            self.stdout.write(f"Dados de demonstração carregados em {seconds} s.")
