@@ -10,6 +10,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -169,3 +170,13 @@ def test_djangos_four_password_validators(password: str, db: None) -> None:
     with pytest.raises(ValidationError):
         validate_password(password, user)
     validate_password("Correto-Cavalo-Bateria-Grampo", user)
+
+
+def test_demo_load_refuses_outside_demo_mode(db: None, settings: Any) -> None:
+    from django.contrib.auth.models import User
+    from django.core.management import CommandError, call_command
+
+    settings.FATURA_DEMO = False
+    with pytest.raises(CommandError, match="FATURA_DEMO=1"):
+        call_command("demo_load", "--small")
+    assert not User.objects.exists()
