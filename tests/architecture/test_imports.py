@@ -251,8 +251,7 @@ def test_the_scan_reads_the_whole_tree(graph: ImportGraph) -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="issue 12, being removed: billing.runs<->tasks and receivables.services<->recurring "
-    "(A), web.views.receivables<->invoice_actions (D), demo behaviour<->receivables (B)",
+    reason="issue 12, being removed: demo.behaviour<->demo.receivables (B)",
 )
 def test_no_cycle_between_modules(graph: ImportGraph) -> None:
     cycles = module_cycles(graph)
@@ -260,11 +259,6 @@ def test_no_cycle_between_modules(graph: ImportGraph) -> None:
         pytest.fail("import cycles between modules:\n" + "\n".join(cycles), pytrace=False)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 12, being removed: catalog/usage/receivables -> billing (A), "
-    "receivables.reports_api -> forecast (E)",
-)
 def test_no_cycle_between_apps(graph: ImportGraph) -> None:
     cycles = app_cycles(graph)
     if cycles:
