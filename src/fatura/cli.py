@@ -31,6 +31,7 @@ def gunicorn_command(address: str) -> list[str]:
     command += ["--threads", os.environ.get("FATURA_THREADS", "4")]
     command += ["--timeout", os.environ.get("FATURA_TIMEOUT", "120")]
     command += ["--access-logfile", "-", "--error-logfile", "-"]
+    command += ["--no-control-socket"]  # gunicorn 27's admin socket in ~/.gunicorn: not used
     if int(os.environ.get("FATURA_PROXY_HOPS", "0")) > 0:
         command += ["--forwarded-allow-ips", os.environ.get("FATURA_FORWARDED_ALLOW_IPS", "*")]
     return command

@@ -25,7 +25,8 @@ def test_serve_collects_static_files_then_becomes_gunicorn(
     assert (tmp_path / "static" / "web" / "charts.js").exists()
     gunicorn = [sys.executable, "-m", "gunicorn", "fatura.wsgi:application"]
     options = ["--bind", "127.0.0.1:8765", "--workers", "3", "--threads", "5", "--timeout", "120"]
-    assert ran == [[*gunicorn, *options, "--access-logfile", "-", "--error-logfile", "-"]]
+    logs = ["--access-logfile", "-", "--error-logfile", "-"]
+    assert ran == [[*gunicorn, *options, *logs, "--no-control-socket"]]
 
 
 def test_serve_defaults_to_loopback_and_trusts_a_proxy_only_when_told(
