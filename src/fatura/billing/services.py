@@ -35,6 +35,7 @@ from fatura.receivables.issue import (
 )
 from fatura.receivables.models import Invoice
 from fatura.usage.models import Consumption
+from fatura.usage.services import MonthClosing, months_close
 
 
 class ChargeAlreadyFinalized(RuleViolation):
@@ -119,6 +120,15 @@ def _charge_of(invoice: Invoice, *, by: Any, now: dt.datetime) -> Charge:
     )
 
 
+def _closing(invoice: Invoice) -> MonthClosing:
+    """The month the charge closes for consumption (usage refuses it from then on)."""
+    return MonthClosing(
+        customer_id=invoice.customer_id,
+        month=Month.of(invoice.month),
+        invoice_number=invoice.number,
+    )
+
+
 def _refuse_problems(customer: Customer, month: Month, computed: ComputedCharge) -> None:
     if computed.problems:
         raise InvalidInput(
@@ -174,6 +184,7 @@ def charge_finalize(
             )
             invoice.charge = _charge_of(invoice, by=by, now=now)
             invoice.charge.save(force_insert=True)
+            months_close(closings=[_closing(invoice)], now=now)
             events_record_many(events.charge_finalized(invoice, by=by, now=now))
     except IntegrityError:
         # The unique constraint is the last line of defence (e.g. SQLite without row locks).
@@ -248,6 +259,7 @@ def month_finalize_all(
             )
             charges = [_charge_of(invoice, by=by, now=now) for invoice in built]
             Charge.objects.bulk_create(charges)
+            months_close(closings=[_closing(invoice) for invoice in built], now=now)
             for invoice, charge in zip(built, charges, strict=True):
                 invoice.charge = charge
             events_record_many(

@@ -6,6 +6,7 @@ from typing import Any
 from django.db import transaction
 
 from fatura.catalog.models import BillingItem, ItemSource, PriceVersion
+from fatura.catalog.uses import item_uses
 from fatura.core.errors import InvalidInput, RuleViolation
 from fatura.core.money import parse_decimal
 from fatura.core.months import Month
@@ -120,14 +121,10 @@ def price_version_add(
 def refuse_if_month_billed(item: BillingItem, valid_from: Month) -> None:
     """A new price must not change what an already finalized charge used (also checked by the
     volume file import, which adds prices too)."""
-    from fatura.receivables.models import InvoiceLine
-
-    billed = (
-        InvoiceLine.objects.filter(billing_item=item, invoice__month__gte=valid_from.first_day)
-        .order_by("-invoice__month")
-        .values_list("invoice__month", flat=True)
-        .first()
-    )
+    found = [
+        use.last_billed(item, valid_from.first_day) for use in item_uses() if use.last_billed
+    ]
+    billed = max((month for month in found if month is not None), default=None)
     if billed is not None:
         raise RuleViolation(
             f"O item {item.name} já foi cobrado em {Month.of(billed).label_pt()} (cobrança "
@@ -136,15 +133,12 @@ def refuse_if_month_billed(item: BillingItem, valid_from: Month) -> None:
 
 
 def _refuse_delete_reason(item: BillingItem) -> str | None:
-    from fatura.receivables.models import InvoiceLine
-    from fatura.usage.models import Consumption
-
     if item.source == ItemSource.VOLUMETRIA:
         return f"O item {item.name} veio de um arquivo de volumetria e não pode ser excluído."
-    if InvoiceLine.objects.filter(billing_item=item).exists():
-        return f"O item {item.name} aparece em uma cobrança finalizada e não pode ser excluído."
-    if Consumption.objects.filter(billing_item=item).exists():
-        return f"O item {item.name} é usado em lançamentos de consumo e não pode ser excluído."
+    for use in item_uses():
+        reason = use.refuses_delete(item)
+        if reason is not None:
+            return reason
     return None
 
 

@@ -42,6 +42,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
+from fatura.catalog.models import BillingItem
 from fatura.core import clock
 from fatura.core.errors import InvalidInput, NotFound
 from fatura.core.money import to_money
@@ -652,3 +653,23 @@ def dunning_strategies() -> list[DunningStrategy]:
 def dunning_strategy_for(segment: str) -> DunningStrategy | None:
     """The strategy configured for the segment (``""``: the default), if any."""
     return DunningStrategy.objects.filter(segment=segment).first()
+
+
+# --- billing items on invoices (catalog asks, see ``catalog.uses``) ------------------------
+
+
+def item_on_invoice(item: BillingItem) -> str | None:
+    """Why ``item`` cannot be deleted: an invoice (a finalized charge) has a line of it."""
+    if InvoiceLine.objects.filter(billing_item=item).exists():
+        return f"O item {item.name} aparece em uma cobrança finalizada e não pode ser excluído."
+    return None
+
+
+def item_last_billed(item: BillingItem, since: dt.date) -> dt.date | None:
+    """The latest month (first day) on or after ``since`` with an invoice line of ``item``."""
+    return (
+        InvoiceLine.objects.filter(billing_item=item, invoice__month__gte=since)
+        .order_by("-invoice__month")
+        .values_list("invoice__month", flat=True)
+        .first()
+    )

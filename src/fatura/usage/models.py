@@ -69,3 +69,23 @@ class Consumption(models.Model):
     @property
     def period(self) -> Month:
         return Month.of(self.month)
+
+
+class ClosedMonth(models.Model):
+    """A customer's month closed for consumption: its charge was finalized. Written by billing
+    (``services.months_close``) in the transaction that finalizes the charge; usage refuses
+    new or deleted consumption in a closed month without knowing what a charge is."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="+")
+    month = models.DateField()
+    invoice_number = models.CharField(max_length=20)  # what the month was billed on (messages)
+    closed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-month", "customer_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "month"], name="closed_month_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.month:%Y-%m} ({self.invoice_number})"

@@ -2,9 +2,10 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
+from fatura.catalog.models import BillingItem
 from fatura.core.errors import NotFound
 from fatura.core.months import Month
-from fatura.usage.models import Consumption, VolumeImport
+from fatura.usage.models import ClosedMonth, Consumption, VolumeImport
 
 
 def consumption_list(
@@ -27,3 +28,16 @@ def consumption_get(consumption_id: int) -> Consumption:
 
 def volume_import_list() -> QuerySet[VolumeImport]:
     return VolumeImport.objects.select_related("imported_by").order_by("-imported_at")
+
+
+def closed_month(customer_id: int, month: Month) -> ClosedMonth | None:
+    """The customer's month if billing closed it (its charge was finalized), else None."""
+    return ClosedMonth.objects.filter(customer_id=customer_id, month=month.first_day).first()
+
+
+def item_in_consumption(item: BillingItem) -> str | None:
+    """Why ``item`` cannot be deleted: consumption entries use it (catalog asks, see
+    ``catalog.uses``)."""
+    if Consumption.objects.filter(billing_item=item).exists():
+        return f"O item {item.name} é usado em lançamentos de consumo e não pode ser excluído."
+    return None

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
 
-from fatura.billing.selectors import charge_finalized
 from fatura.catalog.models import BillingItem, ItemSource, PriceVersion
 from fatura.catalog.selectors import price_version_for
 from fatura.catalog.services import billing_item_create, refuse_if_month_billed
@@ -20,7 +21,8 @@ from fatura.eventlog import activities
 from fatura.eventlog.services import NewEvent, event_record, events_record_many
 from fatura.usage.domain import RowError, VolumeRow, decode, parse_volume_file
 from fatura.usage.events import charge_case_id
-from fatura.usage.models import Consumption, ConsumptionSource, VolumeImport
+from fatura.usage.models import ClosedMonth, Consumption, ConsumptionSource, VolumeImport
+from fatura.usage.selectors import closed_month
 
 
 def parse_quantity(value: Any) -> Decimal:
@@ -58,12 +60,35 @@ def _lock_customers(customer_ids: Any) -> None:
 
 
 def _refuse_if_finalized(customer: Customer, month: Month) -> None:
-    charge = charge_finalized(customer.pk, month)
-    if charge is not None:
+    closed = closed_month(customer.pk, month)
+    if closed is not None:
         raise RuleViolation(
             f"A cobrança de {customer.name} em {month.label_pt()} já foi finalizada "
-            f"(fatura {charge.invoice.number}); o mês não aceita mais lançamentos."
+            f"(fatura {closed.invoice_number}); o mês não aceita mais lançamentos."
         )
+
+
+@dataclass(frozen=True)
+class MonthClosing:
+    """A customer's month that billing closes, with the invoice it was billed on."""
+
+    customer_id: int
+    month: Month
+    invoice_number: str
+
+
+def months_close(*, closings: list[MonthClosing], now: dt.datetime) -> None:
+    """Close customers' months for consumption (billing, when it finalizes their charges,
+    inside its transaction): consumption there is refused from then on."""
+    ClosedMonth.objects.bulk_create(
+        ClosedMonth(
+            customer_id=c.customer_id,
+            month=c.month.first_day,
+            invoice_number=c.invoice_number,
+            closed_at=now,
+        )
+        for c in closings
+    )
 
 
 def _consumption_event(
@@ -240,11 +265,9 @@ def _price_errors(row: VolumeRow, item: BillingItem) -> list[RowError]:
 def _finalized_pairs(
     rows: list[VolumeRow], customers: dict[str, Customer]
 ) -> set[tuple[int, Month]]:
-    from fatura.billing.models import Charge, ChargeStatus
-
     months = {r.month.first_day for r in rows}
-    pairs = Charge.objects.filter(
-        customer__in=customers.values(), month__in=months, status=ChargeStatus.FINALIZED
+    pairs = ClosedMonth.objects.filter(
+        customer__in=customers.values(), month__in=months
     ).values_list("customer_id", "month")
     return {(customer_id, Month.of(month)) for customer_id, month in pairs}
 
