@@ -3,7 +3,7 @@ has a pattern — always early, on time, about 20 days late, at random, a bad pa
 year end), how (PIX, boleto…, several invoices in one payment), and what goes wrong now and then
 (partial payments, disputes, bounced cheques, overpayments, write-offs). Collectors answer the
 call tasks that dunning creates. Every step goes through the services at its moment on the
-timeline of ``demo_receivables``."""
+timeline of :mod:`fatura.demo.receivables`."""
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@
 It plays on the demo's ``Timeline`` beside billing and receivables, so every event is written
 at its moment and each case reads in time order. A seeded generator decides what happens (who
 buys which services, when orders are completed and billed, how long each team takes to have
-its NFS-e issued: ``demo_fiscal_data``); it reaches the database the way a company would feed
+its NFS-e issued: ``fiscal_data``); it reaches the database the way a company would feed
 Fatura:
 
 - the operations system exports its orders every Monday (what was completed or billed the week

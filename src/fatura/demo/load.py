@@ -3,7 +3,7 @@
 ``demo_load`` replays twelve months ending with the month before ``today``: the catalogue and its
 price changes, customers (some arriving during the year), monthly consumption with growth and
 seasonality, one volume file, and every past month finalized; the last month stays pending so
-*Registrar cobrança* has work. Beside it, ``demo_receivables`` runs the receivables year (a few
+*Registrar cobrança* has work. Beside it, ``receivables`` runs the receivables year (a few
 hundred more customers, direct and recurring invoices, payments, dunning, disputes…) and sends
 every invoice on its way. A fixed seed makes the data the same on every run.
 

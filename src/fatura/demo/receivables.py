@@ -4,9 +4,9 @@ through approval and rework, e-mail, payments, dunning, calls, disputes and writ
 Everything goes through the services, so numbers, balances and events are the real ones. Time
 is simulated by a :class:`Timeline`: every action runs at its own moment with the services'
 clock set to that moment (``clock.override``), in time order, so the event log reads like
-a real year and invoice numbers follow their dates. The usage billing of ``demo.py`` runs on the
+a real year and invoice numbers follow their dates. The usage billing of ``load.py`` runs on the
 same timeline. A seeded generator decides what happens (how each customer pays lives in
-``demo_behaviour``): the same data on every run.
+``behaviour``): the same data on every run.
 """
 
 from __future__ import annotations
@@ -87,7 +87,7 @@ STRATEGIES: dict[str, tuple[str, tuple[tuple[int, str, int], ...]]] = {
 
 @dataclass(frozen=True)
 class DemoSize:
-    customers: int  # receivables customers besides the usage ones of demo.py
+    customers: int  # receivables customers besides the usage ones of load.py
     simple_per_month: float  # mean one-off invoices per customer and month
     proforma_per_month: float  # chance a customer asks for a quote in a month
 
