@@ -13,6 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from lxml import etree
 
 from fatura.fiscal.dps import NAMESPACE, validate_dps
+from fatura.fiscal.imports import nfse_import_execute
 from fatura.fiscal.models import Nfse
 from tests.factories import CustomerFactory
 from tests.fiscal import dps_builders
@@ -167,16 +168,33 @@ def _upload(name: str, data: bytes, kind: str) -> dict[str, SimpleUploadedFile]:
     return {"file": SimpleUploadedFile(name, data, content_type=kind)}
 
 
-def test_nfse_import_reads_a_zip_of_xml_and_an_xml_alone(fin_api):
+IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+QUEUE = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+def test_nfse_import_reads_a_zip_of_xml_and_an_xml_alone(fin_api, settings, tmp_path):
+    settings.TASKS, settings.DATA_DIR = QUEUE, tmp_path
     acme = CustomerFactory(document="11222333000181")  # the samples' tomador
     for number, value in (("OS-1001", "600.00"), ("OS-1002", "400.00"), ("OS-1003", "250.00")):
         order(number, acme, "Suporte", "Sul", value, "2026-03-02 10:00", None)
     lot = (FIXTURES / "nfse-lote.zip").read_bytes()
     response = fin_api.upload("/nfse/import", _upload("lote.zip", lot, "application/zip"))
-    assert (response.status_code, response.json()) == (
-        201,
+    assert response.status_code == 202  # a zip is imported by the worker
+    queued = response.json()
+    state = fin_api.get(f"/nfse/imports/{queued['import_id']}").json()
+    assert (state["status"], state["task"], state["filename"]) == (
+        "queued",
+        queued["task"],
+        "lote.zip",
+    )
+    assert Nfse.objects.count() == 0
+    nfse_import_execute(queued["import_id"])  # what the worker does
+    state = fin_api.get(f"/nfse/imports/{queued['import_id']}").json()
+    assert (state["status"], state["result"]) == (
+        "done",
         {"created": 3, "updated": 0, "unchanged": 0, "cancelled": 2, "ignored": 0},
     )
+    assert list(tmp_path.rglob("*.zip")) == []  # the upload is gone
     replaced = fin_api.get("/nfse/101").json()
     assert (replaced["status"], replaced["replaced_by"]) == ("replaced", "102")
     assert fin_api.get("/nfse/103").json()["status"] == "cancelled"
@@ -189,17 +207,31 @@ def test_nfse_import_reads_a_zip_of_xml_and_an_xml_alone(fin_api):
     assert (again.status_code, again.json()["unchanged"]) == (201, 1)
 
 
-def test_nfse_import_names_the_zip_member_in_errors_and_imports_nothing(fin_api):
+def test_nfse_import_names_the_zip_member_in_errors_and_imports_nothing(
+    fin_api, settings, tmp_path
+):
+    settings.TASKS, settings.DATA_DIR = IMMEDIATE, tmp_path
     archive = io.BytesIO()
     with zipfile.ZipFile(archive, "w") as zipped:
         zipped.writestr("notas/a.xml", b"<NFSe><infNFSe></NFSe>")
     response = fin_api.upload(
         "/nfse/import", _upload("notas.zip", archive.getvalue(), "application/zip")
     )
-    assert response.status_code == 422
-    errors = response.json()["errors"]
-    assert [(e["file"], e["field"]) for e in errors] == [("notas/a.xml", "file")]
+    assert response.status_code == 202
+    state = fin_api.get(f"/nfse/imports/{response.json()['import_id']}").json()
+    assert state["status"] == "failed" and "nada foi importado" in state["error"]
+    assert [(e["file"], e["field"]) for e in state["errors"]] == [("notas/a.xml", "file")]
     assert Nfse.objects.count() == 0
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
+    assert fin_api.get("/nfse/imports/999999").status_code == 404
+
+
+def test_only_financeiro_queues_a_zip(ops_api, settings, tmp_path):
+    settings.TASKS, settings.DATA_DIR = QUEUE, tmp_path
+    lot = (FIXTURES / "nfse-lote.zip").read_bytes()
+    response = ops_api.upload("/nfse/import", _upload("lote.zip", lot, "application/zip"))
+    assert response.status_code == 403
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
 
 
 # --- the DPS ------------------------------------------------------------------------------

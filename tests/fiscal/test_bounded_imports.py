@@ -37,8 +37,12 @@ def test_an_unclosed_quote_is_422_with_the_line_it_opens(fin_api: Any, path: str
     assert "Aspas" in errors[0]["message"]
 
 
-def test_a_zip_expanding_past_the_cap_is_refused(fin_api: Any, settings: Any) -> None:
+def test_a_zip_expanding_past_the_cap_is_refused(
+    fin_api: Any, settings: Any, tmp_path: Any
+) -> None:
     settings.FATURA_MAX_UNPACKED_MB = 1
+    settings.DATA_DIR = tmp_path
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for number in range(3):
@@ -46,5 +50,7 @@ def test_a_zip_expanding_past_the_cap_is_refused(fin_api: Any, settings: Any) ->
     files = {"file": io.BytesIO(buffer.getvalue())}
     files["file"].name = "notas.zip"  # type: ignore[attr-defined]
     response = fin_api.upload(NFSE, files)
-    assert response.status_code == 422
-    assert "passa de 1 MB" in response.json()["errors"][0]["message"]
+    assert response.status_code == 202  # a zip is imported by the worker
+    state = fin_api.get(f"/nfse/imports/{response.json()['import_id']}").json()
+    assert state["status"] == "failed"
+    assert "passa de 1 MB" in state["errors"][0]["message"]

@@ -8,17 +8,20 @@ What the files look like and the rules: docs/nfse-kpi.md ("## Imports").
 
 from __future__ import annotations
 
+import contextlib
 import io
 import zipfile
 import zlib
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from fatura.core.errors import RuleViolation
+from fatura.core import clock
+from fatura.core.errors import DomainError, RuleViolation
 from fatura.core.limits import max_unpacked_bytes
 from fatura.core.roles import Capability, require
 from fatura.core.users import User
@@ -34,13 +37,13 @@ from fatura.fiscal.import_rows import (
     parse_order_rows,
     read_text,
 )
-from fatura.fiscal.models import ServiceOrder, ServiceOrderStatus, Source
+from fatura.fiscal.models import ImportStatus, NfseImport, ServiceOrder, ServiceOrderStatus, Source
 from fatura.fiscal.nfse_load import nfse_load
 from fatura.fiscal.nfse_plan import chunked
 from fatura.fiscal.nfse_rows import IncomingCancellation, IncomingNfse, parse_nfse_rows
 from fatura.fiscal.nfse_xml import MAX_XML_BYTES, Ignored, looks_like_xml, read_xml
 
-__all__ = ["ImportResult", "nfse_import", "service_orders_import"]
+__all__ = ["ImportResult", "nfse_import", "nfse_import_execute", "service_orders_import"]
 
 MAX_ZIP_MEMBERS = 5000
 MAX_ZIP_BYTES = 200 * 1024 * 1024  # uncompressed
@@ -235,6 +238,40 @@ def nfse_import(*, by: User, filename: str, data: bytes) -> ImportResult:
     return nfse_load(
         by=by, filename=filename, nfses=nfses, cancellations=cancellations, ignored=ignored
     )
+
+
+def nfse_import_execute(import_id: int) -> NfseImport:
+    """The worker's part of an NFS-e zip (:func:`fatura.fiscal.uploads.nfse_import_request`):
+    :func:`nfse_import` on the stored file, as its requester, all or nothing; the outcome (the
+    counts, or every error) is kept on the import and the file removed. An import already
+    started or finished is left alone, so a task delivered twice does no harm."""
+    claimed = NfseImport.objects.filter(pk=import_id, status=ImportStatus.QUEUED).update(
+        status=ImportStatus.RUNNING
+    )
+    job = NfseImport.objects.select_related("requested_by").get(pk=import_id)
+    if not claimed:
+        return job
+    upload = Path(job.upload)
+    try:
+        result = nfse_import(by=job.requested_by, filename=job.filename, data=upload.read_bytes())
+    except DomainError as exc:
+        job.status, job.error, job.errors = ImportStatus.FAILED, exc.message, exc.errors[:2000]
+    except Exception as exc:
+        job.status, job.error = ImportStatus.FAILED, f"Erro inesperado: {type(exc).__name__}"
+        _finish(job, upload)
+        raise
+    else:
+        job.status, job.result = ImportStatus.DONE, asdict(result)
+    _finish(job, upload)
+    return job
+
+
+def _finish(job: NfseImport, upload: Path) -> None:
+    upload.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):
+        upload.parent.rmdir()
+    job.upload, job.finished_at = "", clock.now()
+    job.save()
 
 
 def _read_zip(

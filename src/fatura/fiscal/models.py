@@ -7,6 +7,9 @@ value of services). Definitions of the KPI over them: docs/nfse-kpi.md.
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -184,3 +187,41 @@ class ExpectedLag(models.Model):
     @staticmethod
     def scope_of(service_type: str, customer_id: int | None) -> str:
         return f"customer={customer_id or ''};service_type={service_type}"
+
+
+class ImportStatus(models.TextChoices):
+    QUEUED = "queued", _("Na fila")
+    RUNNING = "running", _("Importando")
+    DONE = "done", _("Importado")
+    FAILED = "failed", _("Falhou")
+
+
+class NfseImport(models.Model):
+    """An NFS-e zip imported by the worker: the uploaded file waits under
+    ``DATA_DIR/uploads/nfse/`` while queued; the outcome is the counts, or the errors (each with
+    its file, line, field and message) and nothing imported."""
+
+    filename = models.CharField(max_length=255)
+    status = models.CharField(
+        max_length=8, choices=ImportStatus.choices, default=ImportStatus.QUEUED
+    )
+    upload = models.CharField(max_length=500, blank=True, default="")
+    task_id = models.CharField(max_length=64, blank=True, default="")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    result = models.JSONField(default=dict, blank=True)  # created, updated, ... when done
+    error = models.TextField(blank=True, default="")
+    errors = models.JSONField(default=list, blank=True)  # [{file, line, field, message}]
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.status})"
+
+    @staticmethod
+    def upload_dir() -> Path:
+        return Path(settings.DATA_DIR) / "uploads" / "nfse"

@@ -14,10 +14,11 @@ from django.conf import settings
 from django.db import connection
 
 from fatura.core import clock
+from fatura.core.errors import NotFound
 from fatura.customers.models import Customer
 from fatura.fiscal import kpi
 from fatura.fiscal.domain import ExpectedLags
-from fatura.fiscal.models import ExpectedLag, Nfse, NfseCoverage, ServiceOrder
+from fatura.fiscal.models import ExpectedLag, Nfse, NfseCoverage, NfseImport, ServiceOrder
 
 CHUNK = 50_000
 COVERAGE_SCHEMA = {  # the KPI's columns: numbers, and the two texts it groups by
@@ -274,3 +275,11 @@ def example_customer_document() -> str | None:
         or Customer.objects.order_by("name", "id").first()
     )
     return customer.document if customer else None
+
+
+def nfse_import_get(import_id: int) -> NfseImport:
+    """An NFS-e zip import in any state (queued, running, done, failed)."""
+    job = NfseImport.objects.filter(pk=import_id).first()
+    if job is None:
+        raise NotFound(f"Importação de NFS-e {import_id} não encontrada.")
+    return job

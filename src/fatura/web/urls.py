@@ -181,6 +181,11 @@ urlpatterns = [
     ),
     path("fiscal/nfse/", fiscal_nfse.nfse, name="fiscal_nfse"),
     path("fiscal/nfse/importar/", fiscal_nfse.nfse_upload, name="fiscal_nfse_import"),
+    path(
+        "fiscal/nfse/importacoes/<int:import_id>/",
+        fiscal_nfse.nfse_import_status,
+        name="fiscal_nfse_import",
+    ),
     path("fiscal/nfse/exemplo.csv", fiscal_nfse.nfse_example, name="fiscal_nfse_example"),
     path("fiscal/nfse/<str:number>/dps.xml", fiscal_nfse.nfse_dps, name="fiscal_nfse_dps"),
     path("fiscal/prazos/", fiscal_lags.lags, name="fiscal_lags"),

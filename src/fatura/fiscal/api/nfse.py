@@ -10,13 +10,13 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from ninja import File, Query, Router, Status
+from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from fatura.core import clock
 from fatura.core.errors import NotFound
 from fatura.core.roles import Capability, require
-from fatura.fiscal import imports, kpi, listing, selectors
+from fatura.fiscal import imports, kpi, listing, selectors, uploads
 from fatura.fiscal.api import params
 from fatura.fiscal.api.kpi import LAG_PLACES, rounded
 from fatura.fiscal.dps_source import invoice_dps_xml, nfse_dps_xml
@@ -95,16 +95,41 @@ def nfse_list(
 
 
 # The fixed paths come before "/{number}": Django takes the first URL that matches.
+class NfseImportQueuedOut(Schema):
+    task: str
+    import_id: int
+
+
+class NfseImportStateOut(Schema):
+    id: int
+    filename: str
+    status: str = Field(description="queued | running | done | failed")
+    task: str
+    requested_at: dt.datetime
+    finished_at: dt.datetime | None = None
+    result: dict[str, int] = Field(description="Quando done: created, updated, unchanged, ...")
+    error: str
+    errors: list[dict[str, Any]] = Field(description="Quando failed: file, line, field, message")
+
+
 @router.post(
-    "/import", response={201: NfseImportOut}, operation_id="fatura_fiscal_nfse_api_nfse_import"
+    "/import",
+    response={201: NfseImportOut, 202: NfseImportQueuedOut},
+    operation_id="fatura_fiscal_nfse_api_nfse_import",
 )
 def nfse_import(request: HttpRequest, file: File[UploadedFile]) -> Status[Body]:
     """The issuer's CSV export, one NFS-e XML of the national standard (NFS-e or cancellation
     event), or a ZIP of them (docs/nfse-kpi.md, "Imports"). All documents or none: any error
-    answers 422 listing each one's line (or file) and field. Financeiro only."""
-    result = imports.nfse_import(
-        by=request.user, filename=file.name or "nfse.csv", data=file.read()
-    )
+    answers 422 listing each one's line (or file) and field. A ZIP is imported by the worker:
+    202 with the task and the import's id, whose state (and errors) ``GET
+    /nfse/imports/{import_id}`` shows. Financeiro only."""
+    data = file.read()
+    if uploads.runs_in_background(data):
+        job = uploads.nfse_import_request(
+            by=request.user, filename=file.name or "nfse.zip", data=data
+        )
+        return Status(202, {"task": job.task_id, "import_id": job.pk})
+    result = imports.nfse_import(by=request.user, filename=file.name or "nfse.csv", data=data)
     return Status(
         201,
         {
@@ -115,6 +140,29 @@ def nfse_import(request: HttpRequest, file: File[UploadedFile]) -> Status[Body]:
             "ignored": result.ignored,
         },
     )
+
+
+@router.get(
+    "/imports/{import_id}",
+    response=NfseImportStateOut,
+    operation_id="fatura_fiscal_nfse_api_nfse_import_get",
+)
+def nfse_import_get(request: HttpRequest, import_id: int) -> Body:
+    """An NFS-e zip import: queued, running, done (with the counts) or failed (with every
+    error; nothing of the file was imported)."""
+    require(request.user, Capability.VIEW)
+    job = selectors.nfse_import_get(import_id)
+    return {
+        "id": job.pk,
+        "filename": job.filename,
+        "status": job.status,
+        "task": job.task_id,
+        "requested_at": job.requested_at,
+        "finished_at": job.finished_at,
+        "result": job.result,
+        "error": job.error,
+        "errors": job.errors,
+    }
 
 
 def _instant(us: int) -> dt.datetime:

@@ -15,10 +15,12 @@ from fatura.fiscal import listing
 from fatura.fiscal.dps_source import nfse_dps_xml
 from fatura.fiscal.imports import nfse_import
 from fatura.fiscal.models import NfseStatus
+from fatura.fiscal.selectors import nfse_import_get
+from fatura.fiscal.uploads import nfse_import_request, runs_in_background
 from fatura.web.forms import ListFilterForm
-from fatura.web.views.common import page, paginate
+from fatura.web.views.common import is_htmx, page, paginate
 from fatura.web.views.fiscal.common import list_filters
-from fatura.web.views.fiscal.upload import example_document, upload
+from fatura.web.views.fiscal.upload import example_document, job_context, upload
 
 PER_PAGE = 50
 ACCEPT = ".csv,.xml,.zip,text/csv,application/xml,text/xml,application/zip"
@@ -67,7 +69,19 @@ def nfse_upload(request: HttpRequest) -> HttpResponse:
         kind="nfse",
         page_url=reverse("web:fiscal_nfse"),
         full_page=lambda extra, status: _render(request, extra, status),
+        background=runs_in_background,
+        queue=nfse_import_request,
     )
+
+
+@page
+def nfse_import_status(request: HttpRequest, import_id: int) -> HttpResponse:
+    """An NFS-e zip the worker imports: the box polls this until it is done or failed."""
+    context = {"kind": "nfse", "page_url": reverse("web:fiscal_nfse")}
+    context.update(job_context(nfse_import_get(import_id)))
+    if is_htmx(request):
+        return render(request, "web/fiscal/_import_job.html", context)
+    return render(request, "web/fiscal/import_job.html", context)
 
 
 @page

@@ -8,11 +8,12 @@ from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 
-from fatura.core.errors import DomainError
+from fatura.core.errors import DomainError, InvalidInput
 from fatura.fiscal.imports import ImportResult
+from fatura.fiscal.models import NfseImport
 from fatura.fiscal.selectors import example_customer_document
 from fatura.web.forms_fiscal import ImportForm
 from fatura.web.views.common import is_htmx
@@ -64,8 +65,12 @@ def upload(
     kind: str,
     page_url: str,
     full_page: Render,
+    background: Callable[[bytes], bool] | None = None,
+    queue: Callable[..., NfseImport] | None = None,
 ) -> HttpResponse:
-    """Run ``service`` on the uploaded file; answer the result box (htmx) or the whole page."""
+    """Run ``service`` on the uploaded file; answer the result box (htmx) or the whole page.
+    A file ``background`` says is for the worker is handed to ``queue`` instead: the result box
+    then follows the import (or the page goes to the import's own page)."""
     form = ImportForm(request.POST, request.FILES, accept=accept)
     context: dict[str, Any] = {"kind": kind, "page_url": page_url}
     status = 201
@@ -75,8 +80,15 @@ def upload(
     else:
         upload = form.cleaned_data["file"]
         filename = upload.name or "arquivo"
+        data = upload.read()
         try:
-            result = service(by=request.user, filename=filename, data=upload.read())
+            if queue is not None and background is not None and background(data):
+                job = queue(by=request.user, filename=filename, data=data)
+                if not is_htmx(request):
+                    return redirect("web:fiscal_nfse_import", import_id=job.pk)
+                context = {**context, **job_context(job)}
+                return render(request, "web/fiscal/_import_job.html", context, status=202)
+            result = service(by=request.user, filename=filename, data=data)
         except DomainError as exc:
             context.update(error=exc, bad_rows=bad_rows(exc), filename=filename)
             status = exc.status
@@ -85,6 +97,22 @@ def upload(
     if is_htmx(request):
         return render(request, "web/fiscal/_import_result.html", context, status=status)
     return full_page({"import_result": context}, status)
+
+
+def job_context(job: NfseImport) -> dict[str, Any]:
+    """What the import box shows of an import run by the worker: its state while it runs, then
+    the same counts or errors as an import in the request."""
+    context: dict[str, Any] = {
+        "job": job,
+        "active": job.status in ("queued", "running"),
+        "filename": job.filename,
+    }
+    if job.status == "done":
+        context["result"] = ImportResult(**job.result)
+    elif job.status == "failed":
+        exc = InvalidInput(job.error, errors=job.errors)
+        context.update(error=exc, bad_rows=bad_rows(exc))
+    return context
 
 
 def example_document() -> str:
