@@ -52,6 +52,12 @@ SLOW = (
     "tests/forecast/test_backtest.py",  # trains one model per fold
     "tests/bench/",  # the benchmarks' generated data
     "tests/receivables/test_properties.py::test_random_actions_and_payments_keep_the_books",
+    # the largest real log (BPIC 2020), read whole and mined by pm4py as the reference
+    "tests/mining/test_against_pm4py.py::test_real_logs_equal_pm4py[bpic2020-domestic]",
+    "tests/mining/test_against_pm4py.py::test_real_logs_with_every_attribute_read_give_the_same"
+    "[bpic2020-domestic]",
+    "tests/mining/test_xes_fast.py::test_real_logs_read_the_same[all-bpic2020",
+    "tests/mining/test_xes_fast.py::test_real_logs_read_the_same[standard-bpic2020",
 )
 
 
