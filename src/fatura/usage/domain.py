@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from fatura.core.documents import only_digits
+from fatura.core.limits import MAX_CSV_CELL
 from fatura.core.money import parse_decimal
 from fatura.core.months import Month
 
@@ -58,15 +61,19 @@ def parse_volume_file(text: str) -> tuple[list[VolumeRow], list[RowError]]:
     lines = text.splitlines()
     if not lines or not lines[0].strip():
         return [], [RowError(1, "file", "O arquivo está vazio.")]
-    reader = csv.reader(io.StringIO(text), delimiter=_sniff_delimiter(lines[0]))
-    header = [h.strip().lower() for h in next(reader)]
+    # strict: a quote opened and never closed is an error, not the rest of the file in one cell
+    reader = csv.reader(io.StringIO(text), delimiter=_sniff_delimiter(lines[0]), strict=True)
+    try:
+        header = [h.strip().lower() for h in next(reader)]
+    except csv.Error as error:
+        return [], [csv_error(1, error)]
     missing = [c for c in COLUMNS if c not in header]
     if missing:
         return [], [RowError(1, "header", f"Colunas ausentes: {', '.join(missing)}.")]
     index = {name: header.index(name) for name in COLUMNS}
     rows: list[VolumeRow] = []
     errors: list[RowError] = []
-    for line_no, record in enumerate(reader, start=2):
+    for line_no, record in _records(reader, errors):
         if not any(cell.strip() for cell in record):
             continue
         if len(errors) >= MAX_ERRORS:
@@ -78,6 +85,33 @@ def parse_volume_file(text: str) -> tuple[list[VolumeRow], list[RowError]]:
     if not rows and not errors:
         errors.append(RowError(2, "file", "O arquivo não tem linhas de consumo."))
     return rows, errors
+
+
+def _records(reader: Any, errors: list[RowError]) -> Iterator[tuple[int, list[str]]]:
+    """The records after the header with their line number; a CSV error (a cell over 128 KB, a
+    quote never closed) ends the file with an error on the line where its record starts."""
+    line_no = 1
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            errors.append(csv_error(line_no + 1, error))
+            return
+        line_no += 1
+        yield line_no, record
+
+
+def csv_error(line: int, error: csv.Error) -> RowError:
+    text = str(error)
+    if "field larger than field limit" in text:
+        message = f"Célula com mais de {MAX_CSV_CELL // 1024} KB; o arquivo não é um CSV válido."
+    elif "unexpected end of data" in text:
+        message = "Aspas abertas e não fechadas até o fim do arquivo."
+    else:
+        message = f"CSV malformado ({text}); confira as aspas."
+    return RowError(line, "file", message)
 
 
 def _parse_record(
