@@ -150,7 +150,7 @@ def test_a_call_logged_by_the_collector_closes_the_call_task(books):
     report = dunning_run()
     assert (report.notices, report.call_tasks) == (3, 1)  # catching up: levels 1, 2 and 3
 
-    corrections.invoice_call(by=collector, number=invoice.number, outcome="no_answer")
+    collections.invoice_call(by=collector, number=invoice.number, outcome="no_answer")
 
     task = CollectionTask.objects.get(invoice=invoice)
     assert task.collector == collector and task.done_at is not None

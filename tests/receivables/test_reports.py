@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from pypdf import PdfReader
 
 from fatura.core.errors import InvalidInput
-from fatura.receivables import corrections, domain, payments, selectors, services
+from fatura.receivables import collections, corrections, domain, payments, selectors, services
 from fatura.receivables.models import CollectionTask, Invoice
 from tests.factories import UserFactory
 
@@ -409,9 +409,9 @@ def worklist_book(books, ana):
     CollectionTask.objects.create(invoice=n["i3"], collector=ana, due_on=D(2026, 5, 4))
     CollectionTask.objects.create(invoice=n["i1"], collector=ana, due_on=D(2026, 5, 10))
     at(books, D(2026, 5, 4))
-    corrections.invoice_call(by=books.user, number=n["i2"].number, outcome="no_answer")
+    collections.invoice_call(by=books.user, number=n["i2"].number, outcome="no_answer")
     at(books, D(2026, 5, 5), hour=13)
-    corrections.invoice_call(
+    collections.invoice_call(
         by=books.user, number=n["i2"].number, outcome="promise_to_pay",
         promise_date=D(2026, 5, 12),
     )  # fmt: skip

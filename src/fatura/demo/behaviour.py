@@ -18,13 +18,12 @@ from fatura.core import clock
 from fatura.core.money import to_money
 from fatura.core.terms import TERMS, is_business_day, next_business_day
 from fatura.customers.models import Customer
+from fatura.receivables.collections import invoice_call, invoice_remind
 from fatura.receivables.corrections import (
     credit_note_issue,
     dispute_register,
     dispute_resolve,
     invoice_adjust,
-    invoice_call,
-    invoice_remind,
     invoice_write_off,
 )
 from fatura.receivables.domain import RECEIVABLE

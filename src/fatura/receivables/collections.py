@@ -1,6 +1,7 @@
-"""Dunning: strategies per customer segment (levels with day offsets and actions) and the
-daily task that records due dates passed and runs the strategies (user "system",
-``is_automated``). Open disputes pause dunning; thresholds use what is still owed."""
+"""Collections: reminders and collection calls on an invoice, and dunning — strategies per
+customer segment (levels with day offsets and actions) and the daily task that records due
+dates passed and runs the strategies (user "system", ``is_automated``). Open disputes pause
+dunning; thresholds use what is still owed."""
 
 from __future__ import annotations
 
@@ -15,11 +16,14 @@ from fatura.core import clock
 from fatura.core.errors import InvalidInput
 from fatura.core.money import to_money
 from fatura.core.roles import Capability, require
+from fatura.core.users import User
 from fatura.eventlog import activities
-from fatura.receivables.common import event, invoice_lock, record
+from fatura.receivables.common import check, event, invoice_lock, record
 from fatura.receivables.domain import days_overdue
 from fatura.receivables.mail import MailFailed, send_reminder_email
 from fatura.receivables.models import (
+    CallOutcome,
+    CollectionCall,
     CollectionTask,
     DunningAction,
     DunningLevel,
@@ -29,6 +33,69 @@ from fatura.receivables.models import (
     InvoiceStatus,
 )
 from fatura.receivables.services import due_dates_passed
+
+# --- reminders and calls ----------------------------------------------------------------
+
+
+def invoice_remind(*, by: User, number: str) -> Invoice:
+    """A payment reminder by e-mail, sent by a user (the dunning task sends its own)."""
+    require(by, Capability.LOG_COLLECTION)
+    now = clock.now()
+    with transaction.atomic():
+        invoice = invoice_lock(number)
+        check(invoice, "remind")
+        send_reminder_email(invoice, level=invoice.dunning_level)
+        record(event(invoice, activities.PAYMENT_REMINDER, by=by, now=now, manual=True))
+    return invoice
+
+
+def invoice_call(
+    *,
+    by: Any,
+    number: str,
+    outcome: str,
+    promise_date: dt.date | None = None,
+    note: str = "",
+) -> CollectionCall:
+    """A collector logs a call; open call tasks of the invoice are done."""
+    require(by, Capability.LOG_COLLECTION)
+    if outcome not in CallOutcome.values:
+        raise InvalidInput(
+            f"Resultado da ligação inválido: {outcome!r}. Use: {', '.join(CallOutcome.values)}.",
+            errors=[{"field": "outcome", "message": "inválido"}],
+        )
+    if outcome == CallOutcome.PROMISE and promise_date is None:
+        raise InvalidInput(
+            "Promessa de pagamento precisa da data prometida (promise_date).",
+            errors=[{"field": "promise_date", "message": "obrigatório"}],
+        )
+    now = clock.now()
+    with transaction.atomic():
+        invoice = invoice_lock(number)
+        check(invoice, "call")
+        call = CollectionCall.objects.create(
+            invoice=invoice,
+            collector=by,
+            outcome=outcome,
+            promise_date=promise_date if outcome == CallOutcome.PROMISE else None,
+            note=(note or "")[:300],
+            called_at=now,
+        )
+        CollectionTask.objects.filter(invoice=invoice, done_at__isnull=True).update(done_at=now)
+        record(
+            event(
+                invoice,
+                activities.COLLECTION_CALL,
+                by=by,
+                now=now,
+                call_outcome=outcome,
+                promise_date=call.promise_date,
+            )
+        )
+    return call
+
+
+# --- dunning -------------------------------------------------------------------------------
 
 DEFAULT_LEVELS = (  # (days after due, action): used when no strategy is configured at all
     (1, DunningAction.REMINDER),

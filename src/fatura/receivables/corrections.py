@@ -1,6 +1,6 @@
-"""Collections and corrections on an issued invoice: reminders, collection calls, disputes
-and their resolution, credit notes, adjustments, write-off. Finalized documents are never
-edited: each correction is its own numbered document (NC-…, AJ-…)."""
+"""Corrections on an issued invoice: disputes and their resolution, credit notes,
+adjustments, write-off. Finalized documents are never edited: each correction is its own
+numbered document (NC-…, AJ-…). Reminders and collection calls are in ``collections``."""
 
 from __future__ import annotations
 
@@ -29,12 +29,8 @@ from fatura.receivables.common import (
     reopen,
     reopen_if_owed,
 )
-from fatura.receivables.mail import send_reminder_email
 from fatura.receivables.models import (
     Adjustment,
-    CallOutcome,
-    CollectionCall,
-    CollectionTask,
     CreditNote,
     Dispute,
     DisputeReason,
@@ -54,64 +50,6 @@ def _reason(text: str, field: str = "reason") -> str:
             f"Informe o motivo ({field}).", errors=[{"field": field, "message": "obrigatório"}]
         )
     return text[:300]
-
-
-def invoice_remind(*, by: User, number: str) -> Invoice:
-    """A payment reminder by e-mail, sent by a user (the dunning task sends its own)."""
-    require(by, Capability.LOG_COLLECTION)
-    now = clock.now()
-    with transaction.atomic():
-        invoice = invoice_lock(number)
-        check(invoice, "remind")
-        send_reminder_email(invoice, level=invoice.dunning_level)
-        record(event(invoice, activities.PAYMENT_REMINDER, by=by, now=now, manual=True))
-    return invoice
-
-
-def invoice_call(
-    *,
-    by: Any,
-    number: str,
-    outcome: str,
-    promise_date: dt.date | None = None,
-    note: str = "",
-) -> CollectionCall:
-    """A collector logs a call; open call tasks of the invoice are done."""
-    require(by, Capability.LOG_COLLECTION)
-    if outcome not in CallOutcome.values:
-        raise InvalidInput(
-            f"Resultado da ligação inválido: {outcome!r}. Use: {', '.join(CallOutcome.values)}.",
-            errors=[{"field": "outcome", "message": "inválido"}],
-        )
-    if outcome == CallOutcome.PROMISE and promise_date is None:
-        raise InvalidInput(
-            "Promessa de pagamento precisa da data prometida (promise_date).",
-            errors=[{"field": "promise_date", "message": "obrigatório"}],
-        )
-    now = clock.now()
-    with transaction.atomic():
-        invoice = invoice_lock(number)
-        check(invoice, "call")
-        call = CollectionCall.objects.create(
-            invoice=invoice,
-            collector=by,
-            outcome=outcome,
-            promise_date=promise_date if outcome == CallOutcome.PROMISE else None,
-            note=(note or "")[:300],
-            called_at=now,
-        )
-        CollectionTask.objects.filter(invoice=invoice, done_at__isnull=True).update(done_at=now)
-        record(
-            event(
-                invoice,
-                activities.COLLECTION_CALL,
-                by=by,
-                now=now,
-                call_outcome=outcome,
-                promise_date=call.promise_date,
-            )
-        )
-    return call
 
 
 def dispute_register(*, by: Any, number: str, reason: str, amount: Any, note: str = "") -> Dispute:

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from fatura.core.money import format_brl
 from fatura.core.roles import Capability, can
 from fatura.receivables import corrections, services
+from fatura.receivables.collections import invoice_call, invoice_remind
 from fatura.receivables.domain import allowed_actions
 from fatura.receivables.models import Invoice, InvoiceKind
 from fatura.receivables.selectors import invoice_open_disputes
@@ -62,12 +63,12 @@ def _send(user: Any, invoice: Invoice, data: Data) -> Outcome:
 
 
 def _remind(user: Any, invoice: Invoice, data: Data) -> Outcome:
-    corrections.invoice_remind(by=user, number=invoice.number)
+    invoice_remind(by=user, number=invoice.number)
     return _("Lembrete de pagamento enviado por e-mail."), None
 
 
 def _call(user: Any, invoice: Invoice, data: Data) -> Outcome:
-    call = corrections.invoice_call(
+    call = invoice_call(
         by=user,
         number=invoice.number,
         outcome=data["outcome"],

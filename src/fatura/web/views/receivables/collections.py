@@ -18,8 +18,13 @@ from fatura.core.errors import DomainError
 from fatura.core.roles import Capability, can, require
 from fatura.customers.selectors import collectors, collects_for_anyone, customer_segments
 from fatura.forecast.worklist import worklist_by_expected_loss
-from fatura.receivables import corrections, report_exports
-from fatura.receivables.collections import DEFAULT_LEVELS, LevelIn, dunning_strategy_save
+from fatura.receivables import report_exports
+from fatura.receivables.collections import (
+    DEFAULT_LEVELS,
+    LevelIn,
+    dunning_strategy_save,
+    invoice_call,
+)
 from fatura.receivables.models import CallOutcome, DunningAction
 from fatura.receivables.selectors import (
     collector_worklist,
@@ -94,7 +99,7 @@ def worklist_call(request: HttpRequest, number: str) -> HttpResponse:
         return render(request, template, context, status=form_status(form, None))
     data = form.cleaned_data
     try:
-        call = corrections.invoice_call(
+        call = invoice_call(
             by=request.user, number=number, outcome=data["outcome"],
             promise_date=data["promise_date"], note=data["note"],
         )  # fmt: skip
