@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "csp",
+    "ninja",  # the API docs from its own static files, not a CDN (CSP)
     "django_htmx",
     "django_tasks",
     "django_tasks_db",

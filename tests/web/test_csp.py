@@ -98,3 +98,13 @@ def test_base_page_holds_the_id_that_stops_plotlys_map_stylesheet() -> None:
     )
     base = Path(fatura.__file__).parent / "web" / "templates" / "web" / "base.html"
     assert found and all(f'id="{key}"' in base.read_text() for key in found)
+
+
+def test_api_docs_load_swagger_from_this_site(db: Any) -> None:
+    response = Client().get("/api/v1/docs")
+    page = response.content.decode()
+    assert response.status_code == 200 and "Content-Security-Policy" in response
+    scripts = re.findall(r"<script\b[^>]*>", page)
+    assert scripts and all(
+        'src="/static/' in tag or 'type="application/json"' in tag for tag in scripts
+    ), scripts
