@@ -97,6 +97,31 @@ def test_idempotency_key_returns_the_first_payment(books):
     assert books.reload(invoice).balance == Decimal("40.00")
 
 
+def test_idempotency_key_with_another_body_is_refused_naming_the_key(books):
+    invoice = books.sent(amount="100.00")
+    other = books.sent(invoice.customer, amount="100.00")
+    first = books.pay(invoice, "60.00", idempotency_key="abc")
+    with pytest.raises(RuleViolation, match=r"'abc'.*amount, allocations"):
+        books.pay(invoice, "50.00", idempotency_key="abc")
+    with pytest.raises(RuleViolation, match=r"'abc'.*allocations"):
+        books.pay(other, "60.00", idempotency_key="abc")
+    # after the payment changed (posted, reversed) the same request still gets it back
+    payments.payment_post(by=books.user, payment_id=first.payment.pk, posted_at=dt.date(2026, 5, 6))
+    payments.payment_reverse(by=books.user, payment_id=first.payment.pk, reason="devolvido")
+    again = books.pay(invoice, "60.00", idempotency_key="abc")
+    assert (again.payment.pk, again.created) == (first.payment.pk, False)
+    assert Payment.objects.count() == 1
+
+
+def test_a_payment_kept_before_its_request_was_answers_any_retry(books):
+    """Payments recorded before the request was kept cannot be compared: as before."""
+    invoice = books.sent(amount="100.00")
+    first = books.pay(invoice, "60.00", idempotency_key="abc")
+    Payment.objects.filter(pk=first.payment.pk).update(idempotency_request={})
+    again = books.pay(invoice, "10.00", idempotency_key="abc")
+    assert (again.payment.pk, again.created) == (first.payment.pk, False)
+
+
 def test_reversal_reopens_the_invoice(books):
     invoice = books.sent(amount="100.00")
     paid = books.pay(invoice, "100.00")

@@ -37,7 +37,7 @@ from hypothesis import HealthCheck, Phase, event, given, settings
 from hypothesis import strategies as st
 
 from fatura.core import clock
-from fatura.core.errors import DomainError, InvalidInput
+from fatura.core.errors import DomainError, InvalidInput, RuleViolation
 from fatura.core.money import to_money
 from fatura.eventlog import activities
 from fatura.eventlog.models import Event
@@ -134,6 +134,7 @@ class World:
         self.books = books
         self.customer = books.customer(segment="Varejo")
         self.keys: dict[str, int] = {}  # idempotency key -> the payment it made first
+        self.requests: dict[str, tuple[Any, ...]] = {}  # idempotency key -> what it asked
 
     def setup(self, specs: list[tuple[int, str, int]]) -> None:
         books, customer = self.books, self.customer
@@ -176,6 +177,7 @@ class World:
         invoice = self.invoice(n)
         allocated = _amount(spec, invoice.balance, invoice.total_charged)
         replay = key in self.keys
+        asked = (invoice.pk, allocated, extra, clock.localdate())
         try:
             result = payments.payment_record(
                 by=self.books.user,
@@ -187,7 +189,10 @@ class World:
                 allocations=[{"invoice_number": invoice.number, "amount": str(allocated)}],
             )
         except DomainError:
-            assert not replay, "a repeated key must answer with the first payment"
+            # a repeated key answers with the first payment, or refuses another body (409)
+            assert not replay or self.requests[str(key)] != asked, (
+                "a repeated key with the same body must answer with the first payment"
+            )
             raise
         if replay:
             assert not result.created and result.payment.pk == self.keys[str(key)]
@@ -196,6 +201,7 @@ class World:
         assert allocated <= invoice.balance, "an allocation above the balance was accepted"
         if key:
             self.keys[key] = result.payment.pk
+            self.requests[key] = asked
 
     def do_pay_two(self, n: int, m: int, first: Any, second: Any) -> None:
         a, b = self.invoice(n), self.invoice(m)
@@ -510,6 +516,7 @@ def test_an_over_allocation_is_refused_whatever_came_before(books: Books) -> Non
         world.do_pay(0, "over", 0, "chave-a")
     assert _snapshot() == before and "chave-a" not in world.keys
     world.do_pay(0, "half", 500, "chave-a")
-    world.do_pay(0, "over", 0, "chave-a")  # the key was used: the first payment answers
+    with pytest.raises(RuleViolation, match="chave-a"):  # the key was used for another body
+        world.do_pay(0, "over", 0, "chave-a")
     assert Payment.objects.get().applied == to_money(invoice.balance / 2)
     check_books()

@@ -140,6 +140,37 @@ def needs_approval(total: Decimal, threshold: Decimal) -> bool:
     return total > threshold
 
 
+def payment_request(
+    *,
+    customer_id: int,
+    amount: Decimal,
+    received_at: dt.date,
+    method: str,
+    reference: str,
+    allocations: Iterable[tuple[str, Decimal]],
+    posted_at: dt.date | None,
+) -> dict[str, object]:
+    """What a request to record a payment asks for, as JSON that compares equal for equal
+    requests ("200" and "200.00" alike; allocations in any order)."""
+    return {
+        "customer_id": customer_id,
+        "amount": str(to_money(amount)),
+        "received_at": received_at.isoformat(),
+        "method": method,
+        "reference": reference,
+        "allocations": sorted([number, str(to_money(value))] for number, value in allocations),
+        "posted_at": posted_at.isoformat() if posted_at else None,
+    }
+
+
+def request_differences(first: dict[str, object], again: dict[str, object]) -> list[str]:
+    """The fields in which ``again`` asks for something else than ``first`` (none when
+    ``first`` was not kept)."""
+    if not first:
+        return []
+    return [field for field in again if first.get(field) != again[field]]
+
+
 def early_discount(
     *, total: Decimal, percent: Decimal, until: dt.date | None, paid_on: dt.date
 ) -> Decimal:

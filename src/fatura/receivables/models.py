@@ -208,6 +208,9 @@ class Payment(models.Model):
     method = models.CharField(_("forma"), max_length=14, choices=PaymentMethod.choices)
     reference = models.CharField(_("referência"), max_length=80, blank=True)
     idempotency_key = models.CharField(max_length=80, null=True, blank=True, unique=True)
+    # What the request that used ``idempotency_key`` asked for (normalized): a retry with the
+    # same key and another body is refused instead of answered with this payment.
+    idempotency_request = models.JSONField(default=dict, blank=True)
     reversed_at = models.DateTimeField(null=True, blank=True)
     reversal_reason = models.CharField(max_length=200, blank=True)
     created_by = models.ForeignKey(

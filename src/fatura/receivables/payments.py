@@ -3,7 +3,8 @@ kept as customer credit to apply later, early-payment discounts, reversal of a b
 
 Concurrency: every write locks the payment and then its invoices in id order, so requests
 applying payments to the same invoices queue up instead of over-applying or deadlocking.
-A repeated ``idempotency_key`` returns the first payment, never a second one.
+A repeated ``idempotency_key`` returns the first payment, never a second one; with another body
+(customer, amount, allocations...) it is refused, naming the key.
 """
 
 from __future__ import annotations
@@ -190,10 +191,6 @@ def payment_record(
 ) -> PaymentResult:
     require(by, Capability.RECORD_PAYMENTS)
     key = (idempotency_key or "").strip() or None
-    if key:
-        first = Payment.objects.filter(idempotency_key=key).first()
-        if first is not None:
-            return PaymentResult(first, created=False)
     value = parse_amount(amount, "amount")
     if method not in PaymentMethod.values:
         raise InvalidInput(
@@ -206,6 +203,20 @@ def payment_record(
             errors=[{"field": "posted_at", "message": "antes do recebimento"}],
         )
     wanted = parse_allocations(allocations)
+    reference = (reference or "")[:80]
+    asked = domain.payment_request(
+        customer_id=customer.pk,
+        amount=value,
+        received_at=received_at,
+        method=method,
+        reference=reference,
+        allocations=[(a.invoice_number, a.amount) for a in wanted],
+        posted_at=posted_at,
+    )
+    if key:
+        first = Payment.objects.filter(idempotency_key=key).first()
+        if first is not None:
+            return _replayed(first, key, asked)
     now = clock.now()
     try:
         with transaction.atomic():
@@ -214,8 +225,9 @@ def payment_record(
                 amount=value,
                 received_at=received_at,
                 method=method,
-                reference=(reference or "")[:80],
+                reference=reference,
                 idempotency_key=key,
+                idempotency_request=asked if key else {},
                 created_by=by,
                 created_at=now,
             )
@@ -229,9 +241,28 @@ def payment_record(
         if key:  # the same key committed by a concurrent request first
             first = Payment.objects.filter(idempotency_key=key).first()
             if first is not None:
-                return PaymentResult(first, created=False)
+                return _replayed(first, key, asked)
         raise
     return PaymentResult(payment, created=True)
+
+
+def _replayed(first: Payment, key: str, asked: dict[str, Any]) -> PaymentResult:
+    """A retry answers with the first payment; the same key with another body is a 409 naming
+    the key (Stripe's rule), not the first payment passed off as this one. Payments recorded
+    before the request was kept (``{}``) answer as before."""
+    differs = domain.request_differences(first.idempotency_request, asked)
+    if differs:
+        raise RuleViolation(
+            f"A chave de idempotência {key!r} já foi usada no pagamento {first.pk}, com outro "
+            f"conteúdo ({', '.join(differs)}). Use uma chave nova para outro pagamento.",
+            errors=[
+                {
+                    "field": "idempotency_key",
+                    "message": f"já usada com outro conteúdo: {', '.join(differs)}",
+                }
+            ],
+        )
+    return PaymentResult(first, created=False)
 
 
 def _payment_event(payment: Payment, activity: str, by: Any, now: dt.datetime) -> NewEvent:

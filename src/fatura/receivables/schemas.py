@@ -138,7 +138,12 @@ class PaymentIn(Schema):
     method: str = Field(description="pix | boleto | transferencia | cartao | cheque")
     reference: str = ""
     idempotency_key: str | None = Field(
-        None, max_length=80, description="Repetir a chave devolve o primeiro pagamento (200)."
+        None,
+        max_length=80,
+        description=(
+            "Repetir a chave com o mesmo conteúdo devolve o primeiro pagamento (200); com "
+            "outro conteúdo (cliente, valor, alocações...), 409."
+        ),
     )
     posted_at: dt.date | None = None
     allocations: list[AllocationIn] = []
