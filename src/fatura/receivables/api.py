@@ -17,7 +17,7 @@ from fatura.core.months import Month
 from fatura.core.roles import Capability, require
 from fatura.customers.selectors import customer_get
 from fatura.eventlog.selectors import event_list
-from fatura.receivables import corrections, payments, selectors, services
+from fatura.receivables import collections, corrections, payments, selectors, services
 from fatura.receivables.domain import ACTIONS, allowed_actions
 from fatura.receivables.models import Invoice, Payment
 from fatura.receivables.pdf import invoice_pdf
@@ -277,14 +277,14 @@ def invoice_send(request: HttpRequest, number: str) -> Body:
 @router.post("/invoices/{number}/remind", response=InvoiceOut)
 def invoice_remind(request: HttpRequest, number: str) -> Body:
     """Lembrete de pagamento por e-mail."""
-    corrections.invoice_remind(by=request.user, number=number)
+    collections.invoice_remind(by=request.user, number=number)
     return _invoice(number)
 
 
 @router.post("/invoices/{number}/call", response=InvoiceOut)
 def invoice_call(request: HttpRequest, number: str, payload: CallIn) -> Body:
     """Registra uma ligação de cobrança e o seu resultado."""
-    corrections.invoice_call(
+    collections.invoice_call(
         by=request.user,
         number=number,
         outcome=payload.outcome,
