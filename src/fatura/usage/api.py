@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse
-from ninja import File, Router, Status
+from ninja import Field, File, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from fatura.catalog.selectors import billing_item_get
@@ -9,7 +12,7 @@ from fatura.core.errors import InvalidInput
 from fatura.core.months import Month
 from fatura.core.roles import Capability, require
 from fatura.customers.selectors import customer_get
-from fatura.usage import selectors, services
+from fatura.usage import selectors, services, uploads
 from fatura.usage.models import Consumption
 from fatura.usage.schemas import ConsumptionIn, ConsumptionOut, ImportOut
 
@@ -69,10 +72,36 @@ def consumption_delete(request: HttpRequest, consumption_id: int) -> HttpRespons
     return HttpResponse(status=204)
 
 
-@router.post("/import", response={201: ImportOut})
+class VolumeJobQueuedOut(Schema):
+    task: str
+    import_id: int
+
+
+class VolumeJobOut(Schema):
+    id: int
+    filename: str
+    status: str = Field(description="queued | running | done | failed")
+    task: str
+    requested_at: dt.datetime
+    finished_at: dt.datetime | None = None
+    result: ImportOut | None = Field(None, description="Quando done: o lote importado.")
+    error: str
+    errors: list[dict[str, Any]] = Field(description="Quando failed: row, field, message")
+
+
+@router.post("/import", response={201: ImportOut, 202: VolumeJobQueuedOut})
 def consumption_import(request: HttpRequest, file: File[UploadedFile]) -> Status[object]:
+    """A volume file: all rows or none (422 with every bad row). A large one (over
+    FATURA_VOLUME_BACKGROUND_KB, 512 KB by default) is imported by the worker: 202 with the task
+    and the import's id, whose state ``GET /consumptions/imports/{import_id}`` shows."""
+    data = file.read()
+    if uploads.runs_in_background(data):
+        job = uploads.volume_job_request(
+            by=request.user, filename=file.name or "volumetria.csv", data=data
+        )
+        return Status(202, {"task": job.task_id, "import_id": job.pk})
     batch = services.volume_file_import(
-        by=request.user, filename=file.name or "volumetria.csv", data=file.read()
+        by=request.user, filename=file.name or "volumetria.csv", data=data
     )
     return Status(
         201,
@@ -83,3 +112,30 @@ def consumption_import(request: HttpRequest, file: File[UploadedFile]) -> Status
             "items_created": batch.items_created,
         },
     )
+
+
+@router.get("/imports/{import_id}", response=VolumeJobOut)
+def consumption_import_get(request: HttpRequest, import_id: int) -> dict[str, object]:
+    """A large volume file's import: queued, running, done (with the batch) or failed (with
+    every bad row; nothing written)."""
+    require(request.user, Capability.VIEW)
+    job = selectors.volume_job_get(import_id)
+    batch = job.batch
+    return {
+        "id": job.pk,
+        "filename": job.filename,
+        "status": job.status,
+        "task": job.task_id,
+        "requested_at": job.requested_at,
+        "finished_at": job.finished_at,
+        "result": None
+        if batch is None
+        else {
+            "id": batch.pk,
+            "filename": batch.filename,
+            "created": batch.rows,
+            "items_created": batch.items_created,
+        },
+        "error": job.error,
+        "errors": job.errors,
+    }

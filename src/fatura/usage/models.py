@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -27,6 +29,44 @@ class VolumeImport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.filename} ({self.rows} linhas)"
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", _("Na fila")
+    RUNNING = "running", _("Importando")
+    DONE = "done", _("Importado")
+    FAILED = "failed", _("Falhou")
+
+
+class VolumeFileJob(models.Model):
+    """A large volume file imported by the worker: the upload waits under
+    ``DATA_DIR/uploads/volume/`` while queued; the outcome is the :class:`VolumeImport` (done),
+    or the error and every bad row (failed, nothing written)."""
+
+    filename = models.CharField(max_length=255)
+    status = models.CharField(max_length=8, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    upload = models.CharField(max_length=500, blank=True, default="")
+    task_id = models.CharField(max_length=64, blank=True, default="")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    batch = models.ForeignKey(
+        VolumeImport, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    error = models.TextField(blank=True, default="")
+    errors = models.JSONField(default=list, blank=True)  # [{row, field, message}]
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.status})"
+
+    @staticmethod
+    def upload_dir() -> Path:
+        return Path(settings.DATA_DIR) / "uploads" / "volume"
 
 
 class Consumption(models.Model):

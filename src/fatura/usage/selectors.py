@@ -5,7 +5,7 @@ from django.db.models import QuerySet
 from fatura.catalog.models import BillingItem
 from fatura.core.errors import NotFound
 from fatura.core.months import Month
-from fatura.usage.models import ClosedMonth, Consumption, VolumeImport
+from fatura.usage.models import ClosedMonth, Consumption, VolumeFileJob, VolumeImport
 
 
 def consumption_list(
@@ -41,3 +41,11 @@ def item_in_consumption(item: BillingItem) -> str | None:
     if Consumption.objects.filter(billing_item=item).exists():
         return f"O item {item.name} é usado em lançamentos de consumo e não pode ser excluído."
     return None
+
+
+def volume_job_get(job_id: int) -> VolumeFileJob:
+    """A large volume file's import by the worker, in any state."""
+    job = VolumeFileJob.objects.select_related("batch").filter(pk=job_id).first()
+    if job is None:
+        raise NotFound(f"Importação de volumetria {job_id} não encontrada.")
+    return job

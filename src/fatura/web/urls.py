@@ -15,8 +15,8 @@ from fatura.web.views.fiscal import orders as fiscal_orders
 from fatura.web.views.fiscal import reports as fiscal_reports
 from fatura.web.views.forecast import exports as forecast_exports
 from fatura.web.views.forecast import outlook as forecast
-from fatura.web.views.mining import kpis as mining_kpis
 from fatura.web.views.mining import imports as mining_imports
+from fatura.web.views.mining import kpis as mining_kpis
 from fatura.web.views.mining import logs as mining
 from fatura.web.views.receivables import (
     collections,
@@ -54,6 +54,11 @@ urlpatterns = [
         name="consumption_remove",
     ),
     path("consumo/importar/", volume_import.volume_import, name="volume_import"),
+    path(
+        "consumo/importacoes/<int:job_id>/",
+        volume_import.volume_import_job,
+        name="volume_import_job",
+    ),
     path("consumo/exemplo-volumetria.csv", volume_import.volume_example, name="volume_example"),
     path("cobrancas/", charges.charges, name="charges"),
     path("cobrancas/exportar.csv", charges.charges_csv, name="charges_csv"),
