@@ -253,9 +253,11 @@ TASKS = {
 }
 
 # Bounded input (core.limits, core.uploads): a request body over FATURA_MAX_UPLOAD_MB is cut while
-# it streams in (413); a compressed upload (.gz, .zip, XES/OCEL) may expand to FATURA_MAX_UNPACKED_MB.
+# it streams in (413); a compressed upload (.gz, .zip, XES/OCEL) expands to FATURA_MAX_UNPACKED_MB.
 FATURA_MAX_UPLOAD_MB = int(os.environ.get("FATURA_MAX_UPLOAD_MB", "50"))
 FATURA_MAX_UNPACKED_MB = int(os.environ.get("FATURA_MAX_UNPACKED_MB", "500"))
+# A volume file larger than this is imported by the worker (mining logs and NFS-e zips always are).
+FATURA_VOLUME_BACKGROUND_KB = int(os.environ.get("FATURA_VOLUME_BACKGROUND_KB", "512"))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # Django's default: larger uploads go to a temporary file
 DATA_UPLOAD_MAX_MEMORY_SIZE = FATURA_MAX_UPLOAD_MB * 1024 * 1024
 
