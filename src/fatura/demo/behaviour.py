@@ -8,11 +8,15 @@ timeline of :mod:`fatura.demo.receivables`."""
 from __future__ import annotations
 
 import datetime as dt
+import random
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
+
+from django.contrib.auth.models import User
 
 from fatura.core import clock
 from fatura.core.money import to_money
@@ -37,9 +41,6 @@ from fatura.receivables.models import (
     Payment,
 )
 from fatura.receivables.payments import payment_apply, payment_post, payment_record, payment_reverse
-
-if TYPE_CHECKING:
-    from fatura.demo.receivables import Receivables
 
 DAY = dt.timedelta(days=1)
 OPEN = {InvoiceStatus.SENT, InvoiceStatus.OVERDUE}
@@ -82,6 +83,31 @@ FORCED = ("never", "bounce", "dispute", "post_credit", "overpay", "partial", "un
 RARE = (("overpay", 0.006), ("post_credit", 0.006), ("unidentified", 0.01))
 
 
+class _Now(Protocol):
+    @property
+    def now(self) -> dt.datetime: ...
+
+
+class Simulation(Protocol):
+    """What the behaviour needs of the receivables year (:class:`fatura.demo.receivables.
+    Receivables`), so this module does not import it back."""
+
+    rng: random.Random
+    fin: User
+    manager: User
+    today: dt.date
+    data: dict[str, Any]
+    customers: dict[int, Customer]
+
+    @property
+    def timeline(self) -> _Now: ...
+
+    def at(self, moment: dt.datetime, action: Callable[[], object]) -> None: ...
+    def moment(self, day: dt.date, start: int = 9, end: int = 17) -> dt.datetime: ...
+    def soon(self, low: int, high: int, *, same_day: bool = False) -> dt.datetime: ...
+    def convert(self, number: str) -> None: ...
+
+
 @dataclass(frozen=True)
 class Plan:
     path: str
@@ -89,7 +115,7 @@ class Plan:
 
 
 class Behaviour:
-    def __init__(self, sim: Receivables) -> None:
+    def __init__(self, sim: Simulation) -> None:
         self.sim = sim
         self.rng = sim.rng
         self.profiles: dict[int, Profile] = {}
