@@ -16,6 +16,7 @@ from ninja.security import HttpBearer
 from fatura import __version__
 from fatura.core.errors import DomainError
 from fatura.core.models import ApiToken
+from fatura.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, TOTAL_HEADER
 from fatura.core.tokens import token_get, token_issue, token_revoke
 
 
@@ -36,7 +37,12 @@ api = NinjaAPI(
     description=(
         "Cobrança e recebíveis. Valores em BRL como texto decimal com duas casas "
         '("947.63"); meses como "AAAA-MM". Autentique-se em POST /auth/token e envie '
-        "`Authorization: Bearer <token>`."
+        "`Authorization: Bearer <token>`.\n\n"
+        "Listas (GET /invoices, /payments, /consumptions, /events, /service-orders, /nfse) vêm "
+        f"em páginas: `limit` (1 a {MAX_LIMIT}; padrão {DEFAULT_LIMIT}) e `offset` (itens a "
+        "pular). O corpo é a lista da página, sem envelope; o total de itens que os filtros "
+        f"selecionam vem no cabeçalho `{TOTAL_HEADER}` e a próxima página, enquanto houver, no "
+        '`Link` (rel="next"), com os mesmos filtros.'
     ),
     auth=BearerToken(),
     urls_namespace="api",

@@ -3,9 +3,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema
 
+from fatura.core.pagination import DEFAULT_LIMIT, Limit, Offset, page, paged_openapi
 from fatura.core.roles import Capability, require
 from fatura.eventlog.selectors import event_list
 
@@ -25,10 +26,18 @@ class EventOut(Schema):
     attribute_types: dict[str, str]
 
 
-@router.get("", response=list[EventOut])
+@router.get("", response=list[EventOut], openapi_extra=paged_openapi())
 def events(
-    request: HttpRequest, case_id: str | None = None, activity: str | None = None
+    request: HttpRequest,
+    response: HttpResponse,
+    case_id: str | None = None,
+    activity: str | None = None,
+    limit: Limit = DEFAULT_LIMIT,
+    offset: Offset = 0,
 ) -> list[Any]:
-    """Events in the order they happened; filter by case (an invoice number) or activity."""
+    """Events in the order they happened; filter by case (an invoice number) or activity.
+    Paginated (``limit``/``offset``; the total in ``X-Total-Count``, the next page in
+    ``Link``)."""
     require(request.user, Capability.VIEW)
-    return list(event_list(case_id=case_id, activity=activity)[:5000])
+    qs = event_list(case_id=case_id, activity=activity)
+    return page(qs, request=request, response=response, limit=limit, offset=offset)

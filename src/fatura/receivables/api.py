@@ -14,6 +14,7 @@ from ninja import Router, Status
 
 from fatura.core.errors import InvalidInput, NotFound
 from fatura.core.months import Month
+from fatura.core.pagination import DEFAULT_LIMIT, Limit, Offset, page, paged_openapi
 from fatura.core.roles import Capability, require
 from fatura.customers.selectors import customer_get
 from fatura.eventlog.selectors import event_list
@@ -122,13 +123,28 @@ def _month(text: str) -> Month:
     response=list[InvoiceOut],
     tags=["charges and invoices"],
     operation_id="fatura_billing_api_invoice_list",
+    openapi_extra=paged_openapi(),
 )
 def invoice_list(
-    request: HttpRequest, customer_id: int | None = None, month: str | None = None
+    request: HttpRequest,
+    response: HttpResponse,
+    customer_id: int | None = None,
+    month: str | None = None,
+    limit: Limit = DEFAULT_LIMIT,
+    offset: Offset = 0,
 ) -> list[Body]:
+    """Invoices, the latest numbered first. Paginated (``limit``/``offset``; the total in
+    ``X-Total-Count``, the next page in ``Link``)."""
     require(request.user, Capability.VIEW)
     qs = selectors.invoice_list(customer_id=customer_id, month=_month(month) if month else None)
-    return [invoice_out(i) for i in selectors.invoices_with_lines(qs)[:1000]]
+    rows = page(
+        selectors.invoices_with_lines(qs),
+        request=request,
+        response=response,
+        limit=limit,
+        offset=offset,
+    )
+    return [invoice_out(i) for i in rows]
 
 
 @router.post("/invoices", response={201: InvoiceOut})
@@ -409,11 +425,20 @@ def payment_record(request: HttpRequest, payload: PaymentIn) -> Status[Body]:
     )
 
 
-@router.get("/payments", response=list[PaymentOut])
-def payment_list(request: HttpRequest, customer_id: int | None = None) -> list[Body]:
-    """Payments, the latest received first."""
+@router.get("/payments", response=list[PaymentOut], openapi_extra=paged_openapi())
+def payment_list(
+    request: HttpRequest,
+    response: HttpResponse,
+    customer_id: int | None = None,
+    limit: Limit = DEFAULT_LIMIT,
+    offset: Offset = 0,
+) -> list[Body]:
+    """Payments, the latest received first. Paginated (``limit``/``offset``; the total in
+    ``X-Total-Count``, the next page in ``Link``)."""
     require(request.user, Capability.VIEW)
-    return [_payment_out(p) for p in selectors.payment_list(customer_id=customer_id)[:1000]]
+    qs = selectors.payment_list(customer_id=customer_id)
+    rows = page(qs, request=request, response=response, limit=limit, offset=offset)
+    return [_payment_out(p) for p in rows]
 
 
 @router.get("/payments/{int:payment_id}", response=PaymentOut)

@@ -10,6 +10,7 @@ from ninja.files import UploadedFile
 from fatura.catalog.selectors import billing_item_get
 from fatura.core.errors import InvalidInput
 from fatura.core.months import Month
+from fatura.core.pagination import DEFAULT_LIMIT, Limit, Offset, page, paged_openapi
 from fatura.core.roles import Capability, require
 from fatura.customers.selectors import customer_get
 from fatura.usage import selectors, services, uploads
@@ -53,13 +54,21 @@ def consumption_record(request: HttpRequest, payload: ConsumptionIn) -> Status[o
     return Status(201, _out(consumption))
 
 
-@router.get("", response=list[ConsumptionOut])
+@router.get("", response=list[ConsumptionOut], openapi_extra=paged_openapi())
 def consumption_list(
-    request: HttpRequest, customer_id: int | None = None, month: str | None = None
+    request: HttpRequest,
+    response: HttpResponse,
+    customer_id: int | None = None,
+    month: str | None = None,
+    limit: Limit = DEFAULT_LIMIT,
+    offset: Offset = 0,
 ) -> list[dict[str, object]]:
+    """Consumption entries, the latest month first. Paginated (``limit``/``offset``; the total
+    in ``X-Total-Count``, the next page in ``Link``)."""
     require(request.user, Capability.VIEW)
-    rows = selectors.consumption_list(customer_id=customer_id, month=_month_or_none(month))
-    return [_out(c) for c in rows[:5000]]
+    qs = selectors.consumption_list(customer_id=customer_id, month=_month_or_none(month))
+    rows = page(qs, request=request, response=response, limit=limit, offset=offset)
+    return [_out(c) for c in rows]
 
 
 # ``int:`` so that "/import" is not taken for an id (it would answer 405 to the upload).

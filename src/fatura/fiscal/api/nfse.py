@@ -15,6 +15,7 @@ from ninja.files import UploadedFile
 
 from fatura.core import clock
 from fatura.core.errors import NotFound
+from fatura.core.pagination import page, paged_openapi
 from fatura.core.roles import Capability, require
 from fatura.fiscal import imports, kpi, listing, selectors, uploads
 from fatura.fiscal.api import params
@@ -70,7 +71,12 @@ def _nfse_out(nfse: Nfse) -> Body:
     }
 
 
-@router.get("", response=list[NfseOut], operation_id="fatura_fiscal_nfse_api_nfse_list")
+@router.get(
+    "",
+    response=list[NfseOut],
+    operation_id="fatura_fiscal_nfse_api_nfse_list",
+    openapi_extra=paged_openapi(),
+)
 def nfse_list(
     request: HttpRequest,
     response: HttpResponse,
@@ -78,8 +84,8 @@ def nfse_list(
     issued_to: str | None = Query(None, description="Emitidas até (AAAA-MM-DD), inclusive."),
     status: str | None = Query(None, description="issued | cancelled | replaced"),
     customer_id: int | None = None,
-    limit: int = Query(params.DEFAULT_LIMIT, description=params.LIMIT_DOC),
-    offset: int = Query(0, description=params.OFFSET_DOC),
+    limit: params.Limit = params.DEFAULT_LIMIT,
+    offset: params.Offset = 0,
 ) -> list[Body]:
     """NFS-e recorded in Fatura, the latest issued first, with the service orders each one
     covers and the share of its value that goes to each."""
@@ -91,7 +97,8 @@ def nfse_list(
         qs = qs.filter(issued_at__gte=params.start_of(low))
     if high:
         qs = qs.filter(issued_at__lt=params.end_of(high))
-    return [_nfse_out(nfse) for nfse in params.page(qs, response, limit, offset)]
+    rows = page(qs, request=request, response=response, limit=limit, offset=offset)
+    return [_nfse_out(nfse) for nfse in rows]
 
 
 # The fixed paths come before "/{number}": Django takes the first URL that matches.

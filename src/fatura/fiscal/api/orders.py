@@ -16,6 +16,7 @@ from ninja import File, Query, Router, Status
 from ninja.files import UploadedFile
 
 from fatura.core.errors import NotFound
+from fatura.core.pagination import page, paged_openapi
 from fatura.core.roles import Capability, require
 from fatura.customers.selectors import customer_get
 from fatura.fiscal import imports, listing, services
@@ -97,7 +98,10 @@ def _order_out(order: ServiceOrder) -> Body:
 
 
 @service_orders_router.get(
-    "", response=list[ServiceOrderOut], operation_id="fatura_fiscal_api_service_order_list"
+    "",
+    response=list[ServiceOrderOut],
+    operation_id="fatura_fiscal_api_service_order_list",
+    openapi_extra=paged_openapi(),
 )
 def service_order_list(
     request: HttpRequest,
@@ -106,8 +110,8 @@ def service_order_list(
     customer_id: int | None = None,
     completed_from: str | None = Query(None, description="Concluídas desde (AAAA-MM-DD)."),
     completed_to: str | None = Query(None, description="Concluídas até (AAAA-MM-DD), inclusive."),
-    limit: int = Query(params.DEFAULT_LIMIT, description=params.LIMIT_DOC),
-    offset: int = Query(0, description=params.OFFSET_DOC),
+    limit: params.Limit = params.DEFAULT_LIMIT,
+    offset: params.Offset = 0,
 ) -> list[Body]:
     """Service orders, the latest completed first (open ones last), by number within."""
     require(request.user, Capability.VIEW)
@@ -119,7 +123,8 @@ def service_order_list(
     if high:
         qs = qs.filter(completed_at__lt=params.end_of(high))
     qs = qs.order_by(F("completed_at").desc(nulls_last=True), "number")
-    return [_order_out(order) for order in params.page(qs, response, limit, offset)]
+    rows = page(qs, request=request, response=response, limit=limit, offset=offset)
+    return [_order_out(order) for order in rows]
 
 
 @service_orders_router.post(

@@ -6,24 +6,25 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import QuerySet
-from django.http import HttpResponse
 from ninja import Query
 
+from fatura.core import pagination
 from fatura.core.errors import InvalidInput
 from fatura.core.months import Month
 from fatura.customers.models import Customer
 
 MIN_DAY = dt.date(1900, 1, 1)
 MAX_DAY = dt.date(2999, 12, 31)
-DEFAULT_LIMIT = 100
-MAX_LIMIT = 1000
-LIMIT_DOC = f"Itens por página (1 a {MAX_LIMIT}; padrão {DEFAULT_LIMIT})."
-OFFSET_DOC = "Itens a pular. O total vem no cabeçalho X-Total-Count."
+# Pages as every list of the API reads them (fatura.core.pagination).
+DEFAULT_LIMIT = pagination.DEFAULT_LIMIT
+MAX_LIMIT = pagination.MAX_LIMIT
+LIMIT_DOC = pagination.LIMIT_DOC
+OFFSET_DOC = pagination.OFFSET_DOC
+Limit = pagination.Limit
+Offset = pagination.Offset
 
 # Repeated query parameters (module-level: a call in a default argument is evaluated once
 # anyway, and ruff's B008 asks to say so).
@@ -134,10 +135,3 @@ def page_bounds(limit: int, offset: int) -> None:
         raise invalid("limit", f"Use de 1 a {MAX_LIMIT}.")
     if offset < 0:
         raise invalid("offset", "Use 0 ou mais.")
-
-
-def page(qs: QuerySet[Any], response: HttpResponse, limit: int, offset: int) -> QuerySet[Any]:
-    """``limit`` rows from ``offset``, with the total in ``X-Total-Count``."""
-    page_bounds(limit, offset)
-    response["X-Total-Count"] = str(qs.count())
-    return qs[offset : offset + limit]
