@@ -138,7 +138,9 @@ def test_upload_is_imported_by_the_worker_and_the_page_follows_it(fin_client, se
     assert response["Location"] == f"/mineracao/importacoes/{mined.pk}/"
     page = _get(fin_client, response["Location"])
     assert 'data-status="queued"' in page and 'hx-trigger="every 1s"' in page
-    assert f'id="log-{mined.pk}"' not in _get(fin_client, "/mineracao/")  # not minable yet
+    index = _get(fin_client, "/mineracao/")
+    assert f'id="log-{mined.pk}"' not in index  # not minable yet, but followed from the index
+    assert f'id="import-{mined.pk}"' in index and response["Location"] in index
     log_import_execute(mined.pk)  # what the worker does
     partial = fin_client.get(response["Location"], headers={"HX-Request": "true"})
     body = text(partial)

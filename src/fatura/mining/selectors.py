@@ -48,6 +48,14 @@ def mined_log_imports_pending() -> QuerySet[MinedLog]:
     return MinedLog.objects.exclude(status=ImportStatus.READY).order_by("-imported_at", "-id")
 
 
+def mined_logs_by_state() -> tuple[list[MinedLog], list[MinedLog]]:
+    """The logs ready to mine and the other imports (queued, running, failed), newest first,
+    read in one query."""
+    every = list(MinedLog.objects.order_by("-imported_at", "-id"))
+    ready = [log for log in every if log.status == ImportStatus.READY]
+    return ready, [log for log in every if log.status != ImportStatus.READY]
+
+
 def mined_log_read(log: MinedLog) -> EventLog:
     """The stored Parquet dataset as an :class:`EventLog`."""
     import pyarrow.parquet as pq

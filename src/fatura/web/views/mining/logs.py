@@ -35,8 +35,8 @@ from fatura.mining.selectors import (
     INVOICE_PREFIX,
     OWN_LOG,
     mined_log_get,
-    mined_log_list,
     mined_log_read,
+    mined_logs_by_state,
     own_invoice_log,
     own_log_stats,
 )
@@ -46,6 +46,7 @@ from fatura.web.views.mining import data as mining_data
 from fatura.web.views.mining import map_drawing
 
 CACHE_SECONDS = 3600
+IMPORTS_SHOWN = 10  # imports queued, running or failed listed on the index
 CASE_LIST = mining_data.CASE_LIST_SIZE
 DEFAULT_PATHS = 30  # percent of the edges shown at first: the map of a real log stays readable
 T = TypeVar("T")
@@ -145,9 +146,11 @@ def _index(
     request: HttpRequest, form: LogImportForm, status: int = 200, **extra: Any
 ) -> HttpResponse:
     own = own_log_stats()
+    logs, imports = mined_logs_by_state()
     context = {
         "own": own,
-        "logs": list(mined_log_list()),
+        "logs": logs,
+        "imports": imports[:IMPORTS_SHOWN],
         "form": form,
         **extra,
     }
