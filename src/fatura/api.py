@@ -16,7 +16,9 @@ from ninja.security import HttpBearer
 from fatura import __version__
 from fatura.core.errors import DomainError
 from fatura.core.models import ApiToken
+from fatura.core.openapi import document_errors
 from fatura.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, TOTAL_HEADER
+from fatura.core.schemas import error_message
 from fatura.core.tokens import token_get, token_issue, token_revoke
 
 
@@ -31,7 +33,17 @@ class BearerToken(HttpBearer):
         return api_token
 
 
-api = NinjaAPI(
+class FaturaApi(NinjaAPI):
+    """Ninja's API with the error answers of every operation in its OpenAPI document."""
+
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> Any:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        return document_errors(schema)
+
+
+api = FaturaApi(
     title="Fatura API",
     version=__version__,
     description=(
@@ -64,6 +76,8 @@ _PARAM_SOURCES = frozenset({"body", "query", "path", "file", "form", "header", "
 
 def _field_name(loc: list[Any]) -> str:
     parts = [str(part) for part in loc]
+    if parts and parts[0] == "query":  # a repeated parameter: its name, not its position
+        parts = [part for part in parts if not part.isdigit()]
     if parts and parts[0] in _PARAM_SOURCES:
         parts = parts[1:]
     return ".".join(part for part in parts if part != "payload")
@@ -71,11 +85,10 @@ def _field_name(loc: list[Any]) -> str:
 
 @api.exception_handler(NinjaValidationError)
 def _validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
-    errors = []
-    for err in exc.errors:
-        errors.append(
-            {"field": _field_name(list(err.get("loc", []))), "message": err.get("msg", "")}
-        )
+    errors = [
+        {"field": _field_name(list(err.get("loc", []))), "message": error_message(err)}
+        for err in exc.errors
+    ]
     summary = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
     return api.create_response(
         request, {"detail": f"Dados inválidos — {summary}", "errors": errors}, status=422

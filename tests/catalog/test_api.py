@@ -58,7 +58,9 @@ def test_same_month_twice_is_409(fin_api):
 def test_bad_price_or_month_is_422(fin_api):
     response = fin_api.post("/billing-items", {**BODY, "unit_price": "-3"})
     assert response.status_code == 422
-    assert response.json()["errors"] == [{"field": "unit_price", "message": "negativo"}]
+    assert response.json()["errors"] == [
+        {"field": "unit_price", "message": "informe um valor de pelo menos 0"}
+    ]
     response = fin_api.post("/billing-items", {**BODY, "valid_from": "01/2026"})
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "valid_from"

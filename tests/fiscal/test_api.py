@@ -228,7 +228,9 @@ def test_openapi_lists_the_fiscal_paths_and_documents_the_units(db):
     for path, methods in expected.items():
         assert path in paths, path
         assert methods == set(paths[path]), path
-    assert set(paths["/api/v1/service-orders/import"]["post"]["responses"]) == {"201"}
+    answers = paths["/api/v1/service-orders/import"]["post"]["responses"]
+    assert {status for status in answers if status.startswith("2")} == {"201"}
+    assert {"400", "413", "422"} <= set(answers)  # core.openapi: the error answers
     dps = paths["/api/v1/nfse/{number}/dps.xml"]["get"]
     assert "application/xml" in dps["responses"]["200"]["content"]
     assert "Fatura invoice number" in dps["description"]

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+from typing import Annotated
+
 from django.http import HttpRequest
 from ninja import Router, Status
+from pydantic import Field
 
 from fatura.billing import selectors, services
 from fatura.billing.models import BillingRun
@@ -18,6 +21,7 @@ from fatura.billing.usage_selectors import usage_series
 from fatura.core.errors import InvalidInput, NotFound
 from fatura.core.months import Month
 from fatura.core.roles import Capability, require
+from fatura.core.schemas import Id, MonthField
 from fatura.customers.selectors import customer_get
 from fatura.receivables.api import invoice_out
 from fatura.receivables.schemas import InvoiceOut
@@ -47,7 +51,7 @@ def _line_out(line: object) -> dict[str, object]:
 
 @router.get("/charges", response=list[ChargeOut])
 def charge_list(
-    request: HttpRequest, month: str, customer_id: int | None = None
+    request: HttpRequest, month: MonthField, customer_id: Id | None = None
 ) -> list[dict[str, object]]:
     """Pending charges of the month: every customer with consumption not yet finalized."""
     require(request.user, Capability.VIEW)
@@ -108,7 +112,7 @@ def billing_run_create(request: HttpRequest, payload: BillingRunIn) -> Status[ob
 
 
 @router.get("/billing-runs/{run_id}", response=BillingRunOut)
-def billing_run_get(request: HttpRequest, run_id: int) -> dict[str, object]:
+def billing_run_get(request: HttpRequest, run_id: Id) -> dict[str, object]:
     require(request.user, Capability.VIEW)
     run = BillingRun.objects.filter(pk=run_id).first()
     if run is None:
@@ -116,8 +120,16 @@ def billing_run_get(request: HttpRequest, run_id: int) -> dict[str, object]:
     return _run_out(run)
 
 
+ItemIds = Annotated[
+    str,
+    Field(
+        pattern=r"^ *([0-9]{1,18} *)?(, *[0-9]{1,18} *)*$", description="Ids separados por vírgula."
+    ),
+]
+
+
 @router.get("/usage", response=UsageOut)
-def usage_get(request: HttpRequest, customer_id: int, item_ids: str) -> dict[str, object]:
+def usage_get(request: HttpRequest, customer_id: Id, item_ids: ItemIds) -> dict[str, object]:
     require(request.user, Capability.VIEW)
     customer = customer_get(customer_id)
     try:

@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+from typing import Annotated
+
 from ninja import Schema
 
-from fatura.core.schemas import MoneyOut, MonthField, PriceOut, QuantityOut
+from fatura.core.schemas import Id, MoneyOut, MonthField, PriceOut, QuantityOut, decimal_in, text_in
+
+Label = Annotated[str, text_in(60, required=True)]  # result center, ticket
 
 
 class ChargeLineOut(Schema):
@@ -27,11 +31,11 @@ class ChargeOut(Schema):
 
 
 class FinalizeIn(Schema):
-    customer_id: int
+    customer_id: Id
     month: MonthField
-    result_center: str
-    ticket: str
-    total_charged: str
+    result_center: Label
+    ticket: Label
+    total_charged: Annotated[str, decimal_in(max_digits=14, places=2, minimum="0")]
 
 
 class UsagePointOut(Schema):
@@ -54,8 +58,8 @@ class UsageOut(Schema):
 
 class BillingRunIn(Schema):
     month: MonthField
-    result_center: str
-    ticket: str
+    result_center: Label
+    ticket: Label
 
 
 class BillingRunOut(Schema):

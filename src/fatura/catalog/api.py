@@ -8,6 +8,7 @@ from fatura.catalog.models import BillingItem, PriceVersion
 from fatura.catalog.schemas import BillingItemIn, BillingItemOut, PriceVersionIn, PriceVersionOut
 from fatura.core.months import Month
 from fatura.core.roles import Capability, require
+from fatura.core.schemas import Id, SearchText
 
 router = Router(tags=["billing items"])
 
@@ -37,20 +38,20 @@ def billing_item_create(request: HttpRequest, payload: BillingItemIn) -> Status[
 
 
 @router.get("", response=list[BillingItemOut])
-def billing_item_list(request: HttpRequest, search: str = "") -> list[dict[str, object]]:
+def billing_item_list(request: HttpRequest, search: SearchText = "") -> list[dict[str, object]]:
     require(request.user, Capability.VIEW)
     return [_out(item) for item in selectors.billing_item_list(search=search)]
 
 
 @router.get("/{item_id}", response=BillingItemOut)
-def billing_item_get(request: HttpRequest, item_id: int) -> dict[str, object]:
+def billing_item_get(request: HttpRequest, item_id: Id) -> dict[str, object]:
     require(request.user, Capability.VIEW)
     return _out(selectors.billing_item_get(item_id))
 
 
 @router.post("/{item_id}/prices", response={201: PriceVersionOut})
 def price_version_add(
-    request: HttpRequest, item_id: int, payload: PriceVersionIn
+    request: HttpRequest, item_id: Id, payload: PriceVersionIn
 ) -> Status[PriceVersion]:
     require(request.user, Capability.MANAGE_CATALOG)
     item = selectors.billing_item_get(item_id)
@@ -64,7 +65,7 @@ def price_version_add(
 
 
 @router.delete("/{item_id}/prices/{price_id}", response={204: None})
-def price_version_delete(request: HttpRequest, item_id: int, price_id: int) -> HttpResponse:
+def price_version_delete(request: HttpRequest, item_id: Id, price_id: Id) -> HttpResponse:
     require(request.user, Capability.MANAGE_CATALOG)
     item = selectors.billing_item_get(item_id)
     version = selectors.price_version_get(item, price_id)

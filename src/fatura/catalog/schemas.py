@@ -1,23 +1,24 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 from ninja import Schema
 from pydantic import field_serializer
 
 from fatura.core.months import Month
-from fatura.core.schemas import MonthField, PriceOut
+from fatura.core.schemas import MonthField, PriceIn, PriceOut, text_in
 
 
 class PriceVersionIn(Schema):
-    unit_price: str
+    unit_price: PriceIn
     valid_from: MonthField
 
 
 class BillingItemIn(PriceVersionIn):
-    name: str
-    product: str
-    unit: str
+    name: Annotated[str, text_in(120, required=True)]
+    product: Annotated[str, text_in(120, required=True)]
+    unit: Annotated[str, text_in(30, required=True)]
 
 
 class PriceVersionOut(Schema):

@@ -4,6 +4,7 @@ from django.http import HttpRequest
 from ninja import Router, Status
 
 from fatura.core.roles import Capability, require
+from fatura.core.schemas import Id, SearchText
 from fatura.customers import selectors, services
 from fatura.customers.models import Customer
 from fatura.customers.schemas import CustomerIn, CustomerOut
@@ -17,12 +18,12 @@ def customer_create(request: HttpRequest, payload: CustomerIn) -> Status[Custome
 
 
 @router.get("", response=list[CustomerOut])
-def customer_list(request: HttpRequest, search: str = "") -> list[Customer]:
+def customer_list(request: HttpRequest, search: SearchText = "") -> list[Customer]:
     require(request.user, Capability.VIEW)
     return list(selectors.customer_list(search=search)[:1000])
 
 
 @router.get("/{customer_id}", response=CustomerOut)
-def customer_get(request: HttpRequest, customer_id: int) -> Customer:
+def customer_get(request: HttpRequest, customer_id: Id) -> Customer:
     require(request.user, Capability.VIEW)
     return selectors.customer_get(customer_id)

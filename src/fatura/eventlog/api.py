@@ -1,13 +1,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema
 
 from fatura.core.pagination import DEFAULT_LIMIT, Limit, Offset, page, paged_openapi
 from fatura.core.roles import Capability, require
+from fatura.core.schemas import text_in
 from fatura.eventlog.selectors import event_list
 
 router = Router(tags=["event log"])
@@ -30,8 +31,8 @@ class EventOut(Schema):
 def events(
     request: HttpRequest,
     response: HttpResponse,
-    case_id: str | None = None,
-    activity: str | None = None,
+    case_id: Annotated[str, text_in(100)] | None = None,
+    activity: Annotated[str, text_in(100)] | None = None,
     limit: Limit = DEFAULT_LIMIT,
     offset: Offset = 0,
 ) -> list[Any]:

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
+from fatura.core.bounds import MAX_DATE, MIN_DATE, check_text
 from fatura.core.documents import only_digits
 from fatura.core.errors import InvalidInput
 from fatura.core.limits import MAX_CSV_CELL
@@ -194,8 +195,8 @@ def parse_moment(text: str, zone: dt.tzinfo) -> dt.datetime:
         raise ValueError(
             f"Data inválida {text!r}; use AAAA-MM-DD[THH:MM[:SS][±HH:MM]] ou DD/MM/AAAA [HH:MM]."
         ) from None
-    if not 1900 <= moment.year <= 2100:
-        raise ValueError(f"Data fora do intervalo aceito (1900 a 2100): {text!r}.")
+    if not MIN_DATE.year <= moment.year <= MAX_DATE.year:
+        raise ValueError(f"Data fora do intervalo aceito (1900 a 2200): {text!r}.")
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone)
     return moment
@@ -239,7 +240,7 @@ def text_field(cells: dict[str, str], name: str, label: str, max_length: int) ->
         raise ValueError(f"Informe {label}.")
     if len(value) > max_length:
         raise ValueError(f"No máximo {max_length} caracteres ({len(value)}).")
-    return value
+    return check_text(value, max_length=max_length)
 
 
 # --- service orders ------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from typing import Any
 
 from lxml import etree
 
+from fatura.core.bounds import check_date
 from fatura.fiscal.import_rows import RowError, parse_money, parse_rate
 from fatura.fiscal.nfse_rows import (
     IncomingCancellation,
@@ -229,6 +230,11 @@ def _nfse(name: str, root: Any, text: str) -> tuple[IncomingNfse | None, list[Ro
             amounts[field] = read(raw) if raw is not None else None
         except ValueError as error:
             errors.append(RowError(inf.sourceline, element, str(error), name))
+    issued_at = _moment(_value(inf, "dhProc") or "")
+    try:
+        check_date(issued_at.date())
+    except ValueError as error:
+        errors.append(RowError(inf.sourceline, "dhProc", str(error), name))
     if errors or document is None:
         return None, errors
     key = inf.get("Id")[3:]  # "NFS" + the 50-digit access key
@@ -237,7 +243,7 @@ def _nfse(name: str, root: Any, text: str) -> tuple[IncomingNfse | None, list[Ro
         IncomingNfse(
             origin=origin,
             number=_value(inf, "nNFSe") or "",
-            issued_at=_moment(_value(inf, "dhProc") or ""),
+            issued_at=issued_at,
             value=amounts["value"] or Decimal("0.00"),
             customer_document=document,
             orders=parsed_orders,

@@ -17,7 +17,7 @@ from django.conf import settings
 from ninja import Schema
 from pydantic import AfterValidator, Field
 
-from fatura.core.schemas import AmountIn, MoneyOut
+from fatura.core.schemas import DateTimeIn, Id, InvoiceNumber, MoneyOut, decimal_in, text_in
 
 
 def _aware(value: dt.datetime) -> dt.datetime:
@@ -26,7 +26,24 @@ def _aware(value: dt.datetime) -> dt.datetime:
     return value
 
 
-LocalDatetime = Annotated[dt.datetime, AfterValidator(_aware)]
+LocalDatetime = Annotated[DateTimeIn, AfterValidator(_aware)]
+# Service orders' values fit DecimalField(14, 2); the expected lag DecimalField(7, 2), 0..3650.
+OrderValueIn = Annotated[
+    str,
+    decimal_in(max_digits=14, places=2, minimum="0", description="Valor, até 2 casas."),
+]
+LagDaysIn = Annotated[
+    str,
+    decimal_in(
+        max_digits=7,
+        places=2,
+        minimum="0",
+        maximum="3650",
+        pattern=r"^(3650([.]0{1,2})?|36[0-4][0-9]([.][0-9]{1,2})?|3[0-5][0-9]{2}([.][0-9]{1,2})?"
+        r"|[0-2]?[0-9]{1,3}([.][0-9]{1,2})?)$",
+        example="5",
+    ),
+]
 LAG_NOTE = "Dias com decimais, arredondados a 2 casas; null sem dados."
 RATE_NOTE = "Fração de 0 a 1, arredondada a 4 casas; null sem denominador."
 
@@ -35,11 +52,13 @@ RATE_NOTE = "Fração de 0 a 1, arredondada a 4 casas; null sem denominador."
 
 
 class ServiceOrderIn(Schema):
-    number: str = Field(max_length=60, description="Número da ordem de serviço (único).")
-    customer_id: int
-    service_type: str = Field(max_length=80)
-    team: str = Field(max_length=80)
-    value: AmountIn
+    number: Annotated[str, text_in(60, required=True)] = Field(
+        description="Número da ordem de serviço (único)."
+    )
+    customer_id: Id
+    service_type: Annotated[str, text_in(80, required=True)]
+    team: Annotated[str, text_in(80, required=True)]
+    value: OrderValueIn
     completed_at: LocalDatetime | None = Field(
         None, description="Já concluída neste instante (opcional; sem fuso: horário local)."
     )
@@ -50,7 +69,7 @@ class ServiceOrderCompleteIn(Schema):
 
 
 class ServiceOrderBillIn(Schema):
-    invoice_number: str | None = Field(
+    invoice_number: InvoiceNumber | None = Field(
         None, description="Fatura do Fatura em que a ordem foi cobrada (do mesmo cliente)."
     )
     billed_at: LocalDatetime | None = Field(None, description="Padrão: agora.")
@@ -146,9 +165,9 @@ class BacklogOut(Schema):
 
 
 class ExpectedLagIn(Schema):
-    days: AmountIn = Field(description="Dias esperados da conclusão à NFS-e (0 a 3650).")
-    service_type: str = Field("", max_length=80, description="Vazio: todos os tipos.")
-    customer_id: int | None = Field(None, description="null: todos os clientes.")
+    days: LagDaysIn = Field(description="Dias esperados da conclusão à NFS-e (0 a 3650).")
+    service_type: Annotated[str, text_in(80)] = Field("", description="Vazio: todos os tipos.")
+    customer_id: Id | None = Field(None, description="null: todos os clientes.")
 
 
 class ExpectedLagOut(Schema):

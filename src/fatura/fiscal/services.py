@@ -10,8 +10,8 @@ from typing import Any
 
 from django.db import transaction
 
-from fatura.billing.models import Invoice
 from fatura.core import clock
+from fatura.core.bounds import fit_decimal
 from fatura.core.errors import InvalidInput, RuleViolation
 from fatura.core.money import parse_decimal
 from fatura.core.roles import Capability, require
@@ -20,6 +20,7 @@ from fatura.customers.models import Customer
 from fatura.eventlog.services import NewEvent, event_record
 from fatura.fiscal import events
 from fatura.fiscal.models import ExpectedLag, ServiceOrder, ServiceOrderStatus, Source
+from fatura.receivables.models import Invoice
 
 MAX_EXPECTED_DAYS = Decimal(3650)
 
@@ -45,6 +46,10 @@ def _value(raw: Any) -> Decimal:
         raise _field_error("value", "Informe o valor, ex.: 1.234,56.") from None
     if value < 0 or value != value.quantize(Decimal("0.01")):
         raise _field_error("value", "O valor deve ser positivo, com até 2 casas decimais.")
+    try:  # the column: DecimalField(max_digits=14, decimal_places=2)
+        fit_decimal(value, max_digits=14, places=2)
+    except ValueError as exc:
+        raise _field_error("value", f"Valor fora do limite: {exc}.") from None
     return value
 
 

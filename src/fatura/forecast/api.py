@@ -15,16 +15,18 @@ from __future__ import annotations
 
 from collections import Counter
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 from ninja import Router
+from pydantic import Field
 
 from fatura.core import clock
 from fatura.core.errors import InvalidInput, RuleViolation
 from fatura.core.reports import pdf_response, report_format
 from fatura.core.roles import Capability, require
+from fatura.core.schemas import InvoiceNumber, ReportFormat, Username
 from fatura.forecast import outlook
 from fatura.forecast.cash_flow import Bucket, GroupFlow
 from fatura.forecast.models import ForecastModel
@@ -107,7 +109,7 @@ def forecast_models(request: HttpRequest) -> Body:
 
 
 @router.get("/invoices/{number}/prediction", response=PredictionOut)
-def invoice_prediction(request: HttpRequest, number: str) -> Body:
+def invoice_prediction(request: HttpRequest, number: InvoiceNumber) -> Body:
     """When the invoice should be paid (P50, with P10–P90), the probabilities of paying after
     the due date and of a write-off, the reasons and what the prediction rests on."""
     require(request.user, Capability.VIEW)
@@ -119,6 +121,10 @@ def invoice_prediction(request: HttpRequest, number: str) -> Body:
             f"pagamento: {invoice.get_payment_status_display()}): não há pagamento a prever."
         )
     return prediction_body(found, invoice.due_date)
+
+
+Weeks = Annotated[int, Field(ge=1, le=outlook.MAX_WEEKS)]
+CashFlowGroup = Literal["business_unit", "segment"]  # outlook.GROUP_BY
 
 
 def weeks_param(weeks: int) -> int:
@@ -143,7 +149,7 @@ def group_by_param(group_by: str | None) -> str | None:
 
 @router.get("/forecast/cash-flow", response=CashFlowOut)
 def forecast_cash_flow(
-    request: HttpRequest, weeks: int = outlook.WEEKS, group_by: str | None = None
+    request: HttpRequest, weeks: Weeks = outlook.WEEKS, group_by: CashFlowGroup | None = None
 ) -> Body:
     """Expected receipts per week (Monday to Sunday, the current week first; overdue money is
     expected this week) with the P10–P90 band from a Monte Carlo over the open invoices
@@ -173,7 +179,7 @@ def forecast_cash_flow(
     operation_id="fatura_receivables_reports_api_collector_worklist",
 )
 def collector_worklist(
-    request: HttpRequest, collector: str | None = None, format: str = "json"
+    request: HttpRequest, collector: Username | None = None, format: ReportFormat = "json"
 ) -> Body | HttpResponseBase:
     """What to call today: past-due invoices with a balance and no open dispute, open call
     tasks first, then by expected loss = balance × write-off probability (the forecast), ties

@@ -16,11 +16,12 @@ from fatura.core.errors import InvalidInput, NotFound
 from fatura.core.months import Month
 from fatura.core.pagination import DEFAULT_LIMIT, Limit, Offset, page, paged_openapi
 from fatura.core.roles import Capability, require
+from fatura.core.schemas import Id, InvoiceNumber, MonthField
 from fatura.customers.selectors import customer_get
 from fatura.eventlog.selectors import event_list
 from fatura.receivables import collections, corrections, payments, selectors, services
 from fatura.receivables.domain import ACTIONS, allowed_actions
-from fatura.receivables.models import Invoice, Payment
+from fatura.receivables.models import AdjustmentRequest, Invoice, Payment
 from fatura.receivables.pdf import invoice_pdf
 from fatura.receivables.schemas import (
     AdjustIn,
@@ -99,6 +100,19 @@ def invoice_out(invoice: Invoice) -> dict[str, object]:
         "result_center": invoice.result_center,
         "ticket": invoice.ticket,
         "lines": [_line_out(line) for line in lines],
+        "pending_adjustment": _pending_out(selectors.adjustment_pending(invoice)),
+    }
+
+
+def _pending_out(request: AdjustmentRequest | None) -> Body | None:
+    if request is None:
+        return None
+    return {
+        "id": request.pk,
+        "amount": request.amount,
+        "reason": request.reason,
+        "requested_by": request.requested_by.get_username(),
+        "requested_at": request.requested_at,
     }
 
 
@@ -128,8 +142,8 @@ def _month(text: str) -> Month:
 def invoice_list(
     request: HttpRequest,
     response: HttpResponse,
-    customer_id: int | None = None,
-    month: str | None = None,
+    customer_id: Id | None = None,
+    month: MonthField | None = None,
     limit: Limit = DEFAULT_LIMIT,
     offset: Offset = 0,
 ) -> list[Body]:
@@ -170,7 +184,7 @@ def invoice_create(request: HttpRequest, payload: InvoiceIn) -> Status[Body]:
     tags=["charges and invoices"],
     operation_id="fatura_billing_api_invoice_get",
 )
-def invoice_get(request: HttpRequest, number: str) -> Body:
+def invoice_get(request: HttpRequest, number: InvoiceNumber) -> Body:
     require(request.user, Capability.VIEW)
     return invoice_out(selectors.invoice_get(number))
 
@@ -181,7 +195,7 @@ def invoice_get(request: HttpRequest, number: str) -> Body:
     tags=["charges and invoices"],
     operation_id="fatura_billing_api_invoice_pdf_get",
 )
-def invoice_pdf_get(request: HttpRequest, number: str) -> HttpResponse:
+def invoice_pdf_get(request: HttpRequest, number: InvoiceNumber) -> HttpResponse:
     require(request.user, Capability.VIEW)
     invoice = selectors.invoice_get(number)
     response = HttpResponse(invoice_pdf(invoice), content_type="application/pdf")
@@ -190,7 +204,7 @@ def invoice_pdf_get(request: HttpRequest, number: str) -> HttpResponse:
 
 
 @router.get("/invoices/{number}/timeline", response=TimelineOut)
-def invoice_timeline(request: HttpRequest, number: str) -> Body:
+def invoice_timeline(request: HttpRequest, number: InvoiceNumber) -> Body:
     """Every event of the invoice in order (as GET /events), with its credit notes,
     adjustments, disputes and the payments applied to it."""
     require(request.user, Capability.VIEW)
@@ -256,49 +270,49 @@ def invoice_timeline(request: HttpRequest, number: str) -> Body:
 
 
 @router.post("/invoices/{number}/complete", response=InvoiceOut)
-def invoice_complete(request: HttpRequest, number: str) -> Body:
+def invoice_complete(request: HttpRequest, number: InvoiceNumber) -> Body:
     """Rascunho → concluída."""
     services.invoice_complete(by=request.user, number=number)
     return _invoice(number)
 
 
 @router.post("/invoices/{number}/submit", response=InvoiceOut)
-def invoice_submit(request: HttpRequest, number: str) -> Body:
+def invoice_submit(request: HttpRequest, number: InvoiceNumber) -> Body:
     """Concluída → aguardando aprovação."""
     services.invoice_submit(by=request.user, number=number)
     return _invoice(number)
 
 
 @router.post("/invoices/{number}/approve", response=InvoiceOut)
-def invoice_approve(request: HttpRequest, number: str) -> Body:
+def invoice_approve(request: HttpRequest, number: InvoiceNumber) -> Body:
     """Aprovação por um usuário do Financeiro que não criou a fatura."""
     services.invoice_approve(by=request.user, number=number)
     return _invoice(number)
 
 
 @router.post("/invoices/{number}/reject", response=InvoiceOut)
-def invoice_reject(request: HttpRequest, number: str, payload: RejectIn) -> Body:
+def invoice_reject(request: HttpRequest, number: InvoiceNumber, payload: RejectIn) -> Body:
     """Volta ao rascunho para retrabalho, com o motivo."""
     services.invoice_reject(by=request.user, number=number, reason=payload.reason)
     return _invoice(number)
 
 
 @router.post("/invoices/{number}/send", response=InvoiceOut)
-def invoice_send(request: HttpRequest, number: str) -> Body:
+def invoice_send(request: HttpRequest, number: InvoiceNumber) -> Body:
     """Envia ao cliente por e-mail, com o PDF anexo."""
     services.invoice_send(by=request.user, number=number)
     return _invoice(number)
 
 
 @router.post("/invoices/{number}/remind", response=InvoiceOut)
-def invoice_remind(request: HttpRequest, number: str) -> Body:
+def invoice_remind(request: HttpRequest, number: InvoiceNumber) -> Body:
     """Lembrete de pagamento por e-mail."""
     collections.invoice_remind(by=request.user, number=number)
     return _invoice(number)
 
 
 @router.post("/invoices/{number}/call", response=InvoiceOut)
-def invoice_call(request: HttpRequest, number: str, payload: CallIn) -> Body:
+def invoice_call(request: HttpRequest, number: InvoiceNumber, payload: CallIn) -> Body:
     """Registra uma ligação de cobrança e o seu resultado."""
     collections.invoice_call(
         by=request.user,
@@ -311,7 +325,7 @@ def invoice_call(request: HttpRequest, number: str, payload: CallIn) -> Body:
 
 
 @router.post("/invoices/{number}/dispute", response=InvoiceOut)
-def invoice_dispute(request: HttpRequest, number: str, payload: DisputeIn) -> Body:
+def invoice_dispute(request: HttpRequest, number: InvoiceNumber, payload: DisputeIn) -> Body:
     """O cliente contesta parte da fatura; a régua de cobrança pausa."""
     corrections.dispute_register(
         by=request.user,
@@ -324,7 +338,9 @@ def invoice_dispute(request: HttpRequest, number: str, payload: DisputeIn) -> Bo
 
 
 @router.post("/invoices/{number}/resolve-dispute", response=InvoiceOut)
-def invoice_resolve_dispute(request: HttpRequest, number: str, payload: ResolveDisputeIn) -> Body:
+def invoice_resolve_dispute(
+    request: HttpRequest, number: InvoiceNumber, payload: ResolveDisputeIn
+) -> Body:
     """Resolve a disputa por nota de crédito, ajuste ou rejeição."""
     corrections.dispute_resolve(
         by=request.user,
@@ -338,7 +354,7 @@ def invoice_resolve_dispute(request: HttpRequest, number: str, payload: ResolveD
 
 
 @router.post("/invoices/{number}/credit-note", response=InvoiceOut)
-def invoice_credit_note(request: HttpRequest, number: str, payload: CreditNoteIn) -> Body:
+def invoice_credit_note(request: HttpRequest, number: InvoiceNumber, payload: CreditNoteIn) -> Body:
     """Emite uma nota de crédito (numeração própria, NC-…)."""
     corrections.credit_note_issue(
         by=request.user, number=number, amount=payload.amount, reason=payload.reason
@@ -347,23 +363,44 @@ def invoice_credit_note(request: HttpRequest, number: str, payload: CreditNoteIn
 
 
 @router.post("/invoices/{number}/adjust", response=InvoiceOut)
-def invoice_adjust(request: HttpRequest, number: str, payload: AdjustIn) -> Body:
-    """Ajuste com sinal (numeração própria, AJ-…)."""
+def invoice_adjust(request: HttpRequest, number: InvoiceNumber, payload: AdjustIn) -> Body:
+    """Ajuste com sinal (numeração própria, AJ-…). Um débito que leva o total da fatura acima
+    do limite de aprovação não vale ainda: fica em ``pending_adjustment`` até outro usuário do
+    Financeiro aprová-lo (approve-adjustment) ou rejeitá-lo (reject-adjustment)."""
     corrections.invoice_adjust(
         by=request.user, number=number, amount=payload.amount, reason=payload.reason
     )
     return _invoice(number)
 
 
+@router.post("/invoices/{number}/approve-adjustment", response=InvoiceOut)
+def invoice_adjustment_approve(request: HttpRequest, number: InvoiceNumber) -> Body:
+    """Aprova o ajuste (débito acima do limite de aprovação) que aguarda aprovação: ele passa
+    a valer agora. A aprovação deve vir de outro usuário do Financeiro (403 para quem pediu);
+    sem ajuste aguardando, 409."""
+    corrections.invoice_adjustment_approve(by=request.user, number=number)
+    return _invoice(number)
+
+
+@router.post("/invoices/{number}/reject-adjustment", response=InvoiceOut)
+def invoice_adjustment_reject(
+    request: HttpRequest, number: InvoiceNumber, payload: RejectIn
+) -> Body:
+    """Rejeita, com o motivo, o ajuste que aguarda aprovação: nada dele vale. Como a
+    aprovação, deve vir de outro usuário do Financeiro."""
+    corrections.invoice_adjustment_reject(by=request.user, number=number, reason=payload.reason)
+    return _invoice(number)
+
+
 @router.post("/invoices/{number}/write-off", response=InvoiceOut)
-def invoice_write_off(request: HttpRequest, number: str, payload: WriteOffIn) -> Body:
+def invoice_write_off(request: HttpRequest, number: InvoiceNumber, payload: WriteOffIn) -> Body:
     """Baixa o saldo como perda (somente Financeiro)."""
     corrections.invoice_write_off(by=request.user, number=number, reason=payload.reason)
     return _invoice(number)
 
 
 @router.post("/invoices/{number}/convert", response=InvoiceOut)
-def invoice_convert(request: HttpRequest, number: str) -> Body:
+def invoice_convert(request: HttpRequest, number: InvoiceNumber) -> Body:
     """Converte a proforma numa fatura nova, em rascunho: a resposta é a fatura nova."""
     invoice = services.proforma_convert(by=request.user, number=number)
     return _invoice(invoice.number)
@@ -429,7 +466,7 @@ def payment_record(request: HttpRequest, payload: PaymentIn) -> Status[Body]:
 def payment_list(
     request: HttpRequest,
     response: HttpResponse,
-    customer_id: int | None = None,
+    customer_id: Id | None = None,
     limit: Limit = DEFAULT_LIMIT,
     offset: Offset = 0,
 ) -> list[Body]:
@@ -442,13 +479,13 @@ def payment_list(
 
 
 @router.get("/payments/{int:payment_id}", response=PaymentOut)
-def payment_get(request: HttpRequest, payment_id: int) -> Body:
+def payment_get(request: HttpRequest, payment_id: Id) -> Body:
     require(request.user, Capability.VIEW)
     return _payment_out(selectors.payment_get(payment_id))
 
 
 @router.post("/payments/{int:payment_id}/apply", response=PaymentOut)
-def payment_apply(request: HttpRequest, payment_id: int, payload: PaymentApplyIn) -> Body:
+def payment_apply(request: HttpRequest, payment_id: Id, payload: PaymentApplyIn) -> Body:
     """Apply the customer credit left on the payment to invoices."""
     payments.payment_apply(
         by=request.user,
@@ -459,14 +496,14 @@ def payment_apply(request: HttpRequest, payment_id: int, payload: PaymentApplyIn
 
 
 @router.post("/payments/{int:payment_id}/post", response=PaymentOut)
-def payment_post(request: HttpRequest, payment_id: int, payload: PaymentPostIn) -> Body:
+def payment_post(request: HttpRequest, payment_id: Id, payload: PaymentPostIn) -> Body:
     """Posting to the ledger (the lag after the receipt is a KPI)."""
     payments.payment_post(by=request.user, payment_id=payment_id, posted_at=payload.posted_at)
     return _payment_out(selectors.payment_get(payment_id))
 
 
 @router.post("/payments/{int:payment_id}/reverse", response=PaymentOut)
-def payment_reverse(request: HttpRequest, payment_id: int, payload: PaymentReverseIn) -> Body:
+def payment_reverse(request: HttpRequest, payment_id: Id, payload: PaymentReverseIn) -> Body:
     """A bounced payment: its allocations are undone and closed invoices reopen."""
     payments.payment_reverse(by=request.user, payment_id=payment_id, reason=payload.reason)
     return _payment_out(selectors.payment_get(payment_id))

@@ -13,6 +13,7 @@ from typing import Any
 from django.db import connection
 
 from fatura.core import clock
+from fatura.core.bounds import check_text, fit_decimal
 from fatura.core.errors import InvalidInput
 from fatura.core.money import line_amount, parse_decimal, to_money
 from fatura.core.months import Month
@@ -180,6 +181,7 @@ def parse_lines(raw: list[dict[str, Any]]) -> list[LineIn]:
     """Lines of a direct invoice; every bad field is reported with its line number."""
     errors: list[dict[str, Any]] = []
     lines: list[LineIn] = []
+    total = Decimal(0)
     if not raw:
         raise InvalidInput(
             "A fatura precisa de ao menos uma linha.",
@@ -191,8 +193,15 @@ def parse_lines(raw: list[dict[str, Any]]) -> list[LineIn]:
             errors.append(
                 {"line": position, "field": "description", "message": "descrição obrigatória"}
             )
+        else:
+            try:
+                check_text(description, max_length=200)
+            except ValueError as exc:
+                errors.append({"line": position, "field": "description", "message": str(exc)})
+                description = ""
         values: dict[str, Decimal] = {}
-        for field, places in (("quantity", 6), ("unit_price", 4)):
+        # the columns: quantity DecimalField(18, 6), unit_price (14, 4), amount (14, 2)
+        for field, digits, places in (("quantity", 18, 6), ("unit_price", 14, 4)):
             try:
                 value = parse_decimal(item.get(field))
                 ok = value > 0 and value == round(value, places)
@@ -206,12 +215,34 @@ def parse_lines(raw: list[dict[str, Any]]) -> list[LineIn]:
                         "message": f"informe um número maior que zero (até {places} casas)",
                     }
                 )
-            else:
-                values[field] = value
+                continue
+            try:
+                values[field] = fit_decimal(value, max_digits=digits, places=places)
+            except ValueError as exc:
+                errors.append({"line": position, "field": field, "message": str(exc)})
+        if len(values) == 2:
+            amount = line_amount(values["quantity"], values["unit_price"])
+            total += amount
+            try:
+                fit_decimal(amount, max_digits=14, places=2)
+            except ValueError as exc:
+                message = f"quantidade × preço grande demais: {exc}"
+                errors.append({"line": position, "field": "amount", "message": message})
         if len(values) == 2 and description:
             lines.append(LineIn(description, values["quantity"], values["unit_price"]))
+    if not errors:
+        try:
+            fit_decimal(total, max_digits=14, places=2)
+        except ValueError as exc:
+            errors.append({"line": 0, "field": "lines", "message": f"total grande demais: {exc}"})
     if errors:
-        names = {"description": "descrição", "quantity": "quantidade", "unit_price": "preço"}
+        names = {
+            "description": "descrição",
+            "quantity": "quantidade",
+            "unit_price": "preço",
+            "amount": "valor",
+            "lines": "linhas",
+        }
         shown = "; ".join(f"linha {e['line']}, {names[e['field']]}: {e['message']}" for e in errors)
         raise InvalidInput(f"Linhas inválidas: {shown}.", errors=errors)
     return lines

@@ -10,17 +10,23 @@ a bad value is a 422 naming its field (``as_of``, ``group_by``, ``start``, ``end
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 from ninja import Field, Router, Schema
 
 from fatura.core import clock
-from fatura.core.errors import InvalidInput
 from fatura.core.reports import pdf_response, report_format
 from fatura.core.roles import Capability, require
-from fatura.core.schemas import MoneyOut
+from fatura.core.schemas import (
+    Id,
+    MoneyOut,
+    OptionalDateIn,
+    ReportFormat,
+    Username,
+    text_in,
+)
 from fatura.receivables import report_exports, selectors
 from fatura.receivables.domain import AGING_BUCKETS, AGING_LABELS, AgingRow
 
@@ -101,16 +107,8 @@ class DsoOut(Schema):
 # --- parameters -----------------------------------------------------------------------------
 
 
-def _date(text: str | None, field: str, default: dt.date) -> dt.date:
-    if text is None or not text.strip():
-        return default
-    try:
-        return dt.date.fromisoformat(text.strip())
-    except ValueError:
-        raise InvalidInput(
-            f"Data inválida em {field}: {text!r}; use AAAA-MM-DD.",
-            errors=[{"field": field, "message": "data inválida (AAAA-MM-DD)"}],
-        ) from None
+AgingGroup = Literal["customer", "segment", "business_unit", "collector"]
+Filter = Annotated[str, text_in(80)]
 
 
 def _filters(
@@ -140,13 +138,13 @@ def _row_out(row: AgingRow) -> Body:
 @router.get("/reports/aging", response=AgingOut)
 def aging(
     request: HttpRequest,
-    as_of: str | None = None,
-    group_by: str = "customer",
-    customer_id: int | None = None,
-    segment: str | None = None,
-    business_unit: str | None = None,
-    collector: str | None = None,
-    format: str = "json",
+    as_of: OptionalDateIn = None,
+    group_by: AgingGroup = "customer",
+    customer_id: Id | None = None,
+    segment: Filter | None = None,
+    business_unit: Filter | None = None,
+    collector: Username | None = None,
+    format: ReportFormat = "json",
 ) -> Body | HttpResponseBase:
     """Aging as of ``as_of`` (padrão: hoje), grouped by customer | segment | business_unit |
     collector: what is still owed per bucket (current, 1-30, 31-60, 61-90, 90+ days past due),
@@ -155,7 +153,7 @@ def aging(
     require(request.user, Capability.VIEW)
     fmt = report_format(format)
     report = selectors.aging(
-        as_of=_date(as_of, "as_of", clock.today()),
+        as_of=as_of or clock.today(),
         group_by=group_by,
         **_filters(customer_id, segment, business_unit, collector),
     )
@@ -174,13 +172,16 @@ def aging(
 
 @router.get("/customers/{int:customer_id}/statement", response=StatementOut)
 def customer_statement(
-    request: HttpRequest, customer_id: int, as_of: str | None = None, format: str = "json"
+    request: HttpRequest,
+    customer_id: Id,
+    as_of: OptionalDateIn = None,
+    format: ReportFormat = "json",
 ) -> Body | HttpResponseBase:
     """The customer's statement as of ``as_of`` (padrão: hoje): open items, payments and the
     credit available (unapplied payments + credit-note excess). ``format``: json, csv, pdf."""
     require(request.user, Capability.VIEW)
     fmt = report_format(format)
-    statement = selectors.customer_statement(customer_id, _date(as_of, "as_of", clock.today()))
+    statement = selectors.customer_statement(customer_id, as_of or clock.today())
     if fmt == "csv":
         return report_exports.statement_csv(statement).response()
     if fmt == "pdf":
@@ -204,21 +205,21 @@ def customer_statement(
 @router.get("/reports/dso", response=DsoOut)
 def dso(
     request: HttpRequest,
-    start: str | None = None,
-    end: str | None = None,
-    customer_id: int | None = None,
-    segment: str | None = None,
-    business_unit: str | None = None,
-    collector: str | None = None,
-    format: str = "json",
+    start: OptionalDateIn = None,
+    end: OptionalDateIn = None,
+    customer_id: Id | None = None,
+    segment: Filter | None = None,
+    business_unit: Filter | None = None,
+    collector: Username | None = None,
+    format: ReportFormat = "json",
 ) -> Body | HttpResponseBase:
     """Days sales outstanding of ``start``…``end`` (both included; padrão: the 90 days up to
     today): receivables open at the end ÷ credit sales in the period × days in the period,
     with its inputs. Filters as the aging. ``format``: json (default), csv or pdf."""
     require(request.user, Capability.VIEW)
     fmt = report_format(format)
-    last = _date(end, "end", clock.today())
-    first = _date(start, "start", last - dt.timedelta(days=89))
+    last = end or clock.today()
+    first = start or last - dt.timedelta(days=89)
     report = selectors.days_sales_outstanding(
         start=first, end=last, **_filters(customer_id, segment, business_unit, collector)
     )

@@ -5,11 +5,23 @@ services as text (``parse_amount`` makes them ``Decimal``); they go out as "0.00
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated, Literal
 
 from ninja import Schema
 from pydantic import Field
 
-from fatura.core.schemas import AmountIn, MoneyOut, PriceOut, QuantityIn, QuantityOut
+from fatura.core.schemas import (
+    DateIn,
+    Id,
+    InvoiceNumber,
+    MoneyOut,
+    PositiveAmountIn,
+    PriceOut,
+    QuantityOut,
+    SignedAmountIn,
+    decimal_in,
+    text_in,
+)
 from fatura.eventlog.api import EventOut
 
 # --- invoices -----------------------------------------------------------------------------
@@ -24,6 +36,14 @@ class InvoiceLineOut(Schema):
     unit_price: PriceOut
     price_version_id: int | None
     amount: MoneyOut
+
+
+class PendingAdjustmentOut(Schema):
+    id: int
+    amount: MoneyOut
+    reason: str
+    requested_by: str
+    requested_at: dt.datetime
 
 
 class InvoiceOut(Schema):
@@ -56,109 +76,152 @@ class InvoiceOut(Schema):
     result_center: str
     ticket: str
     lines: list[InvoiceLineOut]
+    pending_adjustment: PendingAdjustmentOut | None = Field(
+        None,
+        description=(
+            "Um débito que levaria o total acima do limite de aprovação: só vale depois de "
+            "aprovado por outro usuário do Financeiro (POST /invoices/{number}/approve-adjustment"
+            " ou reject-adjustment)."
+        ),
+    )
+
+
+# Codes, as the models' choices define them (tests/test_openapi_conformance.py pins that the
+# lists agree): a client learns them from the OpenAPI document.
+DirectInvoiceKind = Literal["simple", "recurring", "proforma"]
+Frequency = Literal["monthly", "yearly"]
+PaymentTermCode = Literal["NET30", "NET60", "DUE_ON_RECEIPT", "2_10_NET30"]
+CallOutcomeCode = Literal["reached", "promise_to_pay", "no_answer", "wrong_contact"]
+DisputeReasonCode = Literal[
+    "preco_incorreto", "divergencia_quantidade", "produto_danificado", "fatura_duplicada", "outro"
+]
+ResolutionCode = Literal["credit_note", "adjustment", "rejected"]
+PaymentMethodCode = Literal["pix", "boleto", "transferencia", "cartao", "cheque"]
+
+# Quantities fit DecimalField(18, 6), unit prices (14, 4); both above zero. The schema says so;
+# issue.parse_lines checks them and reports every bad field with its line.
+LineQuantityIn = Annotated[
+    str, decimal_in(max_digits=18, places=6, positive=True, example="10.5", checked=False)
+]
+LinePriceIn = Annotated[
+    str,
+    decimal_in(
+        max_digits=14,
+        places=4,
+        positive=True,
+        description="Preço unitário, até 4 casas.",
+        example="12.50",
+        checked=False,
+    ),
+]
+Reason = Annotated[str, text_in(300, required=True)]
+Note = Annotated[str, text_in(300)]
 
 
 class InvoiceLineIn(Schema):
-    description: str
-    quantity: QuantityIn
-    unit_price: QuantityIn = Field(description="Preço unitário, até 4 casas.")
+    description: Annotated[str, text_in(200, required=True, checked=False)]
+    quantity: LineQuantityIn
+    unit_price: LinePriceIn = Field(description="Preço unitário, até 4 casas.")
 
 
 class RecurrenceIn(Schema):
-    frequency: str = Field(description="monthly | yearly")
-    end: dt.date | None = Field(None, description="Última emissão (opcional).")
+    frequency: Frequency = Field(description="monthly | yearly")
+    end: DateIn | None = Field(None, description="Última emissão (opcional).")
 
 
 class InvoiceIn(Schema):
-    customer_id: int
-    kind: str = Field(description="simple | recurring | proforma")
-    issue_date: dt.date
-    payment_terms: str | None = Field(
+    customer_id: Id
+    kind: DirectInvoiceKind = Field(description="simple | recurring | proforma")
+    issue_date: DateIn
+    payment_terms: PaymentTermCode | None = Field(
         None, description="NET30, NET60, DUE_ON_RECEIPT, 2_10_NET30; padrão: o do cliente."
     )
-    description: str = ""
-    lines: list[InvoiceLineIn]
+    description: Annotated[str, text_in(200)] = ""
+    lines: list[InvoiceLineIn] = Field(min_length=1, max_length=1000)
     recurrence: RecurrenceIn | None = None
 
 
 class RejectIn(Schema):
-    reason: str
+    reason: Reason
 
 
 class CallIn(Schema):
-    outcome: str = Field(description="reached | promise_to_pay | no_answer | wrong_contact")
-    promise_date: dt.date | None = None
-    note: str = ""
+    outcome: CallOutcomeCode = Field(
+        description="reached | promise_to_pay | no_answer | wrong_contact"
+    )
+    promise_date: DateIn | None = None
+    note: Note = ""
 
 
 class DisputeIn(Schema):
-    reason: str = Field(
+    reason: DisputeReasonCode = Field(
         description=(
             "preco_incorreto | divergencia_quantidade | produto_danificado | "
             "fatura_duplicada | outro"
         )
     )
-    amount: AmountIn
-    note: str = ""
+    amount: PositiveAmountIn
+    note: Note = ""
 
 
 class ResolveDisputeIn(Schema):
-    resolution: str = Field(description="credit_note | adjustment | rejected")
-    dispute_id: int | None = Field(None, description="Padrão: a disputa aberta mais antiga.")
-    amount: AmountIn | None = Field(None, description="Padrão: o valor contestado.")
-    note: str = ""
+    resolution: ResolutionCode = Field(description="credit_note | adjustment | rejected")
+    dispute_id: Id | None = Field(None, description="Padrão: a disputa aberta mais antiga.")
+    amount: PositiveAmountIn | None = Field(None, description="Padrão: o valor contestado.")
+    note: Note = ""
 
 
 class CreditNoteIn(Schema):
-    amount: AmountIn
-    reason: str
+    amount: PositiveAmountIn
+    reason: Reason
 
 
 class AdjustIn(Schema):
-    amount: AmountIn = Field(description="Com sinal: positivo aumenta o devido, negativo reduz.")
-    reason: str
+    amount: SignedAmountIn = Field(
+        description="Com sinal: positivo aumenta o devido, negativo reduz."
+    )
+    reason: Reason
 
 
 class WriteOffIn(Schema):
-    reason: str
+    reason: Reason
 
 
 # --- payments -----------------------------------------------------------------------------
 
 
 class AllocationIn(Schema):
-    invoice_number: str
-    amount: AmountIn
+    invoice_number: InvoiceNumber
+    amount: PositiveAmountIn
 
 
 class PaymentIn(Schema):
-    customer_id: int
-    amount: AmountIn
-    received_at: dt.date
-    method: str = Field(description="pix | boleto | transferencia | cartao | cheque")
-    reference: str = ""
-    idempotency_key: str | None = Field(
+    customer_id: Id
+    amount: PositiveAmountIn
+    received_at: DateIn
+    method: PaymentMethodCode = Field(description="pix | boleto | transferencia | cartao | cheque")
+    reference: Annotated[str, text_in(80)] = ""
+    idempotency_key: Annotated[str, text_in(80)] | None = Field(
         None,
-        max_length=80,
         description=(
             "Repetir a chave com o mesmo conteúdo devolve o primeiro pagamento (200); com "
             "outro conteúdo (cliente, valor, alocações...), 409."
         ),
     )
-    posted_at: dt.date | None = None
-    allocations: list[AllocationIn] = []
+    posted_at: DateIn | None = None
+    allocations: list[AllocationIn] = Field(default=[], max_length=1000)
 
 
 class PaymentApplyIn(Schema):
-    allocations: list[AllocationIn]
+    allocations: list[AllocationIn] = Field(min_length=1, max_length=1000)
 
 
 class PaymentPostIn(Schema):
-    posted_at: dt.date
+    posted_at: DateIn
 
 
 class PaymentReverseIn(Schema):
-    reason: str = ""
+    reason: Annotated[str, text_in(200)] = ""
 
 
 class AllocationOut(Schema):

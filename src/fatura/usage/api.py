@@ -12,6 +12,7 @@ from fatura.core.errors import InvalidInput
 from fatura.core.months import Month
 from fatura.core.pagination import DEFAULT_LIMIT, Limit, Offset, page, paged_openapi
 from fatura.core.roles import Capability, require
+from fatura.core.schemas import Id, MonthField
 from fatura.customers.selectors import customer_get
 from fatura.usage import selectors, services, uploads
 from fatura.usage.models import Consumption
@@ -58,8 +59,8 @@ def consumption_record(request: HttpRequest, payload: ConsumptionIn) -> Status[o
 def consumption_list(
     request: HttpRequest,
     response: HttpResponse,
-    customer_id: int | None = None,
-    month: str | None = None,
+    customer_id: Id | None = None,
+    month: MonthField | None = None,
     limit: Limit = DEFAULT_LIMIT,
     offset: Offset = 0,
 ) -> list[dict[str, object]]:
@@ -73,7 +74,7 @@ def consumption_list(
 
 # ``int:`` so that "/import" is not taken for an id (it would answer 405 to the upload).
 @router.delete("/{int:consumption_id}", response={204: None})
-def consumption_delete(request: HttpRequest, consumption_id: int) -> HttpResponse:
+def consumption_delete(request: HttpRequest, consumption_id: Id) -> HttpResponse:
     require(request.user, Capability.RECORD_CONSUMPTION)
     services.consumption_delete(
         by=request.user, consumption=selectors.consumption_get(consumption_id)

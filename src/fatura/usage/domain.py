@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from fatura.core.bounds import check_date, check_text, fit_decimal
 from fatura.core.documents import only_digits
 from fatura.core.limits import MAX_CSV_CELL
 from fatura.core.money import parse_decimal
@@ -114,6 +115,15 @@ def csv_error(line: int, error: csv.Error) -> RowError:
     return RowError(line, "file", message)
 
 
+def _fits(
+    errors: list[RowError], line: int, field: str, value: Decimal, digits: int, places: int
+) -> None:
+    try:
+        fit_decimal(value, max_digits=digits, places=places)
+    except ValueError as exc:
+        errors.append(RowError(line, field, f"Número fora do limite {value}: {exc}."))
+
+
 def _parse_record(
     line: int, record: list[str], index: dict[str, int]
 ) -> tuple[VolumeRow | None, list[RowError]]:
@@ -129,11 +139,22 @@ def _parse_record(
     month: Month | None = None
     try:
         month = Month.parse(cell("month"))
+        check_date(month.first_day)
     except ValueError:
         errors.append(RowError(line, "month", f"Mês inválido {cell('month')!r}; use AAAA-MM."))
-    for name, label in (("item", "o item"), ("product", "o produto"), ("unit", "a unidade")):
+        month = None
+    for name, label, max_length in (
+        ("item", "o item", 120),
+        ("product", "o produto", 120),
+        ("unit", "a unidade", 30),
+    ):
         if not cell(name):
             errors.append(RowError(line, name, f"Informe {label}."))
+            continue
+        try:
+            check_text(cell(name), max_length=max_length)
+        except ValueError as exc:
+            errors.append(RowError(line, name, str(exc).capitalize() + "."))
     unit_price: Decimal | None = None
     if cell("unit_price"):
         try:
@@ -142,6 +163,8 @@ def _parse_record(
                 errors.append(RowError(line, "unit_price", "Preço unitário negativo."))
             elif unit_price != unit_price.quantize(Decimal("0.0001")):
                 errors.append(RowError(line, "unit_price", "Mais de 4 casas decimais."))
+            else:  # the column: DecimalField(max_digits=14, decimal_places=4)
+                _fits(errors, line, "unit_price", unit_price, 14, 4)
         except (InvalidOperation, ValueError):
             errors.append(RowError(line, "unit_price", f"Número inválido {cell('unit_price')!r}."))
     quantity = Decimal(0)
@@ -151,6 +174,8 @@ def _parse_record(
             errors.append(RowError(line, "quantity", "Quantidade negativa."))
         elif quantity != quantity.quantize(Decimal("0.000001")):
             errors.append(RowError(line, "quantity", "Mais de 6 casas decimais."))
+        else:  # the column: DecimalField(max_digits=18, decimal_places=6)
+            _fits(errors, line, "quantity", quantity, 18, 6)
     except (InvalidOperation, ValueError):
         errors.append(RowError(line, "quantity", f"Quantidade inválida {cell('quantity')!r}."))
     if errors or month is None:

@@ -1,19 +1,21 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 from ninja import Schema
 from pydantic import field_serializer
 
 from fatura.core.months import Month
-from fatura.core.schemas import MonthField, QuantityOut
+from fatura.core.schemas import Id, MonthField, QuantityOut, decimal_in
 
 
 class ConsumptionIn(Schema):
-    customer_id: int
+    customer_id: Id
     month: MonthField
-    billing_item_id: int
-    quantity: str
+    billing_item_id: Id
+    # the column: DecimalField(max_digits=18, decimal_places=6), not negative
+    quantity: Annotated[str, decimal_in(max_digits=18, places=6, minimum="0", example="12.5")]
 
 
 class ConsumptionOut(Schema):

@@ -4,15 +4,19 @@ faturamento" (definitions: docs/nfse-kpi.md; computed by :mod:`fatura.fiscal.kpi
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Literal
 
 from django.http import HttpRequest
 from ninja import Query, Router
 
 from fatura.core import clock
 from fatura.core.roles import Capability, require
+from fatura.core.schemas import DayText
 from fatura.fiscal import kpi, selectors
 from fatura.fiscal.api import params
 from fatura.fiscal.schemas import NfseKpiOut
+
+KpiGroup = Literal["customer", "service_type", "team", "month"]  # kpi.GROUP_BY
 
 router = Router(tags=["kpis"])
 
@@ -83,23 +87,23 @@ def kpi_out(result: kpi.NfseKpi) -> Body:
 )
 def nfse_after_billing(
     request: HttpRequest,
-    date_from: str | None = Query(
+    date_from: DayText | None = Query(
         None, alias="from", description="Início (AAAA-MM-DD); padrão: 1º dia do mês de to."
     ),
-    date_to: str | None = Query(
+    date_to: DayText | None = Query(
         None,
         alias="to",
         description="Fim (AAAA-MM-DD), inclusive; padrão: hoje. No máximo 3660 dias.",
     ),
-    group_by: str | None = Query(
+    group_by: KpiGroup | None = Query(
         None,
-        description=f"Agrupar por: {' | '.join(kpi.GROUP_BY)}.",
+        description="Agrupar por: customer | service_type | team | month.",
         example="customer",
     ),
-    customer_id: list[str] | None = params.CUSTOMER_IDS,
-    service_type: list[str] | None = params.SERVICE_TYPES,
-    team: list[str] | None = params.TEAMS,
-    month: list[str] | None = params.MONTHS,
+    customer_id: list[params.IdList] | None = params.CUSTOMER_IDS,
+    service_type: list[params.Name] | None = params.SERVICE_TYPES,
+    team: list[params.Name] | None = params.TEAMS,
+    month: list[params.MonthList] | None = params.MONTHS,
 ) -> Body:
     """The value of NFS-e issued in the period for service orders completed and billed before
     the issue, how long after the completion they came, and how that compares with the

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -17,6 +17,7 @@ from fatura.core import clock
 from fatura.core.errors import NotFound
 from fatura.core.pagination import page, paged_openapi
 from fatura.core.roles import Capability, require
+from fatura.core.schemas import DayText, Id, MomentText
 from fatura.fiscal import imports, kpi, listing, selectors, uploads
 from fatura.fiscal.api import params
 from fatura.fiscal.api.kpi import LAG_PLACES, rounded
@@ -32,6 +33,7 @@ EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 CENT = Decimal("0.01")
 SERIES = re.compile(r"\d{1,5}")  # TSSerieDPS
 MAX_DPS_NUMBER = 10**15 - 1  # TSNumDPS: up to 15 digits
+NfseStatusCode = Literal["issued", "cancelled", "replaced"]  # NfseStatus
 
 
 def _nfse_with_shares() -> QuerySet[Nfse]:
@@ -80,10 +82,10 @@ def _nfse_out(nfse: Nfse) -> Body:
 def nfse_list(
     request: HttpRequest,
     response: HttpResponse,
-    issued_from: str | None = Query(None, description="Emitidas desde (AAAA-MM-DD)."),
-    issued_to: str | None = Query(None, description="Emitidas até (AAAA-MM-DD), inclusive."),
-    status: str | None = Query(None, description="issued | cancelled | replaced"),
-    customer_id: int | None = None,
+    issued_from: DayText | None = Query(None, description="Emitidas desde (AAAA-MM-DD)."),
+    issued_to: DayText | None = Query(None, description="Emitidas até (AAAA-MM-DD), inclusive."),
+    status: NfseStatusCode | None = Query(None, description="issued | cancelled | replaced"),
+    customer_id: Id | None = None,
     limit: params.Limit = params.DEFAULT_LIMIT,
     offset: params.Offset = 0,
 ) -> list[Body]:
@@ -183,12 +185,14 @@ def _cents(cents: int) -> Decimal:
 @router.get("/backlog", response=BacklogOut, operation_id="fatura_fiscal_nfse_api_nfse_backlog")
 def nfse_backlog(
     request: HttpRequest,
-    as_of: str | None = Query(None, description="Instante de referência; padrão: agora."),
-    customer_id: list[str] | None = params.CUSTOMER_IDS,
-    service_type: list[str] | None = params.SERVICE_TYPES,
-    team: list[str] | None = params.TEAMS,
-    limit: int = Query(params.DEFAULT_LIMIT, description=params.LIMIT_DOC),
-    offset: int = Query(0, description="Ordens a pular; count e value_at_risk são de todas."),
+    as_of: MomentText | None = Query(None, description="Instante de referência; padrão: agora."),
+    customer_id: list[params.IdList] | None = params.CUSTOMER_IDS,
+    service_type: list[params.Name] | None = params.SERVICE_TYPES,
+    team: list[params.Name] | None = params.TEAMS,
+    limit: params.Limit = params.DEFAULT_LIMIT,
+    offset: params.Offset = Query(
+        0, description="Ordens a pular; count e value_at_risk são de todas."
+    ),
 ) -> Body:
     """Billed orders whose NFS-e (in whole or part) is still missing after their expected lag,
     the most overdue first: the value at risk of being recognized late."""
@@ -229,7 +233,7 @@ def nfse_backlog(
 
 
 @router.get("/{number}", response=NfseOut, operation_id="fatura_fiscal_nfse_api_nfse_get")
-def nfse_get(request: HttpRequest, number: str) -> Body:
+def nfse_get(request: HttpRequest, number: params.OrderNumber) -> Body:
     require(request.user, Capability.VIEW)
     return _nfse_out(_nfse_get(number))
 
@@ -252,10 +256,17 @@ _XML_RESPONSE = {
 )
 def nfse_dps(
     request: HttpRequest,
-    number: str,
-    series: str | None = Query(None, description="Série da DPS; padrão: FATURA_NFSE_SERIES."),
+    number: params.OrderNumber,
+    series: str | None = Query(
+        None,
+        pattern=r"^ *([0-9]{1,5})? *$",
+        description="Série da DPS; padrão: FATURA_NFSE_SERIES.",
+    ),
     dps_number: int | None = Query(
-        None, description="nDPS; padrão: o número da NFS-e (ou a sequência da fatura)."
+        None,
+        ge=1,
+        le=MAX_DPS_NUMBER,
+        description="nDPS; padrão: o número da NFS-e (ou a sequência da fatura).",
     ),
 ) -> HttpResponse:
     """The DPS (Declaração de Prestação de Serviço) of an NFS-e recorded in Fatura, as

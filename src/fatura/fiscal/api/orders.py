@@ -9,6 +9,7 @@ the customer) would otherwise answer 404 before the service could answer 403.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Literal
 
 from django.db.models import F, Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -18,6 +19,7 @@ from ninja.files import UploadedFile
 from fatura.core.errors import NotFound
 from fatura.core.pagination import page, paged_openapi
 from fatura.core.roles import Capability, require
+from fatura.core.schemas import DayText, Id
 from fatura.customers.selectors import customer_get
 from fatura.fiscal import imports, listing, services
 from fatura.fiscal.api import params
@@ -38,6 +40,8 @@ from fatura.fiscal.schemas import (
     ServiceOrderOut,
 )
 from fatura.receivables.selectors import invoice_get
+
+OrderStatus = Literal["open", "completed", "billed", "cancelled"]  # ServiceOrderStatus
 
 service_orders_router = Router(tags=["service-orders"])
 settings_router = Router(tags=["fiscal-settings"])
@@ -106,10 +110,12 @@ def _order_out(order: ServiceOrder) -> Body:
 def service_order_list(
     request: HttpRequest,
     response: HttpResponse,
-    status: str | None = Query(None, description="open | completed | billed | cancelled"),
-    customer_id: int | None = None,
-    completed_from: str | None = Query(None, description="Concluídas desde (AAAA-MM-DD)."),
-    completed_to: str | None = Query(None, description="Concluídas até (AAAA-MM-DD), inclusive."),
+    status: OrderStatus | None = Query(None, description="open | completed | billed | cancelled"),
+    customer_id: Id | None = None,
+    completed_from: DayText | None = Query(None, description="Concluídas desde (AAAA-MM-DD)."),
+    completed_to: DayText | None = Query(
+        None, description="Concluídas até (AAAA-MM-DD), inclusive."
+    ),
     limit: params.Limit = params.DEFAULT_LIMIT,
     offset: params.Offset = 0,
 ) -> list[Body]:
@@ -164,7 +170,7 @@ def service_order_import(request: HttpRequest, file: File[UploadedFile]) -> Stat
 @service_orders_router.get(
     "/{number}", response=ServiceOrderOut, operation_id="fatura_fiscal_api_service_order_get"
 )
-def service_order_get(request: HttpRequest, number: str) -> Body:
+def service_order_get(request: HttpRequest, number: params.OrderNumber) -> Body:
     require(request.user, Capability.VIEW)
     return _order_out(_order_get(number))
 
@@ -175,7 +181,7 @@ def service_order_get(request: HttpRequest, number: str) -> Body:
     operation_id="fatura_fiscal_api_service_order_complete",
 )
 def service_order_complete(
-    request: HttpRequest, number: str, payload: ServiceOrderCompleteIn | None = None
+    request: HttpRequest, number: params.OrderNumber, payload: ServiceOrderCompleteIn | None = None
 ) -> Body:
     """Aberta → concluída (``completed_at``: padrão agora; não pode estar no futuro)."""
     require(request.user, Capability.RECORD_SERVICE_ORDERS)
@@ -191,7 +197,7 @@ def service_order_complete(
     "/{number}/bill", response=ServiceOrderOut, operation_id="fatura_fiscal_api_service_order_bill"
 )
 def service_order_bill(
-    request: HttpRequest, number: str, payload: ServiceOrderBillIn | None = None
+    request: HttpRequest, number: params.OrderNumber, payload: ServiceOrderBillIn | None = None
 ) -> Body:
     """Concluída → faturada, numa fatura do Fatura quando ``invoice_number`` é dado (o caso
     do log de eventos passa a ser o número da fatura)."""
@@ -212,7 +218,7 @@ def service_order_bill(
     response=ServiceOrderOut,
     operation_id="fatura_fiscal_api_service_order_cancel",
 )
-def service_order_cancel(request: HttpRequest, number: str) -> Body:
+def service_order_cancel(request: HttpRequest, number: params.OrderNumber) -> Body:
     """Aberta ou concluída → cancelada, enquanto nenhuma NFS-e a cobre."""
     require(request.user, Capability.RECORD_SERVICE_ORDERS)
     services.service_order_cancel(by=request.user, order=_order_get(number))
@@ -275,7 +281,7 @@ def expected_lag_put(request: HttpRequest, payload: ExpectedLagIn) -> Body:
     response={204: None},
     operation_id="fatura_fiscal_api_expected_lag_delete",
 )
-def expected_lag_delete(request: HttpRequest, lag_id: int) -> HttpResponse:
+def expected_lag_delete(request: HttpRequest, lag_id: Id) -> HttpResponse:
     require(request.user, Capability.MANAGE_FISCAL)
     services.expected_lag_delete(by=request.user, lag=listing.expected_lag_get(lag_id))
     return HttpResponse(status=204)

@@ -6,18 +6,21 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from ninja import Query
 
 from fatura.core import pagination
+from fatura.core.bounds import MAX_DATE, MIN_DATE, MONTH_PATTERN
 from fatura.core.errors import InvalidInput
 from fatura.core.months import Month
+from fatura.core.schemas import patterned, text_in
 from fatura.customers.models import Customer
 
-MIN_DAY = dt.date(1900, 1, 1)
-MAX_DAY = dt.date(2999, 12, 31)
+MIN_DAY = MIN_DATE
+MAX_DAY = MAX_DATE
 # Pages as every list of the API reads them (fatura.core.pagination).
 DEFAULT_LIMIT = pagination.DEFAULT_LIMIT
 MAX_LIMIT = pagination.MAX_LIMIT
@@ -29,6 +32,25 @@ Offset = pagination.Offset
 # Repeated query parameters (module-level: a call in a default argument is evaluated once
 # anyway, and ruff's B008 asks to say so).
 CUSTOMER_IDS = Query(None, description="Id do cliente; repetido ou lista: 1,2.")
+# The bounds of the parameters, in the schema (a bad value is a 422 before the handler runs).
+IdList = Annotated[
+    str,
+    patterned(
+        r"^ *[0-9]{1,18}( *, *[0-9]{1,18})* *$",
+        "Id de cliente inválido {value!r}: use números (ex.: 1,2).",
+        part="[0-9]{1,18}",
+    ),
+]
+MonthList = Annotated[
+    str,
+    patterned(
+        MONTH_PATTERN.removesuffix("$") + "(," + MONTH_PATTERN[1:-1] + ")*$",
+        "Mês inválido {value!r}: use AAAA-MM (de 1900 a 2200).",
+        part=MONTH_PATTERN[1:-1],
+    ),
+]
+Name = Annotated[str, text_in(80)]
+OrderNumber = Annotated[str, text_in(60, required=True)]
 SERVICE_TYPES = Query(None, description="Tipo de serviço; repetido para vários.")
 TEAMS = Query(None, description="Equipe; repetido para vários.")
 MONTHS = Query(None, description="Mês de emissão AAAA-MM; repetido ou lista: 2026-02,2026-03.")
@@ -46,7 +68,7 @@ def day(field: str, text: str | None) -> dt.date | None:
     except ValueError:
         raise invalid(field, f"Data inválida {text!r}: use AAAA-MM-DD.") from None
     if not MIN_DAY <= value <= MAX_DAY:
-        raise invalid(field, "A data deve estar entre 1900-01-01 e 2999-12-31.")
+        raise invalid(field, "A data deve estar entre 1900-01-01 e 2200-12-31.")
     return value
 
 
