@@ -249,10 +249,6 @@ def test_the_scan_reads_the_whole_tree(graph: ImportGraph) -> None:
     assert any(len(targets) for targets in graph.edges.values())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 12, being removed: demo.behaviour<->demo.receivables (B)",
-)
 def test_no_cycle_between_modules(graph: ImportGraph) -> None:
     cycles = module_cycles(graph)
     if cycles:
