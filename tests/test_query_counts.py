@@ -56,7 +56,7 @@ API_QUERY_COUNTS: dict[str, int] = {
     "/events": 4,
     "/forecast/cash-flow": 8,
     "/forecast/models": 3,
-    "/invoices": 5,
+    "/invoices": 6,  # + the adjustments waiting for approval
     "/kpis/nfse-after-billing": 6,
     "/mining/logs": 3,
     "/nfse": 5,

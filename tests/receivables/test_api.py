@@ -115,6 +115,7 @@ def test_create_answers_201_with_the_draft_invoice(fin_api, customer):
                 "amount": "1234.56",
             }
         ],
+        "pending_adjustment": None,
     }
     assert fin_api.get("/invoices/FAT-00000001").json() == response.json()
     assert activities_of("FAT-00000001") == ["Invoice Created"]

@@ -28,10 +28,12 @@ from fatura.receivables.corrections import (
     dispute_register,
     dispute_resolve,
     invoice_adjust,
+    invoice_adjustment_approve,
     invoice_write_off,
 )
 from fatura.receivables.domain import RECEIVABLE
 from fatura.receivables.models import (
+    AdjustmentRequest,
     CallOutcome,
     CollectionTask,
     Dispute,
@@ -379,12 +381,14 @@ class Behaviour:
         if invoice.status not in OPEN or invoice.balance <= 0 or days < 15:
             return
         rate = Decimal("0.02") + Decimal("0.01") * days / 30
-        invoice_adjust(
+        made = invoice_adjust(
             by=self.sim.fin,
             number=number,
             amount=to_money(invoice.balance * rate),
             reason=f"Multa de 2% e juros de mora de 1% ao mês ({days} dias de atraso).",
         )
+        if isinstance(made, AdjustmentRequest):  # above the threshold: the manager approves
+            invoice_adjustment_approve(by=self.sim.manager, number=number)
 
     def _remind(self, number: str) -> None:
         invoice = Invoice.objects.select_related("customer__collector").get(number=number)

@@ -33,6 +33,9 @@ DISPUTE_REGISTERED = "Dispute Registered"
 DISPUTE_RESOLVED = "Dispute Resolved"
 CREDIT_NOTE_ISSUED = "Credit Note Issued"
 INVOICE_ADJUSTED = "Invoice Adjusted"
+ADJUSTMENT_SENT_FOR_APPROVAL = "Adjustment Sent for Approval"
+ADJUSTMENT_APPROVED = "Adjustment Approved"
+ADJUSTMENT_REJECTED = "Adjustment Rejected"
 PAYMENT_RECEIVED = "Payment Received"
 PAYMENT_POSTED = "Payment Posted"
 PAYMENT_APPLIED = "Payment Applied to Invoice"
@@ -71,6 +74,9 @@ LABELS = {
     DISPUTE_RESOLVED: _("Disputa resolvida"),
     CREDIT_NOTE_ISSUED: _("Nota de crédito emitida"),
     INVOICE_ADJUSTED: _("Fatura ajustada"),
+    ADJUSTMENT_SENT_FOR_APPROVAL: _("Ajuste enviado para aprovação"),
+    ADJUSTMENT_APPROVED: _("Ajuste aprovado"),
+    ADJUSTMENT_REJECTED: _("Ajuste rejeitado"),
     PAYMENT_RECEIVED: _("Pagamento recebido"),
     PAYMENT_POSTED: _("Pagamento contabilizado"),
     PAYMENT_APPLIED: _("Pagamento aplicado à fatura"),

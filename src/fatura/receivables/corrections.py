@@ -12,13 +12,15 @@ from typing import Any, TypeVar
 from django.db import transaction
 
 from fatura.core import clock
-from fatura.core.errors import InvalidInput
+from fatura.core.errors import Forbidden, InvalidInput, RuleViolation
 from fatura.core.money import format_brl
 from fatura.core.roles import Capability, require
 from fatura.core.users import User
 from fatura.eventlog import activities
 from fatura.eventlog.services import NewEvent
+from fatura.receivables import domain
 from fatura.receivables.common import (
+    approval_threshold,
     check,
     close_if_settled,
     event,
@@ -31,6 +33,8 @@ from fatura.receivables.common import (
 )
 from fatura.receivables.models import (
     Adjustment,
+    AdjustmentRequest,
+    AdjustmentRequestStatus,
     CreditNote,
     Dispute,
     DisputeReason,
@@ -177,6 +181,23 @@ def _adjustment(
     )
 
 
+def _issue(
+    invoice: Invoice,
+    by: User,
+    now: dt.datetime,
+    issue: Callable[[Invoice, dt.datetime], tuple[T, NewEvent]],
+    *before: NewEvent,
+) -> T:
+    """On the locked invoice: issue the correction document, reopen or close the invoice as its
+    balance now says, save and record (``before`` first)."""
+    document, issued = issue(invoice, now)
+    closing = reopen_if_owed(invoice, now)
+    closing += close_if_settled(invoice, by=by, now=now, automated=False)
+    invoice.save()
+    record(*before, issued, *closing)
+    return document
+
+
 def _correct(
     number: str, action: str, by: User, issue: Callable[[Invoice, dt.datetime], tuple[T, NewEvent]]
 ) -> T:
@@ -186,12 +207,7 @@ def _correct(
     with transaction.atomic():
         invoice = invoice_lock(number)
         check(invoice, action)
-        document, issued = issue(invoice, now)
-        closing = reopen_if_owed(invoice, now)
-        closing += close_if_settled(invoice, by=by, now=now, automated=False)
-        invoice.save()
-        record(issued, *closing)
-    return document
+        return _issue(invoice, by, now, issue)
 
 
 def credit_note_issue(*, by: User, number: str, amount: Any, reason: str) -> CreditNote:
@@ -206,14 +222,129 @@ def credit_note_issue(*, by: User, number: str, amount: Any, reason: str) -> Cre
     )
 
 
-def invoice_adjust(*, by: User, number: str, amount: Any, reason: str) -> Adjustment:
-    """Signed: positive raises what is owed (debit), negative lowers it (credit)."""
+def invoice_adjust(
+    *, by: Any, number: str, amount: Any, reason: str
+) -> Adjustment | AdjustmentRequest:
+    """Signed: positive raises what is owed (debit), negative lowers it (credit). A debit that
+    takes the invoice's total above the approval threshold does not take effect: it waits,
+    as an ``AdjustmentRequest``, for another Financeiro user (``invoice_adjustment_approve``
+    or ``_reject``). While one waits, the invoice takes no other adjustment."""
     require(by, Capability.MANAGE_INVOICES)
     value = parse_amount(amount, "amount", allow_negative=True)
     reason = _reason(reason)
-    return _correct(
-        number, "adjust", by, lambda invoice, now: _adjustment(invoice, value, reason, by, now)
+    now = clock.now()
+    with transaction.atomic():
+        invoice = invoice_lock(number)
+        check(invoice, "adjust")
+        waiting = _pending_adjustment(invoice)
+        if waiting is not None:
+            raise RuleViolation(
+                f"A fatura {invoice.number} tem um ajuste de {format_brl(waiting.amount)} "
+                "aguardando aprovação: aprove-o ou rejeite-o antes de outro ajuste."
+            )
+        if domain.debit_needs_approval(
+            total_charged=invoice.total_charged,
+            credited=invoice.amount_credited,
+            debited=invoice.amount_debited,
+            amount=value,
+            threshold=approval_threshold(),
+        ):
+            request = AdjustmentRequest.objects.create(
+                invoice=invoice, amount=value, reason=reason, requested_by=by, requested_at=now
+            )
+            record(
+                event(
+                    invoice,
+                    activities.ADJUSTMENT_SENT_FOR_APPROVAL,
+                    by=by,
+                    now=now,
+                    adjustment_request=request.pk,
+                    adjustment_amount=value,
+                    reason=reason,
+                )
+            )
+            return request
+        return _issue(invoice, by, now, lambda i, at: _adjustment(i, value, reason, by, at))
+
+
+def _pending_adjustment(invoice: Invoice) -> AdjustmentRequest | None:
+    return (
+        AdjustmentRequest.objects.select_for_update()
+        .filter(invoice=invoice, status=AdjustmentRequestStatus.PENDING)
+        .first()
     )
+
+
+def _decide(invoice: Invoice, by: User, verb: str) -> AdjustmentRequest:
+    """The invoice's waiting adjustment, which ``by`` may decide: not the one who asked."""
+    request = _pending_adjustment(invoice)
+    if request is None:
+        raise RuleViolation(f"A fatura {invoice.number} não tem ajuste aguardando aprovação.")
+    if request.requested_by_id == by.pk:
+        raise Forbidden(
+            f"O ajuste de {format_brl(request.amount)} na fatura {invoice.number} foi pedido "
+            f"por você; {verb} deve vir de outro usuário do Financeiro."
+        )
+    return request
+
+
+def invoice_adjustment_approve(*, by: Any, number: str) -> Adjustment:
+    """Another Financeiro user approves the waiting debit: it takes effect now (the
+    ``Adjustment`` with its number, the amounts, the balance), in one transaction."""
+    require(by, Capability.APPROVE_INVOICES)
+    now = clock.now()
+    with transaction.atomic():
+        invoice = invoice_lock(number)
+        request = _decide(invoice, by, "a aprovação")
+        check(invoice, "adjust")  # the invoice may have moved on (closed, written off)
+        approved = event(
+            invoice,
+            activities.ADJUSTMENT_APPROVED,
+            by=by,
+            now=now,
+            adjustment_request=request.pk,
+            adjustment_amount=request.amount,
+        )
+        adjustment = _issue(
+            invoice,
+            by,
+            now,
+            lambda i, at: _adjustment(i, request.amount, request.reason, request.requested_by, at),
+            approved,
+        )
+        request.status = AdjustmentRequestStatus.APPROVED
+        request.decided_by = by
+        request.decided_at = now
+        request.adjustment = adjustment
+        request.save()
+    return adjustment
+
+
+def invoice_adjustment_reject(*, by: Any, number: str, reason: str) -> AdjustmentRequest:
+    """Another Financeiro user rejects the waiting debit: nothing of it takes effect."""
+    require(by, Capability.APPROVE_INVOICES)
+    reason = _reason(reason)
+    now = clock.now()
+    with transaction.atomic():
+        invoice = invoice_lock(number)
+        request = _decide(invoice, by, "a rejeição")
+        request.status = AdjustmentRequestStatus.REJECTED
+        request.decided_by = by
+        request.decided_at = now
+        request.decision_reason = reason
+        request.save()
+        record(
+            event(
+                invoice,
+                activities.ADJUSTMENT_REJECTED,
+                by=by,
+                now=now,
+                adjustment_request=request.pk,
+                adjustment_amount=request.amount,
+                reason=reason,
+            )
+        )
+    return request
 
 
 def dispute_resolve(

@@ -140,6 +140,20 @@ def needs_approval(total: Decimal, threshold: Decimal) -> bool:
     return total > threshold
 
 
+def debit_needs_approval(
+    *,
+    total_charged: Decimal,
+    credited: Decimal,
+    debited: Decimal,
+    amount: Decimal,
+    threshold: Decimal,
+) -> bool:
+    """A debit (``amount`` > 0) that leaves the invoice's total — what it charged, less its
+    credits, plus its debits — above the approval threshold needs another user's approval,
+    as sending such an invoice does; credits never do."""
+    return amount > 0 and needs_approval(total_charged - credited + debited + amount, threshold)
+
+
 def payment_request(
     *,
     customer_id: int,

@@ -350,6 +350,58 @@ class Adjustment(models.Model):
         return self.number
 
 
+class AdjustmentRequestStatus(models.TextChoices):
+    PENDING = "pending", _("Aguardando aprovação")
+    APPROVED = "approved", _("Aprovado")
+    REJECTED = "rejected", _("Rejeitado")
+
+
+class AdjustmentRequest(models.Model):
+    """A debit that would take the invoice's total above the approval threshold: it waits for
+    another Financeiro user's approval and takes effect (as an ``Adjustment``, with its number)
+    only then. At most one waits per invoice."""
+
+    invoice = models.ForeignKey(
+        Invoice, on_delete=models.PROTECT, related_name="adjustment_requests"
+    )
+    amount = money()
+    reason = models.CharField(max_length=300)
+    status = models.CharField(
+        max_length=10,
+        choices=AdjustmentRequestStatus.choices,
+        default=AdjustmentRequestStatus.PENDING,
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField()
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.CharField(max_length=300, blank=True)
+    adjustment = models.OneToOneField(
+        Adjustment, on_delete=models.PROTECT, related_name="request", null=True, blank=True
+    )
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["invoice"],
+                condition=models.Q(status="pending"),
+                name="one_pending_adjustment_per_invoice",
+                violation_error_message=_("A fatura já tem um ajuste aguardando aprovação."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(amount__gt=0), name="adjustment_request_amount_gt_0"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"ajuste pendente {self.pk} {self.amount}"
+
+
 class DunningAction(models.TextChoices):
     REMINDER = "reminder", _("Lembrete por e-mail")
     SECOND_REMINDER = "second_reminder", _("Segundo lembrete")

@@ -54,6 +54,8 @@ from fatura.receivables.common import day_start
 from fatura.receivables.domain import AgingRow, OpenAmount
 from fatura.receivables.models import (
     Adjustment,
+    AdjustmentRequest,
+    AdjustmentRequestStatus,
     Allocation,
     CollectionCall,
     CollectionTask,
@@ -524,7 +526,10 @@ def invoice_get(number: str) -> Invoice:
     try:
         return (
             Invoice.objects.select_related("customer", "created_by")
-            .prefetch_related(Prefetch("lines", queryset=InvoiceLine.objects.order_by("position")))
+            .prefetch_related(
+                Prefetch("lines", queryset=InvoiceLine.objects.order_by("position")),
+                _pending_adjustments(),
+            )
             .get(number=number)
         )
     except Invoice.DoesNotExist:
@@ -532,7 +537,34 @@ def invoice_get(number: str) -> Invoice:
 
 
 def invoices_with_lines(qs: QuerySet[Invoice]) -> QuerySet[Invoice]:
-    return qs.prefetch_related(Prefetch("lines", queryset=InvoiceLine.objects.order_by("position")))
+    """With their lines and the adjustment each one has waiting for approval."""
+    return qs.prefetch_related(
+        Prefetch("lines", queryset=InvoiceLine.objects.order_by("position")),
+        _pending_adjustments(),
+    )
+
+
+def _pending_adjustments() -> Prefetch[Any]:
+    return Prefetch(
+        "adjustment_requests",
+        queryset=AdjustmentRequest.objects.filter(
+            status=AdjustmentRequestStatus.PENDING
+        ).select_related("requested_by"),
+        to_attr="pending_adjustments",
+    )
+
+
+def adjustment_pending(invoice: Invoice) -> AdjustmentRequest | None:
+    """The debit waiting for another user's approval on the invoice, if any (prefetched by
+    ``invoice_get`` and ``invoices_with_lines``)."""
+    cached = getattr(invoice, "pending_adjustments", None)
+    if cached is not None:
+        return cached[0] if cached else None
+    return (
+        AdjustmentRequest.objects.select_related("requested_by")
+        .filter(invoice=invoice, status=AdjustmentRequestStatus.PENDING)
+        .first()
+    )
 
 
 def invoice_detail(number: str) -> Invoice:

@@ -19,8 +19,8 @@ from fatura.core.roles import Capability, can
 from fatura.receivables import corrections, services
 from fatura.receivables.collections import invoice_call, invoice_remind
 from fatura.receivables.domain import allowed_actions
-from fatura.receivables.models import Invoice, InvoiceKind
-from fatura.receivables.selectors import invoice_open_disputes
+from fatura.receivables.models import AdjustmentRequest, Invoice, InvoiceKind
+from fatura.receivables.selectors import adjustment_pending, invoice_open_disputes
 from fatura.web.forms_receivables import (
     AmountReasonForm,
     CallForm,
@@ -113,9 +113,31 @@ def _adjust(user: Any, invoice: Invoice, data: Data) -> Outcome:
     adjustment = corrections.invoice_adjust(
         by=user, number=invoice.number, amount=data["amount"], reason=data["reason"]
     )
+    if isinstance(adjustment, AdjustmentRequest):
+        return _(
+            "O ajuste de %(amount)s leva a fatura acima do limite de aprovação: ele vale depois "
+            "de aprovado por outro usuário do Financeiro."
+        ) % {"amount": format_brl(adjustment.amount)}, None
     return _("Ajuste %(number)s registrado: %(amount)s.") % {
         "number": adjustment.number,
         "amount": format_brl(adjustment.amount),
+    }, None
+
+
+def _approve_adjustment(user: Any, invoice: Invoice, data: Data) -> Outcome:
+    adjustment = corrections.invoice_adjustment_approve(by=user, number=invoice.number)
+    return _("Ajuste %(number)s aprovado: %(amount)s.") % {
+        "number": adjustment.number,
+        "amount": format_brl(adjustment.amount),
+    }, None
+
+
+def _reject_adjustment(user: Any, invoice: Invoice, data: Data) -> Outcome:
+    request = corrections.invoice_adjustment_reject(
+        by=user, number=invoice.number, reason=data["reason"]
+    )
+    return _("Ajuste de %(amount)s rejeitado: a fatura não muda.") % {
+        "amount": format_brl(request.amount)
     }, None
 
 
@@ -182,6 +204,12 @@ SPECS: dict[str, ActionSpec] = {
                    Capability.MANAGE_INVOICES, _credit_note, lambda i, d: AmountReasonForm(d)),
         ActionSpec("adjust", gettext_lazy("Ajustar"), Capability.MANAGE_INVOICES, _adjust,
                    lambda i, d: AmountReasonForm(d, signed=True)),
+        ActionSpec("approve-adjustment", gettext_lazy("Aprovar ajuste"),
+                   Capability.APPROVE_INVOICES, _approve_adjustment, style="button-primary",
+                   hint=gettext_lazy("A aprovação deve vir de quem não pediu o ajuste.")),
+        ActionSpec("reject-adjustment", gettext_lazy("Rejeitar ajuste"),
+                   Capability.APPROVE_INVOICES, _reject_adjustment, lambda i, d: ReasonForm(d),
+                   style="button-danger-ghost"),
         ActionSpec("write-off", gettext_lazy("Baixar como perda"), Capability.WRITE_OFF,
                    _write_off, lambda i, d: ReasonForm(d), style="button-danger-ghost",
                    hint=gettext_lazy("Baixa todo o saldo em aberto e encerra a fatura.")),
@@ -192,11 +220,15 @@ SPECS: dict[str, ActionSpec] = {
 }  # fmt: skip
 
 
+# Offered while an adjustment waits for approval, whatever the state.
+PENDING_ADJUSTMENT_ACTIONS = ("approve-adjustment", "reject-adjustment")
+
+
 def buttons_for(invoice: Invoice, user: Any) -> list[ActionSpec]:
-    """The state's allowed actions that the user's role may do, in the state machine's order."""
+    """The state's allowed actions that the user's role may do, in the state machine's order;
+    then, while an adjustment waits, its approval and rejection."""
     proforma = invoice.kind == InvoiceKind.PROFORMA
-    return [
-        SPECS[name]
-        for name in allowed_actions(invoice.status, proforma=proforma)
-        if name in SPECS and can(user, SPECS[name].capability)
-    ]
+    names = allowed_actions(invoice.status, proforma=proforma)
+    if adjustment_pending(invoice) is not None:
+        names = [n for n in names if n != "adjust"] + list(PENDING_ADJUSTMENT_ACTIONS)
+    return [SPECS[name] for name in names if name in SPECS and can(user, SPECS[name].capability)]

@@ -24,6 +24,7 @@ from fatura.receivables.models import (
     InvoiceKind,
     PaymentMethod,
 )
+from fatura.receivables.selectors import adjustment_pending
 from fatura.usage.events import charge_case_id
 from fatura.web.forms_receivables import date_text
 from fatura.web.views.receivables.action_specs import buttons_for
@@ -142,6 +143,7 @@ def invoice_context(invoice: Invoice, user: Any) -> dict[str, Any]:
         "allocations": list(invoice.allocations.all()),
         "credit_notes": list(invoice.credit_notes.all()),
         "adjustments": list(invoice.adjustments.all()),
+        "pending_adjustment": adjustment_pending(invoice),
         "disputes": list(invoice.disputes.all()),
         "status_badge": STATUS_BADGES.get(invoice.status, "badge-neutral"),
         "payment_badge": PAYMENT_BADGES.get(invoice.payment_status, "badge-neutral"),

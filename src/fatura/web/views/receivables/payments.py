@@ -125,12 +125,24 @@ def open_rows(customer_id: int | None, data: Any = None, prefill: str = "") -> l
     return rows
 
 
-def allocations_of(rows: list[OpenRow]) -> list[dict[str, str]]:
-    return [
+def allocations_of(rows: list[OpenRow], data: Any = None) -> list[dict[str, str]]:
+    """The amounts typed on the open invoices' rows, then those posted for invoices no longer
+    open (a double submit: the first one settled them), so that a retry with the form's
+    idempotency key asks for what the first submit asked."""
+    wanted = [
         {"invoice_number": r.invoice.number, "amount": decimal_from_input(r.amount)}
         for r in rows
         if r.amount.strip()
     ]
+    if data is not None:
+        shown = {r.invoice.number for r in rows}
+        posted = zip(data.getlist("alloc_invoice"), data.getlist("alloc_amount"), strict=False)
+        wanted += [
+            {"invoice_number": number, "amount": decimal_from_input(amount)}
+            for number, amount in posted
+            if number not in shown and amount.strip()
+        ]
+    return wanted
 
 
 def allocation_errors(rows: list[OpenRow], exc: DomainError) -> str:
@@ -196,7 +208,7 @@ def payment_new(request: HttpRequest) -> HttpResponse:
             method=data["method"],
             reference=data["reference"],
             idempotency_key=data["idempotency_key"] or None,
-            allocations=allocations_of(rows),
+            allocations=allocations_of(rows, request.POST),
             posted_at=data["posted_at"],
         )
     except DomainError as exc:
