@@ -3,6 +3,8 @@ in production; ``FATURA_EMAIL_BACKEND`` picks another backend, e.g. files for th
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from email.mime.base import MIMEBase
 from smtplib import SMTPException
 
 from django.conf import settings
@@ -20,6 +22,26 @@ class MailFailed(DomainError):  # noqa: N818
 
 def _date(value: object) -> str:
     return value.strftime("%d/%m/%Y") if value else "—"  # type: ignore[attr-defined]
+
+
+class InvoiceEmail(EmailMessage):
+    """An e-mail carrying the invoice PDF, rendered when a backend serializes the message
+    (SMTP, files, locmem: then it is in ``attachments`` like any other) and not before: a
+    backend that never serializes (dummy) or fails before it (no SMTP connection) renders
+    nothing. Rendered once; later serializations reuse it."""
+
+    def __init__(
+        self, *, invoice: Invoice, render: Callable[[Invoice], bytes], **kwargs: object
+    ) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self._invoice: Invoice | None = invoice
+        self._render = render
+
+    def message(self) -> MIMEBase:
+        if self._invoice is not None:
+            invoice, self._invoice = self._invoice, None
+            self.attach(f"fatura-{invoice.number}.pdf", self._render(invoice), "application/pdf")
+        return super().message()
 
 
 def _send(message: EmailMessage, invoice: Invoice) -> None:
@@ -41,13 +63,14 @@ def send_invoice_email(invoice: Invoice) -> None:
         f"{_date(invoice.due_date)}.\n\n"
         f"Atenciosamente,\n{company['name']}\n{company['email']}\n"
     )
-    message = EmailMessage(
+    message = InvoiceEmail(
+        invoice=invoice,
+        render=invoice_pdf,
         subject=f"Fatura {invoice.number} — {company['name']}",
         body=body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[invoice.customer.email],
     )
-    message.attach(f"fatura-{invoice.number}.pdf", invoice_pdf(invoice), "application/pdf")
     _send(message, invoice)
 
 
@@ -61,12 +84,13 @@ def send_reminder_email(invoice: Invoice, *, level: int, second: bool = False) -
         "Se o pagamento já foi feito, por favor desconsidere esta mensagem.\n\n"
         f"Atenciosamente,\n{company['name']}\n{company['email']}\n"
     )
-    message = EmailMessage(
+    message = InvoiceEmail(
+        invoice=invoice,
+        render=invoice_pdf,
         subject=f"{which}: fatura {invoice.number} em aberto",
         body=body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[invoice.customer.email] if invoice.customer.email else [],
     )
     if message.to:
-        message.attach(f"fatura-{invoice.number}.pdf", invoice_pdf(invoice), "application/pdf")
         _send(message, invoice)
