@@ -192,6 +192,24 @@ def _levels_by_segment() -> dict[str, list[DunningLevel]]:
     return levels
 
 
+def _levels_due(
+    strategies: dict[str, list[DunningLevel]],
+    segment: str,
+    dunning_level: int,
+    due_date: dt.date | None,
+    balance: Decimal,
+    today: dt.date,
+) -> list[DunningLevel]:
+    """The levels of the segment's strategy an invoice has reached and not yet run."""
+    levels = strategies.get(segment) or strategies[""]
+    late = days_overdue(due_date, today)
+    return [
+        lv
+        for lv in levels
+        if lv.level > dunning_level and lv.days_after_due <= late and balance >= lv.min_balance
+    ]
+
+
 @dataclass
 class DunningReport:
     due_dates_passed: int = 0
@@ -250,10 +268,17 @@ def dunning_run(*, today: dt.date | None = None, now: dt.datetime | None = None)
     now = now or clock.now()
     report = DunningReport(due_dates_passed=due_dates_passed(today=today))
     strategies = _levels_by_segment()
+    # One read of what decides; only the invoices with a level due are locked (the lock
+    # re-checks the state, which may have changed since).
     candidates = Invoice.objects.filter(
         status=InvoiceStatus.OVERDUE, open_disputes=0, balance__gt=0, due_date__lt=today
-    ).values_list("number", flat=True)
-    for number in list(candidates):
+    ).values_list("number", "customer__segment", "dunning_level", "due_date", "balance")
+    numbers = [
+        number
+        for number, segment, dunning_level, due_date, balance in candidates
+        if _levels_due(strategies, segment, dunning_level, due_date, balance, today)
+    ]
+    for number in numbers:
         with transaction.atomic():
             invoice = invoice_lock(number)
             if (
@@ -262,15 +287,14 @@ def dunning_run(*, today: dt.date | None = None, now: dt.datetime | None = None)
                 or not invoice.balance
             ):
                 continue
-            levels = strategies.get(invoice.customer.segment) or strategies[""]
-            late = days_overdue(invoice.due_date, today)
-            due = [
-                lv
-                for lv in levels
-                if lv.level > invoice.dunning_level
-                and lv.days_after_due <= late
-                and invoice.balance >= lv.min_balance
-            ]
+            due = _levels_due(
+                strategies,
+                invoice.customer.segment,
+                invoice.dunning_level,
+                invoice.due_date,
+                invoice.balance,
+                today,
+            )
             for level in due:
                 try:
                     with transaction.atomic():

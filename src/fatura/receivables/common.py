@@ -34,15 +34,14 @@ def approval_threshold() -> Decimal:
 
 def invoice_lock(number: str) -> Invoice:
     """The invoice row, locked until the transaction ends (call inside ``atomic``)."""
-    invoice = (
-        Invoice.objects.select_for_update(of=("self",))
-        .select_related("customer", "customer__collector")
-        .filter(number=number)
-        .first()
-    )
-    if invoice is None:
-        raise NotFound(f"Fatura {number} não encontrada.")
-    return invoice
+    try:  # get(), not first(): the number is unique, no ORDER BY to build or run
+        return (
+            Invoice.objects.select_for_update(of=("self",))
+            .select_related("customer", "customer__collector")
+            .get(number=number)
+        )
+    except Invoice.DoesNotExist:
+        raise NotFound(f"Fatura {number} não encontrada.") from None
 
 
 def invoices_lock(numbers: Iterable[str]) -> dict[str, Invoice]:
