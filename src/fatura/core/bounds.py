@@ -110,6 +110,11 @@ def validate_text(value: str) -> None:
         raise ValidationError(str(exc)) from exc
 
 
+def validate_month_range(value: Any) -> None:
+    """A ``Month`` from 1900-01 to 2200-12."""
+    validate_date_range(value.first_day)
+
+
 def validate_date_range(value: dt.date | dt.datetime) -> None:
     day = value.date() if isinstance(value, dt.datetime) else value
     try:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from fatura.core.roles import Capability, require
+from fatura.core.schemas import Id, text_in
 from fatura.mining.imports import log_import_request
 from fatura.mining.models import ImportStatus
 from fatura.mining.selectors import (
@@ -77,14 +78,19 @@ class MinedLogStateOut(Schema):
     attribute_schema: list[dict[str, str]]
 
 
+UploadFormat = Literal["auto", "xes", "csv", "parquet", "ocel"]  # mining.imports.UPLOAD_FORMATS
+LogName = Annotated[str, text_in(200, required=True)]  # MinedLog.name
+OPTIONAL_TEXT = Form("")
+
+
 @router.post("/logs", response={202: LogImportQueuedOut})
 def log_import(
     request: HttpRequest,
     file: File[UploadedFile],
-    name: Form[str],
-    format: Form[str] = "auto",
-    object_type: Form[str] = "",
-    source_system: Form[str] = "",
+    name: Form[LogName],
+    format: Form[UploadFormat] = "auto",
+    object_type: Annotated[str, text_in(100)] = OPTIONAL_TEXT,
+    source_system: Annotated[str, text_in(100)] = OPTIONAL_TEXT,
 ) -> Status[dict[str, Any]]:
     """Upload an event log (XES, CSV, Parquet, OCEL 2.0; .gz too) to import as ``name``: the
     worker reads it. 202 with the task id and the log's id; ``GET /logs/{log_id}`` follows its
@@ -102,7 +108,7 @@ def log_import(
 
 
 @router.get("/logs/{log_id}", response=MinedLogStateOut)
-def log_get(request: HttpRequest, log_id: int) -> dict[str, Any]:
+def log_get(request: HttpRequest, log_id: Id) -> dict[str, Any]:
     """A log and the state of its import: ``queued`` or ``running`` (with the worker's progress),
     ``ready``, or ``failed`` with the error (nothing of it was stored)."""
     require(request.user, Capability.VIEW)
@@ -117,7 +123,7 @@ def log_get(request: HttpRequest, log_id: int) -> dict[str, Any]:
 
 
 @router.get("/logs/{log_id}/summary", response=dict[str, Any])
-def log_summary(request: HttpRequest, log_id: int) -> dict[str, Any]:
+def log_summary(request: HttpRequest, log_id: Id) -> dict[str, Any]:
     """Directly-follows graph, variants, start/end activities and case durations: the JSON of
     ``fatura mine`` for this log."""
     require(request.user, Capability.VIEW)

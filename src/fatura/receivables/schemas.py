@@ -22,6 +22,7 @@ from fatura.core.schemas import (
     decimal_in,
     text_in,
 )
+from fatura.customers.schemas import PaymentTermCode
 from fatura.eventlog.api import EventOut
 
 # --- invoices -----------------------------------------------------------------------------
@@ -86,11 +87,10 @@ class InvoiceOut(Schema):
     )
 
 
-# Codes, as the models' choices define them (tests/test_openapi_conformance.py pins that the
+# Codes, as the models' choices define them (tests/core/test_bounded_input.py pins that the
 # lists agree): a client learns them from the OpenAPI document.
 DirectInvoiceKind = Literal["simple", "recurring", "proforma"]
 Frequency = Literal["monthly", "yearly"]
-PaymentTermCode = Literal["NET30", "NET60", "DUE_ON_RECEIPT", "2_10_NET30"]
 CallOutcomeCode = Literal["reached", "promise_to_pay", "no_answer", "wrong_contact"]
 DisputeReasonCode = Literal[
     "preco_incorreto", "divergencia_quantidade", "produto_danificado", "fatura_duplicada", "outro"

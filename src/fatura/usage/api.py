@@ -125,7 +125,7 @@ def consumption_import(request: HttpRequest, file: File[UploadedFile]) -> Status
 
 
 @router.get("/imports/{import_id}", response=VolumeJobOut)
-def consumption_import_get(request: HttpRequest, import_id: int) -> dict[str, object]:
+def consumption_import_get(request: HttpRequest, import_id: Id) -> dict[str, object]:
     """A large volume file's import: queued, running, done (with the batch) or failed (with
     every bad row; nothing written)."""
     require(request.user, Capability.VIEW)

@@ -9,6 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from fatura.catalog.selectors import billing_item_list
+from fatura.core.bounds import validate_month_range
 from fatura.core.documents import format_document
 from fatura.core.months import Month
 from fatura.customers.models import PaymentTerms
@@ -26,6 +27,7 @@ def decimal_from_input(text: str) -> str:
 
 class MonthField(forms.CharField):
     widget = forms.TextInput(attrs={"type": "month", "placeholder": "AAAA-MM"})
+    default_validators = [validate_month_range]  # 1900-01 .. 2200-12, as the API
     default_error_messages = {"invalid": _("Informe o mês no formato AAAA-MM (ex.: 2026-04).")}
 
     def to_python(self, value: Any) -> Month | None:  # type: ignore[override]

@@ -12,13 +12,14 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from fatura.core.bounds import MONTH_PATTERN, validate_date_range
 from fatura.fiscal.kpi import Filters, Period
 from fatura.fiscal.listing import FilterChoices
 from fatura.web.forms import DecimalTextField, _customer_choices
 from fatura.web.forms_receivables import DateBRField
 
 DATETIME_FORMATS = ("%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M")
-MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+MONTH = re.compile(MONTH_PATTERN)  # 1900-01 .. 2200-12
 
 
 class DateTimeBRField(forms.CharField):
@@ -26,6 +27,7 @@ class DateTimeBRField(forms.CharField):
     configured time zone."""
 
     default_error_messages = {"invalid": _("Informe a data e a hora: dd/mm/aaaa hh:mm.")}
+    default_validators = [validate_date_range]  # 1900 .. 2200, as the API
 
     def __init__(self, **kwargs: Any) -> None:
         attrs = {"placeholder": "dd/mm/aaaa hh:mm", "autocomplete": "off", "inputmode": "numeric"}

@@ -12,6 +12,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from fatura.core.bounds import validate_date_range
 from fatura.customers.models import PaymentTerms
 from fatura.receivables.models import (
     CallOutcome,
@@ -36,6 +37,7 @@ class DateBRField(forms.CharField):
     """A date typed ``dd/mm/aaaa`` (ISO ``aaaa-mm-dd`` also read)."""
 
     default_error_messages = {"invalid": _("Informe a data no formato dd/mm/aaaa.")}
+    default_validators = [validate_date_range]  # 1900-01-01 .. 2200-12-31, as the API
 
     def __init__(self, **kwargs: Any) -> None:
         attrs = {"placeholder": "dd/mm/aaaa", "inputmode": "numeric", "autocomplete": "off"}

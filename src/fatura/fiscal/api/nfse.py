@@ -156,7 +156,7 @@ def nfse_import(request: HttpRequest, file: File[UploadedFile]) -> Status[Body]:
     response=NfseImportStateOut,
     operation_id="fatura_fiscal_nfse_api_nfse_import_get",
 )
-def nfse_import_get(request: HttpRequest, import_id: int) -> Body:
+def nfse_import_get(request: HttpRequest, import_id: Id) -> Body:
     """An NFS-e zip import: queued, running, done (with the counts) or failed (with every
     error; nothing of the file was imported)."""
     require(request.user, Capability.VIEW)
