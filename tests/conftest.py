@@ -51,6 +51,7 @@ SLOW = (
     "tests/forecast/test_model.py",  # trains the models on a synthetic history
     "tests/forecast/test_backtest.py",  # trains one model per fold
     "tests/bench/",  # the benchmarks' generated data
+    "tests/test_openapi_conformance.py",  # schemathesis: every API operation, 25 examples each
     "tests/receivables/test_properties.py::test_random_actions_and_payments_keep_the_books",
     # the largest real log (BPIC 2020), read whole and mined by pm4py as the reference
     "tests/mining/test_against_pm4py.py::test_real_logs_equal_pm4py[bpic2020-domestic]",
