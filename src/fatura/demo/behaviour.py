@@ -29,6 +29,7 @@ from fatura.receivables.corrections import (
     dispute_resolve,
     invoice_adjust,
     invoice_adjustment_approve,
+    invoice_adjustment_reject,
     invoice_write_off,
 )
 from fatura.receivables.domain import RECEIVABLE
@@ -387,8 +388,15 @@ class Behaviour:
             amount=to_money(invoice.balance * rate),
             reason=f"Multa de 2% e juros de mora de 1% ao mês ({days} dias de atraso).",
         )
-        if isinstance(made, AdjustmentRequest):  # above the threshold: the manager approves
-            invoice_adjustment_approve(by=self.sim.manager, number=number)
+        if isinstance(made, AdjustmentRequest):  # above the threshold: the manager decides
+            if self.sim.rng.random() < 0.3:
+                invoice_adjustment_reject(
+                    by=self.sim.manager,
+                    number=number,
+                    reason="Multa dispensada: cliente estratégico, atraso negociado.",
+                )
+            else:
+                invoice_adjustment_approve(by=self.sim.manager, number=number)
 
     def _remind(self, number: str) -> None:
         invoice = Invoice.objects.select_related("customer__collector").get(number=number)
