@@ -32,7 +32,10 @@ def volume_import_list() -> QuerySet[VolumeImport]:
 
 def closed_month(customer_id: int, month: Month) -> ClosedMonth | None:
     """The customer's month if billing closed it (its charge was finalized), else None."""
-    return ClosedMonth.objects.filter(customer_id=customer_id, month=month.first_day).first()
+    try:  # unique (customer, month): get(), without first()'s ORDER BY
+        return ClosedMonth.objects.get(customer_id=customer_id, month=month.first_day)
+    except ClosedMonth.DoesNotExist:
+        return None
 
 
 def item_in_consumption(item: BillingItem) -> str | None:
