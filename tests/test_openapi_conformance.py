@@ -7,12 +7,15 @@ docs/decisions/0017."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import schemathesis
 from django.contrib.auth.models import Group
+from django.core import signals
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -71,6 +74,20 @@ CHECKS = [
 
 
 @pytest.fixture
+def in_test_transaction(bearer: dict[str, str]) -> Iterator[None]:
+    """The WSGI app closes the database connection around each request (request_started and
+    request_finished), which would end the test's transaction on PostgreSQL; Django's test
+    client keeps it open the same way. After ``bearer``: the test client connects them back."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
 def bearer(db: Any, client: Any) -> dict[str, str]:
     user = UserFactory(username="fuzz", role=FINANCEIRO)
     user.groups.add(Group.objects.get_or_create(name=OPERACAO)[0])
@@ -89,5 +106,5 @@ def bearer(db: Any, client: Any) -> dict[str, str]:
     derandomize=True,
     suppress_health_check=list(HealthCheck),
 )
-def test_api(case: Any, bearer: dict[str, str]) -> None:
+def test_api(case: Any, bearer: dict[str, str], in_test_transaction: None) -> None:
     case.call_and_validate(headers=bearer, checks=CHECKS)
