@@ -171,9 +171,7 @@ def main() -> None:
                 )
                 if status == 202:  # queued (run at once here): its state tells the outcome
                     log_id = json.loads(answer)["log_id"]
-                    _, answer = _request(
-                        port, "GET", f"/api/v1/mining/logs/{log_id}", headers=auth
-                    )
+                    _, answer = _request(port, "GET", f"/api/v1/mining/logs/{log_id}", headers=auth)
                     answer = json.dumps(
                         {k: json.loads(answer)[k] for k in ("status", "error")}
                     ).encode()

@@ -49,4 +49,3 @@ def volume_job_request(*, by: User, filename: str, data: bytes) -> VolumeFileJob
         raise
     job.refresh_from_db()
     return job
-
