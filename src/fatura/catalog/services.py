@@ -11,6 +11,7 @@ from fatura.core.errors import InvalidInput, RuleViolation
 from fatura.core.money import parse_decimal
 from fatura.core.months import Month
 from fatura.core.roles import Capability, require
+from fatura.core.users import User
 from fatura.eventlog import activities
 from fatura.eventlog.services import event_record
 
@@ -53,7 +54,7 @@ def _check_text(errors: list[dict[str, str]], field: str, value: str, label: str
 
 def billing_item_create(
     *,
-    by: Any,
+    by: User,
     name: str,
     product: str,
     unit: str,
@@ -95,7 +96,7 @@ def billing_item_create(
 
 
 def price_version_add(
-    *, by: Any, item: BillingItem, unit_price: Any, valid_from: Month
+    *, by: User, item: BillingItem, unit_price: Any, valid_from: Month
 ) -> PriceVersion:
     require(by, Capability.MANAGE_CATALOG)
     price = parse_unit_price(unit_price)
@@ -121,9 +122,7 @@ def price_version_add(
 def refuse_if_month_billed(item: BillingItem, valid_from: Month) -> None:
     """A new price must not change what an already finalized charge used (also checked by the
     volume file import, which adds prices too)."""
-    found = [
-        use.last_billed(item, valid_from.first_day) for use in item_uses() if use.last_billed
-    ]
+    found = [use.last_billed(item, valid_from.first_day) for use in item_uses() if use.last_billed]
     billed = max((month for month in found if month is not None), default=None)
     if billed is not None:
         raise RuleViolation(
@@ -142,7 +141,7 @@ def _refuse_delete_reason(item: BillingItem) -> str | None:
     return None
 
 
-def price_version_delete(*, by: Any, item: BillingItem, version: PriceVersion) -> bool:
+def price_version_delete(*, by: User, item: BillingItem, version: PriceVersion) -> bool:
     """Remove one price version; removing the last one deletes the item. Returns True when the
     item itself was deleted."""
     require(by, Capability.MANAGE_CATALOG)

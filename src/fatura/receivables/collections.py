@@ -125,7 +125,7 @@ def _valid_minimum(value: Any) -> bool:
 
 
 def dunning_strategy_save(
-    *, by: Any, segment: str, name: str, levels: list[LevelIn]
+    *, by: User, segment: str, name: str, levels: list[LevelIn]
 ) -> DunningStrategy:
     """Create or replace the strategy of a segment ("" = every segment without its own)."""
     require(by, Capability.MANAGE_COLLECTIONS)

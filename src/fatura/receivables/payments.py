@@ -21,6 +21,7 @@ from fatura.core.errors import InvalidInput, NotFound, RuleViolation
 from fatura.core.money import format_brl
 from fatura.core.roles import Capability, require
 from fatura.core.terms import TERMS
+from fatura.core.users import User
 from fatura.customers.models import Customer
 from fatura.eventlog import activities
 from fatura.eventlog.services import NewEvent
@@ -265,7 +266,7 @@ def _replayed(first: Payment, key: str, asked: dict[str, Any]) -> PaymentResult:
     return PaymentResult(first, created=False)
 
 
-def _payment_event(payment: Payment, activity: str, by: Any, now: dt.datetime) -> NewEvent:
+def _payment_event(payment: Payment, activity: str, by: User, now: dt.datetime) -> NewEvent:
     return NewEvent(
         case_id=f"payment:{payment.pk}",
         activity=activity,
@@ -288,7 +289,7 @@ def payment_lock(payment_id: int) -> Payment:
     return payment
 
 
-def payment_apply(*, by: Any, payment_id: int, allocations: list[dict[str, Any]]) -> Payment:
+def payment_apply(*, by: User, payment_id: int, allocations: list[dict[str, Any]]) -> Payment:
     """Apply the customer credit left on a payment to invoices."""
     require(by, Capability.RECORD_PAYMENTS)
     wanted = parse_allocations(allocations)
@@ -305,7 +306,7 @@ def payment_apply(*, by: Any, payment_id: int, allocations: list[dict[str, Any]]
     return payment
 
 
-def _post(payment: Payment, posted_at: dt.date, *, by: Any, now: dt.datetime) -> None:
+def _post(payment: Payment, posted_at: dt.date, *, by: User, now: dt.datetime) -> None:
     payment.posted_at = posted_at
     payment.save(update_fields=["posted_at"])
     moment = now if posted_at >= clock.localdate(now) else day_start(posted_at)
@@ -327,7 +328,7 @@ def _post(payment: Payment, posted_at: dt.date, *, by: Any, now: dt.datetime) ->
     record(*(events or [_payment_event(payment, activities.PAYMENT_POSTED, by, now)]))
 
 
-def payment_post(*, by: Any, payment_id: int, posted_at: dt.date) -> Payment:
+def payment_post(*, by: User, payment_id: int, posted_at: dt.date) -> Payment:
     """Posting to the ledger (may be days after the receipt: that lag is a KPI)."""
     require(by, Capability.RECORD_PAYMENTS)
     now = clock.now()
@@ -365,7 +366,7 @@ def _excess_back_to_credit(invoice: Invoice, reversed_amount: Decimal) -> None:
             break
 
 
-def payment_reverse(*, by: Any, payment_id: int, reason: str) -> Payment:
+def payment_reverse(*, by: User, payment_id: int, reason: str) -> Payment:
     """A bounced payment: every allocation is undone and closed invoices reopen."""
     require(by, Capability.RECORD_PAYMENTS)
     reason = (reason or "").strip() or "estorno"
