@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 
 import pytest
+from django.utils import translation
 from pypdf import PdfReader
 
 from fatura.receivables.pdf import invoice_pdf
@@ -95,3 +96,10 @@ def test_api_serves_the_pdf(invoice, ops_api):
     assert response["Content-Disposition"] == 'inline; filename="fatura-FAT-00000001.pdf"'
     text = _text(response.content)
     assert "FAT-00000001" in text and "R$ 2.900,00" in text
+
+
+def test_the_pdf_is_pt_br_whatever_language_is_active(invoice):
+    with translation.override("en"):
+        text = _text(invoice_pdf(invoice))
+    assert "Líquido 60" in text
+    assert "Net 60" not in text

@@ -23,7 +23,9 @@ def _env(data_dir: Path, **extra: str) -> dict[str, str]:
     env = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith("FATURA_") and key not in {"DJANGO_SETTINGS_MODULE", "DATABASE_URL"}
+        if not key.startswith("FATURA_")
+        # the browser tests' conftest allows async-unsafe calls in the test process only
+        and key not in {"DJANGO_SETTINGS_MODULE", "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     }
     env |= {"FATURA_DATA_DIR": str(data_dir), "DJANGO_SETTINGS_MODULE": "fatura.settings"}
     return env | extra

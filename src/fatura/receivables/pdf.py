@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.utils import translation
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4
@@ -59,6 +60,13 @@ def _discount_text(invoice: Invoice) -> str:
 
 
 def invoice_pdf(invoice: Invoice) -> bytes:
+    """The invoice as the customer receives it: a pt-BR document whatever language the
+    request or the worker's thread has active (labels such as the payment terms are lazy)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _invoice_pdf(invoice)
+
+
+def _invoice_pdf(invoice: Invoice) -> bytes:
     s = _styles()
     company = settings.FATURA_COMPANY
     customer = invoice.customer
