@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from fatura.core.months import Month
+from fatura.core.users import User
 from fatura.eventlog import activities
 from fatura.eventlog.services import NewEvent
 from fatura.receivables.events import customer_month_attributes, usage_invoice_issued
@@ -14,7 +14,7 @@ from fatura.usage.events import charge_case_id
 
 
 def charge_finalized(
-    invoice: Invoice, *, by: Any, now: dt.datetime, automated: bool = False
+    invoice: Invoice, *, by: User, now: dt.datetime, automated: bool = False
 ) -> list[NewEvent]:
     """Charge Finalized on the charge's case, then the invoice's Invoice Created and Invoice
     Completed (receivables' events of a usage invoice)."""

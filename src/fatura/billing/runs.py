@@ -4,8 +4,6 @@ its progress (``selectors.billing_run_progress``)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import transaction
 
 from fatura.billing.models import BillingRun, BillingRunStatus
@@ -15,11 +13,12 @@ from fatura.core import clock
 from fatura.core.errors import InvalidInput, RuleViolation
 from fatura.core.months import Month
 from fatura.core.roles import Capability, require
+from fatura.core.users import User
 
 
-def billing_run_request(*, by: Any, month: Month, result_center: str, ticket: str) -> BillingRun:
+def billing_run_request(*, by: User, month: Month, result_center: str, ticket: str) -> BillingRun:
     """Queue a run; the worker executes it (``tasks.billing_run_execute_task``)."""
-    require(by, Capability.FINALIZE_CHARGES)
+    by = require(by, Capability.FINALIZE_CHARGES)
     errors: list[dict[str, str]] = []
     result_center = _clean_text(result_center, "result_center", "o centro de resultado", errors)
     ticket = _clean_text(ticket, "ticket", "o chamado", errors)

@@ -24,7 +24,7 @@ from fatura.core.errors import DomainError, InvalidInput, RuleViolation
 from fatura.core.money import parse_decimal, to_money
 from fatura.core.months import Month
 from fatura.core.roles import Capability, require
-from fatura.core.users import User
+from fatura.core.users import Actor, User
 from fatura.customers.models import Customer
 from fatura.eventlog.services import events_record_many
 from fatura.receivables.issue import (
@@ -104,7 +104,7 @@ def _line_rows(computed: ComputedCharge) -> list[tuple[Any, ...]]:
     ]
 
 
-def _charge_of(invoice: Invoice, *, by: Any, now: dt.datetime) -> Charge:
+def _charge_of(invoice: Invoice, *, by: Actor, now: dt.datetime) -> Charge:
     """The finalized charge of a just-issued usage invoice (not saved yet)."""
     return Charge(
         invoice=invoice,
@@ -154,7 +154,7 @@ def charge_finalize(
     The customer row is locked first, so two users finalizing the same charge at once are
     serialized: the second one sees the first one's invoice and gets a 409.
     """
-    require(by, Capability.FINALIZE_CHARGES)
+    by = require(by, Capability.FINALIZE_CHARGES)
     errors: list[dict[str, str]] = []
     result_center = _clean_text(result_center, "result_center", "o centro de resultado", errors)
     ticket = _clean_text(ticket, "ticket", "o chamado", errors)
@@ -218,7 +218,7 @@ def month_finalize_all(
 ) -> list[Invoice]:
     """The monthly billing run: finalize every pending charge of ``month`` with total charged =
     total due, all in one transaction (all or nothing). Numbers are taken as one block."""
-    require(by, Capability.FINALIZE_CHARGES)
+    by = require(by, Capability.FINALIZE_CHARGES)
     errors: list[dict[str, str]] = []
     result_center = _clean_text(result_center, "result_center", "o centro de resultado", errors)
     ticket = _clean_text(ticket, "ticket", "o chamado", errors)

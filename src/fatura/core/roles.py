@@ -7,11 +7,12 @@ Services call :func:`require` so a page, the API and a task share one rule.
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import cast
 
 from django.utils.translation import gettext as _
 
 from fatura.core.errors import Forbidden
-from fatura.core.users import User
+from fatura.core.users import Actor, User
 
 FINANCEIRO = "Financeiro"
 OPERACAO = "Operação"
@@ -87,10 +88,12 @@ def can(user: User | None, capability: Capability) -> bool:
     return any(capability in ROLE_CAPABILITIES[role] for role in roles_of(user))
 
 
-def require(user: User | None, capability: Capability) -> None:
-    """Raise :class:`Forbidden` (403) unless ``user`` may do ``capability``."""
+def require(user: User | None, capability: Capability) -> Actor:
+    """Raise :class:`Forbidden` (403) unless ``user`` may do ``capability``; hand the user back
+    as the signed-in actor (``actor = require(by, ...)`` then types ``created_by=actor``)."""
     if not can(user, capability):
         raise Forbidden(_(_DENIED_MESSAGES[capability]))
+    return cast("Actor", user)
 
 
 def role_label(user: User | None) -> str:

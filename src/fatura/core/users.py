@@ -15,5 +15,9 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import User as UserModel
 
     User: TypeAlias = UserModel | AnonymousUser
+    #: a signed-in user, what :func:`fatura.core.roles.require` hands back once it has let the
+    #: actor through: the type a foreign key such as ``created_by`` accepts
+    Actor: TypeAlias = UserModel
 else:  # annotations only: importing auth's models here would need the app registry ready
     User = Any
+    Actor = Any

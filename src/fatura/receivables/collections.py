@@ -39,7 +39,7 @@ from fatura.receivables.services import due_dates_passed
 
 def invoice_remind(*, by: User, number: str) -> Invoice:
     """A payment reminder by e-mail, sent by a user (the dunning task sends its own)."""
-    require(by, Capability.LOG_COLLECTION)
+    by = require(by, Capability.LOG_COLLECTION)
     now = clock.now()
     with transaction.atomic():
         invoice = invoice_lock(number)
@@ -51,14 +51,14 @@ def invoice_remind(*, by: User, number: str) -> Invoice:
 
 def invoice_call(
     *,
-    by: Any,
+    by: User,
     number: str,
     outcome: str,
     promise_date: dt.date | None = None,
     note: str = "",
 ) -> CollectionCall:
     """A collector logs a call; open call tasks of the invoice are done."""
-    require(by, Capability.LOG_COLLECTION)
+    by = require(by, Capability.LOG_COLLECTION)
     if outcome not in CallOutcome.values:
         raise InvalidInput(
             f"Resultado da ligação inválido: {outcome!r}. Use: {', '.join(CallOutcome.values)}.",
@@ -128,7 +128,7 @@ def dunning_strategy_save(
     *, by: User, segment: str, name: str, levels: list[LevelIn]
 ) -> DunningStrategy:
     """Create or replace the strategy of a segment ("" = every segment without its own)."""
-    require(by, Capability.MANAGE_COLLECTIONS)
+    by = require(by, Capability.MANAGE_COLLECTIONS)
     errors: list[dict[str, Any]] = []
     if len(segment.strip()) > 80:
         errors.append({"field": "segment", "message": "até 80 caracteres"})

@@ -15,7 +15,7 @@ from fatura.core import clock
 from fatura.core.errors import Forbidden, InvalidInput, RuleViolation
 from fatura.core.money import format_brl
 from fatura.core.roles import Capability, require
-from fatura.core.users import User
+from fatura.core.users import Actor, User
 from fatura.eventlog import activities
 from fatura.eventlog.services import NewEvent
 from fatura.receivables import domain
@@ -56,9 +56,9 @@ def _reason(text: str, field: str = "reason") -> str:
     return text[:300]
 
 
-def dispute_register(*, by: Any, number: str, reason: str, amount: Any, note: str = "") -> Dispute:
+def dispute_register(*, by: User, number: str, reason: str, amount: Any, note: str = "") -> Dispute:
     """The customer contests part of the invoice; dunning pauses while it is open."""
-    require(by, Capability.LOG_COLLECTION)
+    by = require(by, Capability.LOG_COLLECTION)
     if reason not in DisputeReason.values:
         raise InvalidInput(
             f"Motivo de disputa inválido: {reason!r}. Use: {', '.join(DisputeReason.values)}.",
@@ -104,7 +104,7 @@ def _credit_note(
     invoice: Invoice,
     amount: Decimal,
     reason: str,
-    by: Any,
+    by: Actor,
     now: dt.datetime,
     dispute: Dispute | None = None,
 ) -> tuple[CreditNote, NewEvent]:
@@ -147,7 +147,7 @@ def _adjustment(
     invoice: Invoice,
     amount: Decimal,
     reason: str,
-    by: Any,
+    by: Actor,
     now: dt.datetime,
     dispute: Dispute | None = None,
 ) -> tuple[Adjustment, NewEvent]:
@@ -211,7 +211,7 @@ def _correct(
 
 
 def credit_note_issue(*, by: User, number: str, amount: Any, reason: str) -> CreditNote:
-    require(by, Capability.MANAGE_INVOICES)
+    by = require(by, Capability.MANAGE_INVOICES)
     value = parse_amount(amount, "amount")
     reason = _reason(reason)
     return _correct(
@@ -223,13 +223,13 @@ def credit_note_issue(*, by: User, number: str, amount: Any, reason: str) -> Cre
 
 
 def invoice_adjust(
-    *, by: Any, number: str, amount: Any, reason: str
+    *, by: User, number: str, amount: Any, reason: str
 ) -> Adjustment | AdjustmentRequest:
     """Signed: positive raises what is owed (debit), negative lowers it (credit). A debit that
     takes the invoice's total above the approval threshold does not take effect: it waits,
     as an ``AdjustmentRequest``, for another Financeiro user (``invoice_adjustment_approve``
     or ``_reject``). While one waits, the invoice takes no other adjustment."""
-    require(by, Capability.MANAGE_INVOICES)
+    by = require(by, Capability.MANAGE_INVOICES)
     value = parse_amount(amount, "amount", allow_negative=True)
     reason = _reason(reason)
     now = clock.now()
@@ -288,10 +288,10 @@ def _decide(invoice: Invoice, by: User, verb: str) -> AdjustmentRequest:
     return request
 
 
-def invoice_adjustment_approve(*, by: Any, number: str) -> Adjustment:
+def invoice_adjustment_approve(*, by: User, number: str) -> Adjustment:
     """Another Financeiro user approves the waiting debit: it takes effect now (the
     ``Adjustment`` with its number, the amounts, the balance), in one transaction."""
-    require(by, Capability.APPROVE_INVOICES)
+    by = require(by, Capability.APPROVE_INVOICES)
     now = clock.now()
     with transaction.atomic():
         invoice = invoice_lock(number)
@@ -320,9 +320,9 @@ def invoice_adjustment_approve(*, by: Any, number: str) -> Adjustment:
     return adjustment
 
 
-def invoice_adjustment_reject(*, by: Any, number: str, reason: str) -> AdjustmentRequest:
+def invoice_adjustment_reject(*, by: User, number: str, reason: str) -> AdjustmentRequest:
     """Another Financeiro user rejects the waiting debit: nothing of it takes effect."""
-    require(by, Capability.APPROVE_INVOICES)
+    by = require(by, Capability.APPROVE_INVOICES)
     reason = _reason(reason)
     now = clock.now()
     with transaction.atomic():
@@ -349,7 +349,7 @@ def invoice_adjustment_reject(*, by: Any, number: str, reason: str) -> Adjustmen
 
 def dispute_resolve(
     *,
-    by: Any,
+    by: User,
     number: str,
     resolution: str,
     dispute_id: int | None = None,
@@ -359,7 +359,7 @@ def dispute_resolve(
     """Resolve the open dispute (the oldest, or ``dispute_id``): by a credit note or a credit
     adjustment (default: the disputed amount), or rejected. Dunning resumes when none is
     left open."""
-    require(by, Capability.MANAGE_INVOICES)
+    by = require(by, Capability.MANAGE_INVOICES)
     if resolution not in DisputeResolution.values:
         raise InvalidInput(
             f"Resolução inválida: {resolution!r}. Use: {', '.join(DisputeResolution.values)}.",
@@ -413,7 +413,7 @@ def dispute_resolve(
 
 def invoice_write_off(*, by: User, number: str, reason: str) -> Invoice:
     """Write off what is still owed (Financeiro only): the invoice closes as written off."""
-    require(by, Capability.WRITE_OFF)
+    by = require(by, Capability.WRITE_OFF)
     reason = _reason(reason)
     now = clock.now()
     with transaction.atomic():

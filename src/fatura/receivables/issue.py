@@ -18,7 +18,7 @@ from fatura.core.errors import InvalidInput
 from fatura.core.money import line_amount, parse_decimal, to_money
 from fatura.core.months import Month
 from fatura.core.terms import term
-from fatura.core.users import User
+from fatura.core.users import Actor
 from fatura.customers.models import Customer
 from fatura.receivables import domain
 from fatura.receivables.models import (
@@ -71,7 +71,7 @@ class UsageInvoice:
     lines: list[tuple[Any, ...]]  # rows of LINE_FIELDS[1:]
 
 
-def _build(usage: UsageInvoice, *, sequence: int, by: Any, now: dt.datetime) -> Invoice:
+def _build(usage: UsageInvoice, *, sequence: int, by: Actor, now: dt.datetime) -> Invoice:
     # ``by`` was checked by billing (``require``): a user with a role, not an anonymous one
     invoice = Invoice(
         number=INVOICES.format(sequence),
@@ -92,7 +92,7 @@ def _build(usage: UsageInvoice, *, sequence: int, by: Any, now: dt.datetime) -> 
     return invoice
 
 
-def usage_invoice_issue(*, usage: UsageInvoice, by: User, now: dt.datetime) -> Invoice:
+def usage_invoice_issue(*, usage: UsageInvoice, by: Actor, now: dt.datetime) -> Invoice:
     """Issue one usage invoice, completed, with the next invoice number (inside the caller's
     transaction). Its lines are kept on ``invoice.lines_cache``."""
     invoice = _build(usage, sequence=INVOICES.take(), by=by, now=now)
@@ -112,7 +112,7 @@ def usage_invoices_reserve(count: int) -> int:
 
 
 def usage_invoices_issue(
-    *, usages: list[UsageInvoice], first_sequence: int, by: User, now: dt.datetime
+    *, usages: list[UsageInvoice], first_sequence: int, by: Actor, now: dt.datetime
 ) -> list[Invoice]:
     """Issue usage invoices in bulk, numbered from ``first_sequence`` on (reserved with
     :func:`usage_invoices_reserve`), inside the caller's transaction."""
@@ -250,7 +250,7 @@ def parse_lines(raw: list[dict[str, Any]]) -> list[LineIn]:
 
 def invoice_build(
     *,
-    by: Any,
+    by: Actor,
     customer: Customer,
     kind: str,
     issue_date: dt.date,

@@ -21,7 +21,7 @@ from fatura.core.errors import InvalidInput, NotFound, RuleViolation
 from fatura.core.money import format_brl
 from fatura.core.roles import Capability, require
 from fatura.core.terms import TERMS
-from fatura.core.users import User
+from fatura.core.users import Actor, User
 from fatura.customers.models import Customer
 from fatura.eventlog import activities
 from fatura.eventlog.services import NewEvent
@@ -84,7 +84,7 @@ def _apply(
     payment: Payment,
     allocations: list[AllocationIn],
     *,
-    by: Any,
+    by: Actor,
     now: dt.datetime,
     received_event: bool,
 ) -> list[NewEvent]:
@@ -180,7 +180,7 @@ def _discount_percent(invoice: Invoice) -> Decimal:
 
 def payment_record(
     *,
-    by: Any,
+    by: User,
     customer: Customer,
     amount: Any,
     received_at: dt.date,
@@ -190,7 +190,7 @@ def payment_record(
     allocations: list[dict[str, Any]] | None = None,
     posted_at: dt.date | None = None,
 ) -> PaymentResult:
-    require(by, Capability.RECORD_PAYMENTS)
+    by = require(by, Capability.RECORD_PAYMENTS)
     key = (idempotency_key or "").strip() or None
     value = parse_amount(amount, "amount")
     if method not in PaymentMethod.values:
@@ -291,7 +291,7 @@ def payment_lock(payment_id: int) -> Payment:
 
 def payment_apply(*, by: User, payment_id: int, allocations: list[dict[str, Any]]) -> Payment:
     """Apply the customer credit left on a payment to invoices."""
-    require(by, Capability.RECORD_PAYMENTS)
+    by = require(by, Capability.RECORD_PAYMENTS)
     wanted = parse_allocations(allocations)
     if not wanted:
         raise InvalidInput(
@@ -330,7 +330,7 @@ def _post(payment: Payment, posted_at: dt.date, *, by: User, now: dt.datetime) -
 
 def payment_post(*, by: User, payment_id: int, posted_at: dt.date) -> Payment:
     """Posting to the ledger (may be days after the receipt: that lag is a KPI)."""
-    require(by, Capability.RECORD_PAYMENTS)
+    by = require(by, Capability.RECORD_PAYMENTS)
     now = clock.now()
     with transaction.atomic():
         payment = payment_lock(payment_id)
@@ -368,7 +368,7 @@ def _excess_back_to_credit(invoice: Invoice, reversed_amount: Decimal) -> None:
 
 def payment_reverse(*, by: User, payment_id: int, reason: str) -> Payment:
     """A bounced payment: every allocation is undone and closed invoices reopen."""
-    require(by, Capability.RECORD_PAYMENTS)
+    by = require(by, Capability.RECORD_PAYMENTS)
     reason = (reason or "").strip() or "estorno"
     now = clock.now()
     with transaction.atomic():

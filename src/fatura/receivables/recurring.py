@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 
 from fatura.core import clock
 from fatura.core.errors import InvalidInput
+from fatura.core.users import Actor
 from fatura.customers.models import Customer
 from fatura.eventlog import activities
 from fatura.receivables.common import event, record
@@ -48,7 +49,7 @@ def periods(template: RecurringTemplate, until: dt.date) -> list[dt.date]:
 
 def recurring_template_create(
     *,
-    by: Any,
+    by: Actor,
     customer: Customer,
     description: str,
     frequency: str,

@@ -55,7 +55,7 @@ def invoice_create(
     description: str = "",
 ) -> Invoice:
     """A direct invoice in draft: simple, proforma, or the first period of a recurring one."""
-    require(by, Capability.MANAGE_INVOICES)
+    by = require(by, Capability.MANAGE_INVOICES)
     if kind not in {InvoiceKind.SIMPLE, InvoiceKind.RECURRING, InvoiceKind.PROFORMA}:
         raise InvalidInput(
             f"Tipo de fatura inválido: {kind!r}. Use simple, recurring ou proforma.",
@@ -113,7 +113,7 @@ def _transition(
     now: dt.datetime | None = None,
 ) -> Invoice:
     """Lock, check the action against the state, apply ``change`` (which returns the events)."""
-    require(by, capability)
+    by = require(by, capability)
     now = now or clock.now()
     with transaction.atomic():
         invoice = invoice_lock(number)
@@ -145,7 +145,9 @@ def invoice_submit(*, by: User, number: str) -> Invoice:
     )
 
 
-def invoice_approve(*, by: Any, number: str) -> Invoice:
+def invoice_approve(*, by: User, number: str) -> Invoice:
+    approver = require(by, Capability.APPROVE_INVOICES)
+
     def change(invoice: Invoice, now: dt.datetime) -> list[NewEvent]:
         if invoice.created_by_id == by.pk:
             raise Forbidden(
@@ -153,7 +155,7 @@ def invoice_approve(*, by: Any, number: str) -> Invoice:
                 "outro usuário do Financeiro."
             )
         invoice.status = InvoiceStatus.APPROVED
-        invoice.approved_by = by
+        invoice.approved_by = approver
         return [event(invoice, activities.INVOICE_APPROVED, by=by, now=now)]
 
     return _transition(
@@ -247,7 +249,7 @@ def due_dates_passed(*, today: dt.date | None = None) -> int:
 
 def proforma_convert(*, by: User, number: str) -> Invoice:
     """A proforma becomes a real invoice (draft, new number of the invoice series)."""
-    require(by, Capability.MANAGE_INVOICES)
+    by = require(by, Capability.MANAGE_INVOICES)
     now = clock.now()
     with transaction.atomic():
         proforma = invoice_lock(number)
