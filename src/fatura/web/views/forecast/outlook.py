@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from fatura.core.errors import DomainError
 from fatura.core.money import format_decimal_br
 from fatura.core.roles import Capability, can, require
+from fatura.core.users import User
 from fatura.forecast import outlook
 from fatura.forecast.cash_flow import CashFlow
 from fatura.forecast.models import ForecastModel
@@ -45,7 +46,7 @@ from fatura.web.views.forecast.common import (
 WEEK_ROWS = 50  # invoices listed for one week; the CSV has them all
 
 
-def _model_context(row: ForecastModel | None, user: Any) -> dict[str, Any]:
+def _model_context(row: ForecastModel | None, user: User) -> dict[str, Any]:
     versions = [(m, dict(model_metrics(m.metrics))) for m in outlook.models()]
     return {
         "model_row": row,

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from fatura.core.money import format_brl
 from fatura.core.roles import Capability, can
+from fatura.core.users import User
 from fatura.receivables import corrections, services
 from fatura.receivables.collections import invoice_call, invoice_remind
 from fatura.receivables.domain import allowed_actions
@@ -35,39 +36,39 @@ Data = dict[str, Any]
 Outcome = tuple[str, str | None]
 
 
-def _complete(user: Any, invoice: Invoice, data: Data) -> Outcome:
+def _complete(user: User, invoice: Invoice, data: Data) -> Outcome:
     services.invoice_complete(by=user, number=invoice.number)
     return _("Fatura concluída."), None
 
 
-def _submit(user: Any, invoice: Invoice, data: Data) -> Outcome:
+def _submit(user: User, invoice: Invoice, data: Data) -> Outcome:
     services.invoice_submit(by=user, number=invoice.number)
     return _("Fatura enviada para aprovação."), None
 
 
-def _approve(user: Any, invoice: Invoice, data: Data) -> Outcome:
+def _approve(user: User, invoice: Invoice, data: Data) -> Outcome:
     services.invoice_approve(by=user, number=invoice.number)
     return _("Fatura aprovada."), None
 
 
-def _reject(user: Any, invoice: Invoice, data: Data) -> Outcome:
+def _reject(user: User, invoice: Invoice, data: Data) -> Outcome:
     services.invoice_reject(by=user, number=invoice.number, reason=data["reason"])
     return _("Fatura rejeitada: voltou para rascunho."), None
 
 
-def _send(user: Any, invoice: Invoice, data: Data) -> Outcome:
+def _send(user: User, invoice: Invoice, data: Data) -> Outcome:
     sent = services.invoice_send(by=user, number=invoice.number)
     return _("Fatura enviada ao cliente por e-mail (%(email)s), com o PDF.") % {
         "email": sent.customer.email
     }, None
 
 
-def _remind(user: Any, invoice: Invoice, data: Data) -> Outcome:
+def _remind(user: User, invoice: Invoice, data: Data) -> Outcome:
     invoice_remind(by=user, number=invoice.number)
     return _("Lembrete de pagamento enviado por e-mail."), None
 
 
-def _call(user: Any, invoice: Invoice, data: Data) -> Outcome:
+def _call(user: User, invoice: Invoice, data: Data) -> Outcome:
     call = invoice_call(
         by=user,
         number=invoice.number,
@@ -78,7 +79,7 @@ def _call(user: Any, invoice: Invoice, data: Data) -> Outcome:
     return _("Ligação registrada: %(outcome)s.") % {"outcome": call.get_outcome_display()}, None
 
 
-def _dispute(user: Any, invoice: Invoice, data: Data) -> Outcome:
+def _dispute(user: User, invoice: Invoice, data: Data) -> Outcome:
     dispute = corrections.dispute_register(
         by=user, number=invoice.number, reason=data["reason"], amount=data["amount"],
         note=data["note"],
@@ -89,7 +90,7 @@ def _dispute(user: Any, invoice: Invoice, data: Data) -> Outcome:
     }, None
 
 
-def _resolve(user: Any, invoice: Invoice, data: Data) -> Outcome:
+def _resolve(user: User, invoice: Invoice, data: Data) -> Outcome:
     dispute = corrections.dispute_resolve(
         by=user, number=invoice.number, resolution=data["resolution"],
         dispute_id=data["dispute_id"], amount=data["amount"] or None, note=data["note"],
@@ -99,7 +100,7 @@ def _resolve(user: Any, invoice: Invoice, data: Data) -> Outcome:
     }, None
 
 
-def _credit_note(user: Any, invoice: Invoice, data: Data) -> Outcome:
+def _credit_note(user: User, invoice: Invoice, data: Data) -> Outcome:
     note = corrections.credit_note_issue(
         by=user, number=invoice.number, amount=data["amount"], reason=data["reason"]
     )
@@ -109,7 +110,7 @@ def _credit_note(user: Any, invoice: Invoice, data: Data) -> Outcome:
     }, None
 
 
-def _adjust(user: Any, invoice: Invoice, data: Data) -> Outcome:
+def _adjust(user: User, invoice: Invoice, data: Data) -> Outcome:
     adjustment = corrections.invoice_adjust(
         by=user, number=invoice.number, amount=data["amount"], reason=data["reason"]
     )
@@ -124,7 +125,7 @@ def _adjust(user: Any, invoice: Invoice, data: Data) -> Outcome:
     }, None
 
 
-def _approve_adjustment(user: Any, invoice: Invoice, data: Data) -> Outcome:
+def _approve_adjustment(user: User, invoice: Invoice, data: Data) -> Outcome:
     adjustment = corrections.invoice_adjustment_approve(by=user, number=invoice.number)
     return _("Ajuste %(number)s aprovado: %(amount)s.") % {
         "number": adjustment.number,
@@ -132,7 +133,7 @@ def _approve_adjustment(user: Any, invoice: Invoice, data: Data) -> Outcome:
     }, None
 
 
-def _reject_adjustment(user: Any, invoice: Invoice, data: Data) -> Outcome:
+def _reject_adjustment(user: User, invoice: Invoice, data: Data) -> Outcome:
     request = corrections.invoice_adjustment_reject(
         by=user, number=invoice.number, reason=data["reason"]
     )
@@ -141,14 +142,14 @@ def _reject_adjustment(user: Any, invoice: Invoice, data: Data) -> Outcome:
     }, None
 
 
-def _write_off(user: Any, invoice: Invoice, data: Data) -> Outcome:
+def _write_off(user: User, invoice: Invoice, data: Data) -> Outcome:
     done = corrections.invoice_write_off(by=user, number=invoice.number, reason=data["reason"])
     return _("Saldo de %(amount)s baixado como perda: a fatura foi encerrada.") % {
         "amount": format_brl(done.amount_written_off)
     }, None
 
 
-def _convert(user: Any, invoice: Invoice, data: Data) -> Outcome:
+def _convert(user: User, invoice: Invoice, data: Data) -> Outcome:
     new = services.proforma_convert(by=user, number=invoice.number)
     message = _("Proforma %(proforma)s convertida na fatura %(number)s (rascunho).") % {
         "proforma": invoice.number,
@@ -224,7 +225,7 @@ SPECS: dict[str, ActionSpec] = {
 PENDING_ADJUSTMENT_ACTIONS = ("approve-adjustment", "reject-adjustment")
 
 
-def buttons_for(invoice: Invoice, user: Any) -> list[ActionSpec]:
+def buttons_for(invoice: Invoice, user: User) -> list[ActionSpec]:
     """The state's allowed actions that the user's role may do, in the state machine's order;
     then, while an adjustment waits, its approval and rejection."""
     proforma = invoice.kind == InvoiceKind.PROFORMA

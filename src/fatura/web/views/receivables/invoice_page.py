@@ -12,6 +12,7 @@ from fatura.core import clock
 from fatura.core.money import format_brl
 from fatura.core.roles import Capability, can
 from fatura.core.terms import TERMS
+from fatura.core.users import User
 from fatura.eventlog.models import Event
 from fatura.eventlog.selectors import event_list, typed_attributes
 from fatura.receivables import domain
@@ -130,7 +131,7 @@ def timeline_entries(invoice: Invoice) -> list[dict[str, Any]]:
     return [{"event": e, "facts": event_facts(e)} for e in invoice_events(invoice)]
 
 
-def invoice_context(invoice: Invoice, user: Any) -> dict[str, Any]:
+def invoice_context(invoice: Invoice, user: User) -> dict[str, Any]:
     """Everything the invoice's page shows; the same for the page and after each action."""
     lines = list(invoice.lines.all())  # the invoice comes from receivables' invoice_detail
     today = clock.today()
