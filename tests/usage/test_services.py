@@ -6,7 +6,8 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from fatura.core.errors import Forbidden, InvalidInput, RuleViolation
 from fatura.core.months import Month
@@ -14,7 +15,12 @@ from fatura.eventlog.models import Event
 from fatura.eventlog.selectors import event_list, typed_attributes
 from fatura.usage.models import Consumption, ConsumptionSource
 from fatura.usage.selectors import consumption_list
-from fatura.usage.services import consumption_delete, volume_file_import
+from fatura.usage.services import (
+    ConsumptionEntry,
+    consumption_delete,
+    consumptions_record,
+    volume_file_import,
+)
 from tests.factories import CustomerFactory
 from tests.scenarios import APRIL, MAY, NOW, VOLUME_HEADER, billing_item, finalize, record
 
@@ -77,6 +83,42 @@ def test_a_month_without_a_price_in_force_is_422(ops_user, customer):
     with pytest.raises(InvalidInput, match="não tem preço vigente em abril/2026"):
         record(ops_user, customer, item, "1", APRIL)
     assert record(ops_user, customer, item, "1", MAY).period == MAY
+
+
+def test_a_month_of_entries_is_recorded_at_once(ops_user, customer):
+    storage, support = billing_item(), billing_item("Suporte", price="10")
+    entries = [
+        ConsumptionEntry(billing_item=storage, quantity="100"),
+        ConsumptionEntry(billing_item=support, quantity="2,5"),
+        ConsumptionEntry(billing_item=storage, quantity="7"),
+    ]
+    with CaptureQueriesContext(connection) as queries:
+        recorded = consumptions_record(by=ops_user, customer=customer, month=APRIL, entries=entries)
+    # the user's roles, lock, closed month, prices, insert, events (+ the savepoint)
+    assert len([q for q in queries if "SAVEPOINT" not in q["sql"]]) == 6
+    assert [(c.billing_item, c.quantity) for c in recorded] == [
+        (storage, Decimal("100")),
+        (support, Decimal("2.5")),
+        (storage, Decimal("7")),
+    ]
+    assert all(c.pk and c.recorded_at == NOW for c in recorded)
+    events = event_list(case_id="charge:11222333000181:2026-04")
+    assert [(e.activity, e.attributes["item"], e.attributes["quantity"]) for e in events] == [
+        ("Consumption Recorded", "Armazenamento", "100"),
+        ("Consumption Recorded", "Suporte", "2.5"),
+        ("Consumption Recorded", "Armazenamento", "7"),
+    ]
+
+
+def test_one_bad_entry_records_none(ops_user, customer):
+    later = billing_item("Suporte", since="2026-05")
+    entries = [
+        ConsumptionEntry(billing_item=billing_item(), quantity="1"),
+        ConsumptionEntry(billing_item=later, quantity="1"),
+    ]
+    with pytest.raises(InvalidInput, match="Suporte não tem preço vigente em abril/2026"):
+        consumptions_record(by=ops_user, customer=customer, month=APRIL, entries=entries)
+    assert not Consumption.objects.exists() and not Event.objects.exists()
 
 
 def test_a_finalized_month_takes_no_more_consumption(fin_user, ops_user, customer):

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.db.models import Prefetch, QuerySet
 
 from fatura.catalog.domain import version_for_month
@@ -37,7 +39,27 @@ def price_version_get(item: BillingItem, price_id: int) -> PriceVersion:
 
 def price_version_for(item: BillingItem, month: Month) -> PriceVersion:
     """The price in force in ``month``; 422 when the item has none yet."""
-    versions = sorted(item.prices.all(), key=lambda v: v.valid_from)
+    return _in_force(item, list(item.prices.all()), month)
+
+
+def prices_in_force(items: Sequence[BillingItem], month: Month) -> dict[int, PriceVersion]:
+    """``price_version_for`` of several items (by item id), their versions read in one query
+    unless prefetched; 422 on the first item without a price in force."""
+    cached = {i.pk: list(i.prices.all()) for i in items if _prices_prefetched(i)}
+    versions: dict[int, list[PriceVersion]] = {i.pk: [] for i in items if i.pk not in cached}
+    if versions:
+        for version in PriceVersion.objects.filter(item_id__in=versions):
+            versions[version.item_id].append(version)
+    versions.update(cached)
+    return {i.pk: _in_force(i, versions[i.pk], month) for i in items}
+
+
+def _prices_prefetched(item: BillingItem) -> bool:
+    return "prices" in getattr(item, "_prefetched_objects_cache", {})
+
+
+def _in_force(item: BillingItem, versions: list[PriceVersion], month: Month) -> PriceVersion:
+    versions = sorted(versions, key=lambda v: v.valid_from)
     version = version_for_month(versions, month)
     if version is None:
         first = versions[0].month.label_pt() if versions else None

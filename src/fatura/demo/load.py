@@ -47,7 +47,7 @@ from fatura.demo.fiscal import FiscalYear
 from fatura.demo.forecast import DemoForecast, forecast_prepare
 from fatura.demo.receivables import SIZES, Receivables, Timeline
 from fatura.receivables.models import Invoice, InvoiceStatus, PaymentStatus
-from fatura.usage.services import consumption_record, volume_file_import
+from fatura.usage.services import ConsumptionEntry, consumptions_record, volume_file_import
 
 SEED = 20260412
 MONTHS = 12
@@ -437,15 +437,14 @@ class _Replay:
         month: Month,
         entries: list[tuple[dt.datetime, BillingItem, Decimal]],
     ) -> None:
-        for moment, item, quantity in entries:
-            with clock.override(moment):
-                consumption_record(
-                    by=self.ops,
-                    customer=customer,
-                    month=month,
-                    billing_item=item,
-                    quantity=quantity,
-                )
+        """Operações types the customer's month in one go (one lock, one insert)."""
+        with clock.override(entries[0][0]):
+            consumptions_record(
+                by=self.ops,
+                customer=customer,
+                month=month,
+                entries=[ConsumptionEntry(billing_item=i, quantity=q) for _, i, q in entries],
+            )
 
     def _finalize(self, month: Month) -> None:
         """Financeiro closes each charge a few business days into the next month (after its

@@ -98,12 +98,17 @@ def recurring_issue_due(*, today: dt.date | None = None) -> list[Invoice]:
     send). Each period in its own transaction; a period already issued is skipped."""
     today = today or clock.today()
     issued: list[Invoice] = []
-    for template in RecurringTemplate.objects.filter(active=True).select_related(
-        "customer", "created_by"
-    ):
-        done = set(template.invoices.values_list("recurring_period", flat=True))
+    templates = list(
+        RecurringTemplate.objects.filter(active=True).select_related("customer", "created_by")
+    )
+    done = set(  # every template's issued periods in one query, not one per template
+        Invoice.objects.filter(recurring_template__in=templates).values_list(
+            "recurring_template_id", "recurring_period"
+        )
+    )
+    for template in templates:
         for period in periods(template, today):
-            if period in done:
+            if (template.pk, period) in done:
                 continue
             now = clock.now()
             try:

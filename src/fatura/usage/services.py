@@ -8,7 +8,7 @@ from typing import Any
 from django.db import transaction
 
 from fatura.catalog.models import BillingItem, ItemSource, PriceVersion
-from fatura.catalog.selectors import price_version_for
+from fatura.catalog.selectors import prices_in_force
 from fatura.catalog.services import billing_item_create, refuse_if_month_billed
 from fatura.core import clock
 from fatura.core.errors import Forbidden, InvalidInput, RuleViolation
@@ -113,24 +113,53 @@ def _consumption_event(
 def consumption_record(
     *, by: Any, customer: Customer, month: Month, billing_item: BillingItem, quantity: Any
 ) -> Consumption:
+    (consumption,) = consumptions_record(
+        by=by,
+        customer=customer,
+        month=month,
+        entries=[ConsumptionEntry(billing_item=billing_item, quantity=quantity)],
+    )
+    return consumption
+
+
+@dataclass(frozen=True)
+class ConsumptionEntry:
+    """One line of a customer's month: an item and its quantity (as typed)."""
+
+    billing_item: BillingItem
+    quantity: Any
+
+
+def consumptions_record(
+    *, by: Any, customer: Customer, month: Month, entries: list[ConsumptionEntry]
+) -> list[Consumption]:
+    """Record a customer's consumption entries for one month at once (one entry is
+    ``consumption_record``): one customer lock, one closed-month check, one price read, one
+    insert and one append of their events; any bad entry means none is recorded."""
     require(by, Capability.RECORD_CONSUMPTION)
-    amount = parse_quantity(quantity)
+    amounts = [parse_quantity(e.quantity) for e in entries]
     with transaction.atomic():
         _lock_customers([customer.pk])
         _refuse_if_finalized(customer, month)
-        price_version_for(billing_item, month)  # 422 when no price is in force
-        consumption = Consumption.objects.create(
-            customer=customer,
-            month=month.first_day,
-            billing_item=billing_item,
-            quantity=amount,
-            source=ConsumptionSource.MANUAL,
-            recorded_by=by,
-            recorded_at=clock.now(),
+        prices_in_force(list({e.billing_item.pk: e.billing_item for e in entries}.values()), month)
+        now = clock.now()
+        consumptions = Consumption.objects.bulk_create(
+            Consumption(
+                customer=customer,
+                month=month.first_day,
+                billing_item=e.billing_item,
+                quantity=amount,
+                source=ConsumptionSource.MANUAL,
+                recorded_by=by,
+                recorded_at=now,
+            )
+            for e, amount in zip(entries, amounts, strict=True)
         )
-        new = _consumption_event(consumption, activity=activities.CONSUMPTION_RECORDED, by=by)
-        event_record(**new.__dict__)
-    return consumption
+        events_record_many(
+            _consumption_event(c, activity=activities.CONSUMPTION_RECORDED, by=by)
+            for c in consumptions
+        )
+    return consumptions
 
 
 def consumption_delete(*, by: User, consumption: Consumption) -> None:
