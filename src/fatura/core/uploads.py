@@ -10,9 +10,13 @@ pt-BR page elsewhere.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import secrets
+import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -108,3 +112,22 @@ class UploadLimitMiddleware:
         if spool is not None:
             response._resource_closers.append(spool.close)  # type: ignore[attr-defined]
         return response
+
+
+@contextlib.contextmanager
+def upload_stored(
+    *, root: Path, filename: str, default: str, data: bytes
+) -> Iterator[tuple[str, Path]]:
+    """Keep an upload for a background job at ``root/<random>/<its base name>`` and yield
+    (name, path); if the block fails (the job was not queued) the folder goes with it."""
+    name = Path(filename or default).name or default
+    folder = root / secrets.token_hex(16)
+    folder.mkdir(parents=True)
+    path = folder / name
+    try:
+        path.write_bytes(data)
+        yield name, path
+    except BaseException:
+        with contextlib.suppress(OSError):
+            shutil.rmtree(folder)
+        raise

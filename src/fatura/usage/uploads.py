@@ -5,16 +5,12 @@ smaller file is imported in the request, as before."""
 
 from __future__ import annotations
 
-import contextlib
-import secrets
-import shutil
-from pathlib import Path
-
 from django.conf import settings
 from django.db import transaction
 
 from fatura.core import clock
 from fatura.core.roles import Capability, require
+from fatura.core.uploads import upload_stored
 from fatura.core.users import User
 from fatura.usage.models import VolumeFileJob
 from fatura.usage.tasks import volume_job_task
@@ -27,25 +23,20 @@ def runs_in_background(data: bytes) -> bool:
 def volume_job_request(*, by: User, filename: str, data: bytes) -> VolumeFileJob:
     """Queue the import of a volume file (who may record consumption); its bad rows come with
     the job's state."""
-    require(by, Capability.RECORD_CONSUMPTION)
-    name = Path(filename or "volumetria.csv").name or "volumetria.csv"
-    folder = VolumeFileJob.upload_dir() / secrets.token_hex(16)
-    folder.mkdir(parents=True)
-    path = folder / name
-    try:
-        path.write_bytes(data)
-        with transaction.atomic():
-            job = VolumeFileJob.objects.create(
-                filename=name[:255],
-                upload=str(path),
-                requested_by=by,  # type: ignore[misc]  # require() refused the anonymous
-                requested_at=clock.now(),
-            )
-            result = volume_job_task.enqueue(job.pk)
-            VolumeFileJob.objects.filter(pk=job.pk).update(task_id=str(result.id))
-    except BaseException:
-        with contextlib.suppress(OSError):
-            shutil.rmtree(folder)
-        raise
+    by = require(by, Capability.RECORD_CONSUMPTION)
+    with (
+        upload_stored(
+            root=VolumeFileJob.upload_dir(), filename=filename, default="volumetria.csv", data=data
+        ) as (name, path),
+        transaction.atomic(),
+    ):
+        job = VolumeFileJob.objects.create(
+            filename=name[:255],
+            upload=str(path),
+            requested_by=by,
+            requested_at=clock.now(),
+        )
+        result = volume_job_task.enqueue(job.pk)
+        VolumeFileJob.objects.filter(pk=job.pk).update(task_id=str(result.id))
     job.refresh_from_db()
     return job
