@@ -279,27 +279,42 @@ def dunning_run(*, today: dt.date | None = None, now: dt.datetime | None = None)
         if _levels_due(strategies, segment, dunning_level, due_date, balance, today)
     ]
     for number in numbers:
-        with transaction.atomic():
-            invoice = invoice_lock(number)
-            if (
-                invoice.status != InvoiceStatus.OVERDUE
-                or invoice.open_disputes
-                or not invoice.balance
-            ):
-                continue
-            due = _levels_due(
-                strategies,
-                invoice.customer.segment,
-                invoice.dunning_level,
-                invoice.due_date,
-                invoice.balance,
-                today,
-            )
-            for level in due:
-                try:
-                    with transaction.atomic():
-                        _run_level(invoice, level, today, now, report)
-                except MailFailed:
-                    report.mail_failures += 1
-                    break  # retried tomorrow; later levels wait for this one
+        try:
+            _dun(number, strategies, today, now, report)
+        except MailFailed:  # the invoice's first level: nothing of it is kept
+            report.mail_failures += 1
     return report
+
+
+def _dun(
+    number: str,
+    strategies: dict[str, list[DunningLevel]],
+    today: dt.date,
+    now: dt.datetime,
+    report: DunningReport,
+) -> None:
+    """Run the levels due on one invoice; a level whose e-mail fails is undone and the later
+    ones wait (retried tomorrow). The first level needs no savepoint of its own: when its
+    e-mail fails, the invoice's transaction is undone whole (MailFailed goes up)."""
+    with transaction.atomic():
+        invoice = invoice_lock(number)
+        if invoice.status != InvoiceStatus.OVERDUE or invoice.open_disputes or not invoice.balance:
+            return
+        due = _levels_due(
+            strategies,
+            invoice.customer.segment,
+            invoice.dunning_level,
+            invoice.due_date,
+            invoice.balance,
+            today,
+        )
+        for position, level in enumerate(due):
+            if position == 0:
+                _run_level(invoice, level, today, now, report)
+                continue
+            try:
+                with transaction.atomic():
+                    _run_level(invoice, level, today, now, report)
+            except MailFailed:
+                report.mail_failures += 1
+                break  # retried tomorrow; later levels wait for this one

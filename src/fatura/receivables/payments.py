@@ -87,8 +87,10 @@ def _apply(
     by: Actor,
     now: dt.datetime,
     received_event: bool,
+    applied_to: list[Invoice] | None = None,
 ) -> list[NewEvent]:
-    """Apply parts of a locked payment to invoices (locked here, in id order)."""
+    """Apply parts of a locked payment to invoices (locked here, in id order); the invoices
+    are added to ``applied_to`` when given."""
     total = sum((a.amount for a in allocations), Decimal(0))
     if total > payment.unapplied:
         raise InvalidInput(
@@ -168,6 +170,8 @@ def _apply(
         )
         events.extend(close_if_settled(invoice, by=by, now=now, automated=False))
         invoice.save()
+        if applied_to is not None:
+            applied_to.append(invoice)
     payment.applied += total
     payment.save(update_fields=["applied"])
     return events
@@ -232,12 +236,16 @@ def payment_record(
                 created_by=by,
                 created_at=now,
             )
-            events = _apply(payment, wanted, by=by, now=now, received_event=True)
+            applied_to: list[Invoice] = []
+            events = _apply(
+                payment, wanted, by=by, now=now, received_event=True, applied_to=applied_to
+            )
             if not wanted:  # nothing applied yet: the receipt is the customer's case
                 events.append(_payment_event(payment, activities.PAYMENT_RECEIVED, by, now))
+            if posted_at is not None:  # the new payment's invoices are the ones just applied
+                applied_to.sort(key=lambda i: -i.sequence)  # Invoice's ordering
+                events += _post(payment, posted_at, by=by, now=now, invoices=applied_to)
             record(*events)
-            if posted_at is not None:
-                _post(payment, posted_at, by=by, now=now)
     except IntegrityError:
         if key:  # the same key committed by a concurrent request first
             first = Payment.objects.filter(idempotency_key=key).first()
@@ -306,13 +314,25 @@ def payment_apply(*, by: User, payment_id: int, allocations: list[dict[str, Any]
     return payment
 
 
-def _post(payment: Payment, posted_at: dt.date, *, by: User, now: dt.datetime) -> None:
+def _post(
+    payment: Payment,
+    posted_at: dt.date,
+    *,
+    by: User,
+    now: dt.datetime,
+    invoices: list[Invoice] | None = None,
+) -> list[NewEvent]:
+    """Post the payment; returns its events (to record). ``invoices``: the ones it is applied
+    to, when the caller has them (read here otherwise)."""
     payment.posted_at = posted_at
     payment.save(update_fields=["posted_at"])
     moment = now if posted_at >= clock.localdate(now) else day_start(posted_at)
-    invoices = Invoice.objects.filter(allocations__payment=payment).select_related(
-        "customer", "customer__collector"
-    )
+    if invoices is None:
+        invoices = list(
+            Invoice.objects.filter(allocations__payment=payment)
+            .select_related("customer", "customer__collector")
+            .distinct()
+        )
     events = [
         event(
             invoice,
@@ -323,9 +343,9 @@ def _post(payment: Payment, posted_at: dt.date, *, by: User, now: dt.datetime) -
             posted_at=posted_at,
             posting_lag_days=(posted_at - payment.received_at).days,
         )
-        for invoice in invoices.distinct()
+        for invoice in invoices
     ]
-    record(*(events or [_payment_event(payment, activities.PAYMENT_POSTED, by, now)]))
+    return events or [_payment_event(payment, activities.PAYMENT_POSTED, by, now)]
 
 
 def payment_post(*, by: User, payment_id: int, posted_at: dt.date) -> Payment:
@@ -343,7 +363,7 @@ def payment_post(*, by: User, payment_id: int, posted_at: dt.date) -> Payment:
                 "A data contábil não pode ser anterior ao recebimento.",
                 errors=[{"field": "posted_at", "message": "antes do recebimento"}],
             )
-        _post(payment, posted_at, by=by, now=now)
+        record(*_post(payment, posted_at, by=by, now=now))
     return payment
 
 

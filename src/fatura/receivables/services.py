@@ -26,6 +26,7 @@ from fatura.receivables.common import (
     day_start,
     event,
     invoice_lock,
+    invoices_lock,
     record,
 )
 from fatura.receivables.issue import LineIn, invoice_build, parse_lines
@@ -216,35 +217,41 @@ def due_dates_passed(*, today: dt.date | None = None) -> int:
     """The daily task's first step: each sent invoice past its due date with something still
     owed becomes overdue, with "Due Date Passed" dated at the due date (user "system")."""
     today = today or clock.today()
-    done = 0
     numbers = list(
         Invoice.objects.filter(
             status=InvoiceStatus.SENT, due_date__lt=today, balance__gt=0
         ).values_list("number", flat=True)
     )
-    for number in numbers:
-        with transaction.atomic():
-            invoice = invoice_lock(number)
-            if invoice.status != InvoiceStatus.SENT or invoice.balance <= 0:
-                continue  # changed since the list was read
-            assert invoice.due_date is not None
+    if not numbers:
+        return 0
+    with transaction.atomic():  # one lock (in id order), one update, one append
+        locked = invoices_lock(numbers)
+        due = [
+            invoice
+            for invoice in (locked[n] for n in numbers)
+            # re-checked under the lock: it may have changed since the list was read
+            if invoice.status == InvoiceStatus.SENT and invoice.balance > 0
+        ]
+        for invoice in due:
             invoice.status = InvoiceStatus.OVERDUE
-            invoice.save(update_fields=["status"])
-            record(
-                event(
-                    invoice,
-                    activities.DUE_DATE_PASSED,
-                    by=None,
-                    # the day after the due date, never before the invoice was sent
-                    now=max(day_start(invoice.due_date + dt.timedelta(days=1)), invoice.sent_at)
-                    if invoice.sent_at
-                    else day_start(invoice.due_date + dt.timedelta(days=1)),
-                    automated=True,
-                    days_overdue=(today - invoice.due_date).days,
-                )
-            )
-            done += 1
-    return done
+        Invoice.objects.filter(pk__in=[i.pk for i in due]).update(status=InvoiceStatus.OVERDUE)
+        record(*(_due_date_passed(invoice, today) for invoice in due))
+    return len(due)
+
+
+def _due_date_passed(invoice: Invoice, today: dt.date) -> NewEvent:
+    assert invoice.due_date is not None
+    return event(
+        invoice,
+        activities.DUE_DATE_PASSED,
+        by=None,
+        # the day after the due date, never before the invoice was sent
+        now=max(day_start(invoice.due_date + dt.timedelta(days=1)), invoice.sent_at)
+        if invoice.sent_at
+        else day_start(invoice.due_date + dt.timedelta(days=1)),
+        automated=True,
+        days_overdue=(today - invoice.due_date).days,
+    )
 
 
 def proforma_convert(*, by: User, number: str) -> Invoice:
