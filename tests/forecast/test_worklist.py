@@ -10,7 +10,7 @@ from typing import Any
 from fatura.forecast.predict import Prediction
 from fatura.forecast.worklist import expected_loss, rank
 from fatura.receivables import corrections
-from fatura.receivables.selectors import WorklistItem
+from fatura.receivables.ledger import WorklistItem
 from tests.conftest import ApiClient
 from tests.forecast.db_history import History
 from tests.receivables.builders import Books

@@ -12,7 +12,7 @@ After every step the invariants hold:
 - every non-proforma invoice: balance = total − applied − credited + debited − discounted −
   written off, from its amount fields and again from the rows (active allocations, credit
   notes less their excess, adjustments, the write-off and the reversals after it), and as
-  the reports compute it in SQL (``selectors.balance_as_of``); balance ≥ 0; the payment status
+  the reports compute it in SQL (``ledger.balance_as_of``); balance ≥ 0; the payment status
   and the dispute counter agree with the rows; an open receivable owes something (else it is
   closed);
 - every payment: its active allocations sum to ``applied`` ≤ amount;
@@ -50,6 +50,7 @@ from fatura.receivables import (
     tasks,
 )
 from fatura.receivables.domain import payment_status
+from fatura.receivables.ledger import balance_as_of
 from fatura.receivables.models import (
     Adjustment,
     Allocation,
@@ -61,7 +62,6 @@ from fatura.receivables.models import (
     Invoice,
     Payment,
 )
-from fatura.receivables.selectors import balance_as_of
 from tests.receivables.builders import ISSUE, Books
 from tests.scenarios import NOW
 

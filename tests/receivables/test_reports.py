@@ -14,7 +14,14 @@ from django.test.utils import CaptureQueriesContext
 from pypdf import PdfReader
 
 from fatura.core.errors import InvalidInput
-from fatura.receivables import collections, corrections, domain, payments, selectors, services
+from fatura.receivables import (
+    collections,
+    corrections,
+    domain,
+    ledger,
+    payments,
+    services,
+)
 from fatura.receivables.models import CollectionTask, Invoice
 from tests.factories import UserFactory
 
@@ -95,7 +102,7 @@ def aging_book(books, ana):
 
 def test_aging_by_customer_counts_only_what_is_owed(aging_book):
     alfa, beta = aging_book
-    report = selectors.aging(as_of=TODAY)
+    report = ledger.aging(as_of=TODAY)
     assert [(r.key, r.label, r.invoices) for r in report.rows] == [
         (str(alfa.pk), "Alfa Comércio", 2),
         (str(beta.pk), "Beta Indústria", 3),
@@ -114,7 +121,7 @@ def test_aging_today_equals_the_stored_balances(aging_book):
         .values_list("balance", flat=True),
         Decimal(0),
     )
-    assert selectors.aging(as_of=TODAY).total.total == stored == money("4350.00")
+    assert ledger.aging(as_of=TODAY).total.total == stored == money("4350.00")
 
 
 @pytest.mark.parametrize(
@@ -126,24 +133,22 @@ def test_aging_today_equals_the_stored_balances(aging_book):
     ],
 )
 def test_aging_grouped(aging_book, group_by, expected):
-    report = selectors.aging(as_of=TODAY, group_by=group_by)
+    report = ledger.aging(as_of=TODAY, group_by=group_by)
     assert [(r.label, str(r.total)) for r in report.rows] == expected
     assert report.total.total == money("4350.00")
 
 
 def test_aging_filters(aging_book, ana):
     alfa, beta = aging_book
-    assert [r.label for r in selectors.aging(as_of=TODAY, segment="Varejo").rows] == [
-        "Alfa Comércio"
-    ]
-    assert [r.key for r in selectors.aging(as_of=TODAY, collector_id=ana.pk).rows] == [str(alfa.pk)]
-    only_beta = selectors.aging(as_of=TODAY, customer_id=beta.pk, group_by="segment")
+    assert [r.label for r in ledger.aging(as_of=TODAY, segment="Varejo").rows] == ["Alfa Comércio"]
+    assert [r.key for r in ledger.aging(as_of=TODAY, collector_id=ana.pk).rows] == [str(alfa.pk)]
+    only_beta = ledger.aging(as_of=TODAY, customer_id=beta.pk, group_by="segment")
     assert [(r.key, str(r.total)) for r in only_beta.rows] == [("Indústria", "3050.00")]
 
 
 def test_aging_refuses_an_unknown_grouping(db):
     with pytest.raises(InvalidInput) as exc:
-        selectors.aging(as_of=TODAY, group_by="region")
+        ledger.aging(as_of=TODAY, group_by="region")
     assert exc.value.errors == [{"field": "group_by", "message": "inválido"}]
 
 
@@ -192,7 +197,7 @@ def history(books):
     ],
 )
 def test_aging_as_of_a_past_date(history, as_of, expected):
-    report = selectors.aging(as_of=as_of)
+    report = ledger.aging(as_of=as_of)
     assert (buckets(report.total) if report.rows else {}) == expected
 
 
@@ -213,7 +218,7 @@ def test_reconstructed_balance_matches_every_stored_balance(books):
     paid = books.pay(reversed_, "90.10")
     payments.payment_reverse(by=books.user, payment_id=paid.payment.pk, reason="devolvido")
     rebuilt = dict(
-        Invoice.objects.annotate(then=selectors.balance_as_of(TODAY)).values_list("number", "then")
+        Invoice.objects.annotate(then=ledger.balance_as_of(TODAY)).values_list("number", "then")
     )
     stored = dict(Invoice.objects.values_list("number", "balance"))
     assert rebuilt == stored
@@ -223,11 +228,11 @@ def test_reconstructed_balance_matches_every_stored_balance(books):
 
 def test_aging_takes_the_same_queries_whatever_the_number_of_invoices(aging_book, books):
     with CaptureQueriesContext(connection) as few:
-        selectors.aging(as_of=TODAY)
+        ledger.aging(as_of=TODAY)
     for day in (D(2026, 4, 1), D(2026, 3, 2), D(2026, 2, 2)):
         books.pay(due_on(books, aging_book[0], "10.00", day), "5.00")
     with CaptureQueriesContext(connection) as more:
-        report = selectors.aging(as_of=TODAY)
+        report = ledger.aging(as_of=TODAY)
     assert report.total.invoices == 8
     assert len(more.captured_queries) == len(few.captured_queries) == 1
 
@@ -263,7 +268,7 @@ def statement_book(books):
 
 def test_customer_statement(statement_book):
     customer, old = statement_book
-    statement = selectors.customer_statement(customer.pk, TODAY)
+    statement = ledger.customer_statement(customer.pk, TODAY)
     assert [
         (i.number, str(i.total), str(i.balance), i.days_overdue, i.due_date)
         for i in statement.items
@@ -291,7 +296,7 @@ def test_customer_statement(statement_book):
 
 def test_customer_statement_as_of_the_day_before(statement_book):
     customer, old = statement_book
-    statement = selectors.customer_statement(customer.pk, D(2026, 5, 4))
+    statement = ledger.customer_statement(customer.pk, D(2026, 5, 4))
     assert [(i.number, str(i.balance), i.days_overdue) for i in statement.items] == [
         (old.number, "1000.00", 28),
         ("FAT-00000003", "200.00", 28),
@@ -326,7 +331,7 @@ def dso_book(books):
 
 
 def test_dso_worked_out_by_hand(dso_book):
-    report = selectors.days_sales_outstanding(start=D(2026, 4, 1), end=D(2026, 4, 30))
+    report = ledger.days_sales_outstanding(start=D(2026, 4, 1), end=D(2026, 4, 30))
     assert (report.days, report.receivables, report.credit_sales) == (
         30,
         money("2600.00"),
@@ -336,12 +341,10 @@ def test_dso_worked_out_by_hand(dso_book):
 
 
 def test_dso_filters_and_no_sales(dso_book):
-    assert selectors.days_sales_outstanding(
+    assert ledger.days_sales_outstanding(
         start=D(2026, 4, 1), end=D(2026, 4, 30), segment="Saúde"
     ).dso == Decimal("19.5")
-    empty = selectors.days_sales_outstanding(
-        start=D(2026, 4, 1), end=D(2026, 4, 30), segment="Varejo"
-    )
+    empty = ledger.days_sales_outstanding(start=D(2026, 4, 1), end=D(2026, 4, 30), segment="Varejo")
     assert (empty.receivables, empty.credit_sales, empty.dso) == (0, 0, None)
 
 
@@ -379,7 +382,7 @@ def test_dso_arithmetic():
 
 def test_dso_refuses_an_end_before_the_start(db):
     with pytest.raises(InvalidInput) as exc:
-        selectors.days_sales_outstanding(start=D(2026, 4, 2), end=D(2026, 4, 1))
+        ledger.days_sales_outstanding(start=D(2026, 4, 2), end=D(2026, 4, 1))
     assert exc.value.errors[0]["field"] == "end"
 
 
@@ -421,7 +424,7 @@ def worklist_book(books, ana):
 
 def test_worklist_of_a_collector(worklist_book, ana):
     n = worklist_book
-    items = selectors.collector_worklist(collector_id=ana.pk, today=TODAY)
+    items = ledger.collector_worklist(collector_id=ana.pk, today=TODAY)
     assert [(i.number, str(i.priority), i.days_overdue, str(i.balance)) for i in items] == [
         (n["i3"], "2500.00", 5, "500.00"),  # an open call task goes first
         (n["i2"], "12900.00", 43, "300.00"),
@@ -437,7 +440,7 @@ def test_worklist_of_a_collector(worklist_book, ana):
 
 def test_worklist_of_everyone(worklist_book):
     n = worklist_book
-    numbers = [i.number for i in selectors.collector_worklist(today=TODAY)]
+    numbers = [i.number for i in ledger.collector_worklist(today=TODAY)]
     assert numbers == [n["i3"], n["i6"], n["i2"], n["i1"], n["i7"]]
 
 

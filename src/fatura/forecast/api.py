@@ -34,8 +34,7 @@ from fatura.forecast.predict import Prediction
 from fatura.forecast.schemas import CashFlowOut, ModelOut, ModelsOut, PredictionOut, WorklistOut
 from fatura.forecast.services import model_train
 from fatura.forecast.worklist import worklist_by_expected_loss
-from fatura.receivables import report_exports
-from fatura.receivables import selectors as receivables_selectors
+from fatura.receivables import ledger, report_exports
 from fatura.receivables.selectors import invoice_get
 
 router = Router(tags=["forecast"])
@@ -189,9 +188,9 @@ def collector_worklist(
     require(request.user, Capability.VIEW)
     fmt = report_format(format)
     today = clock.today()
-    collector_id = receivables_selectors.collector_id_for(collector) if collector else None
+    collector_id = ledger.collector_id_for(collector) if collector else None
     items = worklist_by_expected_loss(
-        receivables_selectors.collector_worklist(collector_id=collector_id, today=today),
+        ledger.collector_worklist(collector_id=collector_id, today=today),
         today=today,
     )
     if fmt == "csv":

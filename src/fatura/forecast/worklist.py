@@ -30,7 +30,7 @@ from fatura.forecast.history import load_facts
 from fatura.forecast.outlook import single_threaded
 from fatura.forecast.predict import Prediction, predict
 from fatura.forecast.services import active_model
-from fatura.receivables.selectors import WorklistItem
+from fatura.receivables.ledger import WorklistItem
 
 
 @dataclass(frozen=True)
@@ -104,6 +104,6 @@ def rank(
 def worklist_by_expected_loss(
     items: Sequence[WorklistItem], *, today: dt.date | None = None
 ) -> list[RankedWorklistItem]:
-    """The worklist (``receivables.selectors.collector_worklist``) ranked by expected loss."""
+    """The worklist (``receivables.ledger.collector_worklist``) ranked by expected loss."""
     today = today or clock.today()
     return rank(items, predictions_for([i.number for i in items], today))

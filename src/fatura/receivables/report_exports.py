@@ -17,13 +17,13 @@ from fatura.core.money import format_decimal_br
 from fatura.core.reports import Block, CsvTable, report_pdf
 from fatura.core.reports import pdf_response as pdf_response  # the pages' import (web.views)
 from fatura.receivables.domain import AGING_BUCKETS, AGING_LABELS, STATUS_LABELS, AgingRow
-from fatura.receivables.models import CallOutcome, PaymentMethod
-from fatura.receivables.selectors import (
+from fatura.receivables.ledger import (
     AgingReport,
     CustomerStatement,
     DsoReport,
     WorklistItem,
 )
+from fatura.receivables.models import CallOutcome, PaymentMethod
 
 # --- CSV ------------------------------------------------------------------------------------
 

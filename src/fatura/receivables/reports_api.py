@@ -4,7 +4,7 @@ ranked by the forecast, is served by :mod:`fatura.forecast.api`.)
 Every report answers JSON by default and a file with ``format``: ``format=csv`` (``;``,
 UTF-8 with BOM, decimal comma: Excel in Brazil) or ``format=pdf``. Dates are ``AAAA-MM-DD``;
 a bad value is a 422 naming its field (``as_of``, ``group_by``, ``start``, ``end``,
-``collector``, ``format``). The numbers come from ``receivables.selectors``.
+``collector``, ``format``). The numbers come from ``receivables.ledger``.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from fatura.core.schemas import (
     Username,
     text_in,
 )
-from fatura.receivables import report_exports, selectors
+from fatura.receivables import ledger, report_exports
 from fatura.receivables.domain import AGING_BUCKETS, AGING_LABELS, AgingRow
 
 router = Router(tags=["reports"])
@@ -118,7 +118,7 @@ def _filters(
         "customer_id": customer_id,
         "segment": segment or None,
         "business_unit": business_unit or None,
-        "collector_id": selectors.collector_id_for(collector) if collector else None,
+        "collector_id": ledger.collector_id_for(collector) if collector else None,
     }
 
 
@@ -152,7 +152,7 @@ def aging(
     collector (username). ``format``: json (default), csv or pdf."""
     require(request.user, Capability.VIEW)
     fmt = report_format(format)
-    report = selectors.aging(
+    report = ledger.aging(
         as_of=as_of or clock.today(),
         group_by=group_by,
         **_filters(customer_id, segment, business_unit, collector),
@@ -181,7 +181,7 @@ def customer_statement(
     credit available (unapplied payments + credit-note excess). ``format``: json, csv, pdf."""
     require(request.user, Capability.VIEW)
     fmt = report_format(format)
-    statement = selectors.customer_statement(customer_id, as_of or clock.today())
+    statement = ledger.customer_statement(customer_id, as_of or clock.today())
     if fmt == "csv":
         return report_exports.statement_csv(statement).response()
     if fmt == "pdf":
@@ -220,7 +220,7 @@ def dso(
     fmt = report_format(format)
     last = end or clock.today()
     first = start or last - dt.timedelta(days=89)
-    report = selectors.days_sales_outstanding(
+    report = ledger.days_sales_outstanding(
         start=first, end=last, **_filters(customer_id, segment, business_unit, collector)
     )
     if fmt == "csv":

@@ -25,9 +25,9 @@ from fatura.receivables.collections import (
     dunning_strategy_save,
     invoice_call,
 )
+from fatura.receivables.ledger import collector_worklist
 from fatura.receivables.models import CallOutcome, DunningAction
 from fatura.receivables.selectors import (
-    collector_worklist,
     dunning_strategies,
     dunning_strategy_for,
     invoice_get,

@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 
 from fatura.receivables.cash_in import CashInReport
 from fatura.receivables.domain import AGING_BUCKETS, AGING_LABELS
-from fatura.receivables.selectors import AgingReport, DsoReport
+from fatura.receivables.ledger import AgingReport, DsoReport
 from fatura.web.charts import CONFIG, plotly_div
 
 # From "not yet due" (green) to "more than 90 days" (dark red).

@@ -20,17 +20,17 @@ from fatura.core.roles import Capability, can
 from fatura.receivables import report_exports
 from fatura.receivables.cash_in import expected_cash_in
 from fatura.receivables.domain import AGING_BUCKETS, AGING_LABELS
-from fatura.receivables.models import InvoiceStatus, PaymentMethod
-from fatura.receivables.selectors import (
+from fatura.receivables.ledger import (
     AgingReport,
     CustomerStatement,
     DsoReport,
     customer_statement,
     days_sales_outstanding,
 )
-from fatura.receivables.selectors import (
+from fatura.receivables.ledger import (
     aging as aging_report,
 )
+from fatura.receivables.models import InvoiceStatus, PaymentMethod
 from fatura.web.forms_receivables import AgingForm, PeriodForm
 from fatura.web.views.common import page
 from fatura.web.views.receivables.invoice_page import STATUS_BADGES
