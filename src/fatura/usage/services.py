@@ -111,7 +111,7 @@ def _consumption_event(
 
 
 def consumption_record(
-    *, by: Any, customer: Customer, month: Month, billing_item: BillingItem, quantity: Any
+    *, by: User, customer: Customer, month: Month, billing_item: BillingItem, quantity: Any
 ) -> Consumption:
     (consumption,) = consumptions_record(
         by=by,
@@ -131,12 +131,12 @@ class ConsumptionEntry:
 
 
 def consumptions_record(
-    *, by: Any, customer: Customer, month: Month, entries: list[ConsumptionEntry]
+    *, by: User, customer: Customer, month: Month, entries: list[ConsumptionEntry]
 ) -> list[Consumption]:
     """Record a customer's consumption entries for one month at once (one entry is
     ``consumption_record``): one customer lock, one closed-month check, one price read, one
     insert and one append of their events; any bad entry means none is recorded."""
-    require(by, Capability.RECORD_CONSUMPTION)
+    by = require(by, Capability.RECORD_CONSUMPTION)
     amounts = [parse_quantity(e.quantity) for e in entries]
     with transaction.atomic():
         _lock_customers([customer.pk])
@@ -301,10 +301,10 @@ def _finalized_pairs(
     return {(customer_id, Month.of(month)) for customer_id, month in pairs}
 
 
-def volume_file_import(*, by: Any, filename: str, data: bytes) -> VolumeImport:
+def volume_file_import(*, by: User, filename: str, data: bytes) -> VolumeImport:
     """Import a volume file: every row is checked first, and any bad row means nothing is
     written (422 with every bad row and field). Unknown items are created (from volumetria)."""
-    require(by, Capability.RECORD_CONSUMPTION)
+    by = require(by, Capability.RECORD_CONSUMPTION)
     rows, errors = parse_volume_file(decode(data))
     if errors:
         raise _errors_to_invalid(errors, filename)
