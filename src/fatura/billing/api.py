@@ -23,7 +23,7 @@ from fatura.core.months import Month
 from fatura.core.roles import Capability, require
 from fatura.core.schemas import Id, MonthField
 from fatura.customers.selectors import customer_get
-from fatura.receivables.api import invoice_out
+from fatura.receivables.api import invoice_out, line_out
 from fatura.receivables.schemas import InvoiceOut
 
 router = Router(tags=["charges and invoices"])
@@ -34,19 +34,6 @@ def _month(text: str, field: str = "month") -> Month:
         return Month.parse(text)
     except ValueError as exc:
         raise InvalidInput(str(exc), errors=[{"field": field, "message": str(exc)}]) from None
-
-
-def _line_out(line: object) -> dict[str, object]:
-    return {
-        "billing_item_id": line.billing_item_id,  # type: ignore[attr-defined]
-        "item_name": line.item_name,  # type: ignore[attr-defined]
-        "product": line.product,  # type: ignore[attr-defined]
-        "unit": line.unit,  # type: ignore[attr-defined]
-        "quantity": line.quantity,  # type: ignore[attr-defined]
-        "unit_price": line.unit_price,  # type: ignore[attr-defined]
-        "price_version_id": line.price_version_id,  # type: ignore[attr-defined]
-        "amount": line.amount,  # type: ignore[attr-defined]
-    }
 
 
 @router.get("/charges", response=list[ChargeOut])
@@ -64,7 +51,7 @@ def charge_list(
             "total_due": p.total_due,
             "status": p.status,
             "problems": p.computed.problems,
-            "lines": [_line_out(line) for line in p.computed.lines],
+            "lines": [line_out(line) for line in p.computed.lines],
         }
         for p in pending
     ]

@@ -52,7 +52,9 @@ INVOICE_ACTIONS = tuple(
 Body = dict[str, object]
 
 
-def _line_out(line: object) -> Body:
+def line_out(line: object) -> Body:
+    """An invoice line as the API shows it; a pending charge's computed line has the same
+    fields (billing's GET /charges)."""
     return {
         "billing_item_id": line.billing_item_id,  # type: ignore[attr-defined]
         "item_name": line.item_name,  # type: ignore[attr-defined]
@@ -99,7 +101,7 @@ def invoice_out(invoice: Invoice) -> dict[str, object]:
         "converted_to": invoice.converted_to.number if invoice.converted_to else None,
         "result_center": invoice.result_center,
         "ticket": invoice.ticket,
-        "lines": [_line_out(line) for line in lines],
+        "lines": [line_out(line) for line in lines],
         "pending_adjustment": _pending_out(selectors.adjustment_pending(invoice)),
     }
 
