@@ -131,3 +131,11 @@ def upload_stored(
         with contextlib.suppress(OSError):
             shutil.rmtree(folder)
         raise
+
+
+def upload_discard(path: Path) -> None:
+    """Remove an upload kept by :func:`upload_stored` once its job has read it (and its folder,
+    when empty)."""
+    path.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):
+        path.parent.rmdir()

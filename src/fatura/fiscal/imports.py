@@ -8,7 +8,6 @@ What the files look like and the rules: docs/nfse-kpi.md ("## Imports").
 
 from __future__ import annotations
 
-import contextlib
 import io
 import zipfile
 import zlib
@@ -24,6 +23,7 @@ from fatura.core import clock
 from fatura.core.errors import DomainError, RuleViolation
 from fatura.core.limits import max_unpacked_bytes
 from fatura.core.roles import Capability, require
+from fatura.core.uploads import upload_discard
 from fatura.core.users import User
 from fatura.customers.models import Customer
 from fatura.eventlog.services import NewEvent, events_record_many
@@ -267,9 +267,7 @@ def nfse_import_execute(import_id: int) -> NfseImport:
 
 
 def _finish(job: NfseImport, upload: Path) -> None:
-    upload.unlink(missing_ok=True)
-    with contextlib.suppress(OSError):
-        upload.parent.rmdir()
+    upload_discard(upload)
     job.upload, job.finished_at = "", clock.now()
     job.save()
 

@@ -8,7 +8,6 @@ and records the *Event Log Imported* event. Any error leaves nothing behind: no 
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import os
 import tempfile
@@ -25,6 +24,7 @@ from fatura.core import clock
 from fatura.core.errors import DomainError, InvalidInput, RuleViolation
 from fatura.core.limits import max_unpacked_bytes
 from fatura.core.roles import Capability, require
+from fatura.core.uploads import upload_discard
 from fatura.core.users import User
 from fatura.eventlog.services import event_record
 from fatura.mining.errors import LogError
@@ -300,9 +300,7 @@ def _failed(mined: MinedLog, message: str) -> None:
 
 def _remove_upload(upload: Path) -> None:
     if upload.name:
-        upload.unlink(missing_ok=True)
-        with contextlib.suppress(OSError):
-            upload.parent.rmdir()  # the upload's own folder
+        upload_discard(upload)
 
 
 def log_delete(*, log: MinedLog) -> None:

@@ -5,11 +5,11 @@ the request side is :mod:`fatura.usage.uploads`."""
 
 from __future__ import annotations
 
-import contextlib
 from pathlib import Path
 
 from fatura.core import clock
 from fatura.core.errors import DomainError
+from fatura.core.uploads import upload_discard
 from fatura.usage.models import JobStatus, VolumeFileJob
 from fatura.usage.services import volume_file_import
 
@@ -41,8 +41,6 @@ def volume_job_execute(job_id: int) -> VolumeFileJob:
 
 
 def _finish(job: VolumeFileJob, upload: Path) -> None:
-    upload.unlink(missing_ok=True)
-    with contextlib.suppress(OSError):
-        upload.parent.rmdir()
+    upload_discard(upload)
     job.upload, job.finished_at = "", clock.now()
     job.save()
