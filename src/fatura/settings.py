@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "fatura.catalog",
     "fatura.usage",
     "fatura.billing",
+    "fatura.banking",
     "fatura.receivables",
     "fatura.fiscal",
     "fatura.forecast",
