@@ -109,6 +109,8 @@ class Invoice(models.Model):
     )
     sent_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # the write-off's document date (business date; ``closed_at`` is when it was entered)
+    written_off_on = models.DateField(_("baixada em"), null=True, blank=True)
     dunning_level = models.PositiveSmallIntegerField(default=0)
     open_disputes = models.PositiveSmallIntegerField(default=0)
     rework_count = models.PositiveSmallIntegerField(default=0)
@@ -211,7 +213,8 @@ class Payment(models.Model):
     # What the request that used ``idempotency_key`` asked for (normalized): a retry with the
     # same key and another body is refused instead of answered with this payment.
     idempotency_request = models.JSONField(default=dict, blank=True)
-    reversed_at = models.DateTimeField(null=True, blank=True)
+    reversed_at = models.DateTimeField(null=True, blank=True)  # when the reversal was entered
+    reversal_date = models.DateField(_("estornado em"), null=True, blank=True)  # business date
     reversal_reason = models.CharField(max_length=200, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -316,6 +319,7 @@ class CreditNote(models.Model):
     amount = money()
     excess = money(default=0)
     reason = models.CharField(max_length=300)
+    date = models.DateField(_("data"))  # the document's (business) date; created_at: entered
     dispute = models.ForeignKey(Dispute, on_delete=models.PROTECT, null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -337,6 +341,7 @@ class Adjustment(models.Model):
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="adjustments")
     amount = money()
     reason = models.CharField(max_length=300)
+    date = models.DateField(_("data"))  # the document's (business) date; created_at: entered
     dispute = models.ForeignKey(Dispute, on_delete=models.PROTECT, null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -375,6 +380,7 @@ class AdjustmentRequest(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     requested_at = models.DateTimeField()
+    date = models.DateField(_("data"), null=True, blank=True)  # the adjustment's, if approved
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
@@ -400,6 +406,23 @@ class AdjustmentRequest(models.Model):
 
     def __str__(self) -> str:
         return f"ajuste pendente {self.pk} {self.amount}"
+
+
+class Period(models.Model):
+    """A closed accounting month (a row exists only while it is closed): no entry dated in it
+    is accepted (``receivables.periods``). Reopening deletes the row; both are events."""
+
+    month = models.DateField(_("mês"), unique=True)  # its first day
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    closed_at = models.DateTimeField(_("fechado em"))
+
+    class Meta:
+        ordering = ["-month"]
+
+    def __str__(self) -> str:
+        return f"{self.month:%m/%Y}"
 
 
 class DunningAction(models.TextChoices):
