@@ -1,0 +1,83 @@
+"""How the customer pays an invoice: the port through which a higher app (banking: PIX BR Code
+and boleto) shows its payment instruments on receivables' invoice PDF, e-mail and page, without
+receivables importing it (docs/decisions/0008, 0026, 0027). The provider registers in its
+``AppConfig.ready``; without one (or for an invoice that is not open) there are no instructions.
+
+``amounts_due`` is receivables' answer to "what is there to pay, by installment": the one read
+the instruments' amounts follow (net of withholdings, per installment, with late charges as
+those land in receivables).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from fatura.receivables.domain import RECEIVABLE
+from fatura.receivables.models import Invoice, InvoiceKind
+
+
+@dataclass(frozen=True)
+class AmountDue:
+    """One installment still to pay: its number (1 when the invoice has one due date), its due
+    date and the amount to pay now."""
+
+    installment_number: int
+    due_date: dt.date | None
+    amount: Decimal
+
+
+def invoice_payable(invoice: Invoice) -> bool:
+    """An invoice the customer can pay now: a receivable (not draft, proforma, closed, written
+    off) with a balance."""
+    return (
+        invoice.kind != InvoiceKind.PROFORMA
+        and invoice.status in RECEIVABLE
+        and invoice.balance > 0
+    )
+
+
+def amounts_due(invoice: Invoice) -> list[AmountDue]:
+    """What is left to pay on ``invoice``, by installment (empty when not payable)."""
+    if not invoice_payable(invoice):
+        return []
+    return [AmountDue(installment_number=1, due_date=invoice.due_date, amount=invoice.balance)]
+
+
+@dataclass(frozen=True)
+class PaymentInstruction:
+    """How to pay one installment: the PIX "copia e cola" (and its QR code as SVG and PNG) and/or
+    the boleto's linha digitável. A field is empty when that instrument is not configured."""
+
+    installment_number: int
+    due_date: dt.date | None
+    amount: Decimal
+    pix_payload: str = ""
+    pix_txid: str = ""
+    pix_qr_svg: str = ""
+    pix_qr_png: bytes = b""
+    boleto_bank: str = ""
+    boleto_nosso_numero: str = ""
+    boleto_line: str = ""
+    boleto_barcode: str = ""
+
+
+Provider = Callable[[Invoice], list[PaymentInstruction]]
+_PROVIDERS: dict[str, Provider] = {}
+
+
+def payment_instructions_register(name: str, provider: Provider) -> None:
+    """Register (or replace: ``ready`` may run twice in tests) the app that issues instruments."""
+    _PROVIDERS[name] = provider
+
+
+def payment_instructions(invoice: Invoice) -> list[PaymentInstruction]:
+    """The instructions of every registered provider for ``invoice`` (none when not payable)."""
+    if not invoice_payable(invoice):
+        return []
+    found: list[PaymentInstruction] = []
+    for name in sorted(_PROVIDERS):
+        found.extend(_PROVIDERS[name](invoice))
+    return found

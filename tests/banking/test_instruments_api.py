@@ -1,0 +1,126 @@
+"""GET /invoices/{number}/pix|boleto|boleto.pdf and the stored instrument identities."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from fatura.banking.boleto import barcode_from_line
+from fatura.banking.models import InstrumentKind, PaymentInstrument
+from fatura.banking.pix import parse
+from fatura.receivables.payment_instructions import payment_instructions
+
+pytestmark = pytest.mark.django_db
+
+
+def test_pix_of_an_open_invoice(books: Any, fin_api: Any) -> None:
+    invoice = books.sent(amount="1500.00")
+    response = fin_api.get(f"/invoices/{invoice.number}/pix")
+    assert response.status_code == 200, response.content
+    body = response.json()
+    txid = invoice.number.replace("-", "") + "P1"
+    assert body["txid"] == txid and body["amount"] == "1500.00" and body["installment"] == 1
+    fields = parse(body["payload"])
+    assert fields["54"] == "1500.00"
+    assert fields["59"] == "FATURA SERVICOS DIGITAIS"
+    assert fields["60"] == "SAO PAULO"
+    assert fields["62"] == f"05{len(txid):02d}{txid}"
+    stored = PaymentInstrument.objects.get(invoice=invoice, kind=InstrumentKind.PIX)
+    assert stored.reference == txid and stored.bank_code == ""
+
+
+def test_the_amount_follows_the_balance(books: Any, fin_api: Any) -> None:
+    invoice = books.sent(amount="1000.00")
+    books.pay(invoice, "400.00")
+    body = fin_api.get(f"/invoices/{invoice.number}/pix").json()
+    assert body["amount"] == "600.00"
+    assert parse(body["payload"])["54"] == "600.00"
+    boleto = fin_api.get(f"/invoices/{invoice.number}/boleto").json()
+    assert boleto["amount"] == "600.00"
+    assert boleto["barcode"][9:19] == "0000060000"
+    # the identity stays: one PIX and one boleto row for the installment
+    fin_api.get(f"/invoices/{invoice.number}/pix")
+    fin_api.get(f"/invoices/{invoice.number}/boleto")
+    assert PaymentInstrument.objects.filter(invoice=invoice).count() == 2
+
+
+def test_boleto_of_an_open_invoice(books: Any, fin_api: Any) -> None:
+    first = books.sent(amount="250.00")
+    second = books.sent(amount="99.90")
+    body = fin_api.get(f"/invoices/{first.number}/boleto").json()
+    other = fin_api.get(f"/invoices/{second.number}/boleto").json()
+    assert body["bank"] == "341"
+    assert body["nosso_numero"] == "00000001" and other["nosso_numero"] == "00000002"
+    assert body["due_date"] == first.due_date.isoformat()
+    assert body["amount"] == "250.00"
+    assert barcode_from_line(body["digitable_line"]) == body["barcode"]
+    assert body["barcode"][19:22] == "109" and body["barcode"][22:30] == "00000001"
+    stored = PaymentInstrument.objects.get(invoice=first, kind=InstrumentKind.BOLETO)
+    assert (stored.bank_code, stored.reference) == ("341", "00000001")
+
+
+def test_banco_do_brasil_convenio_7(books: Any, fin_api: Any, settings: Any) -> None:
+    settings.FATURA_BOLETO_BANK = "001"
+    settings.FATURA_BOLETO_AGENCY = "1234-5"
+    settings.FATURA_BOLETO_ACCOUNT = "99999-9"
+    settings.FATURA_BOLETO_CARTEIRA = "17"
+    settings.FATURA_BOLETO_CONVENIO = "3432568"
+    invoice = books.sent(amount="147.80")
+    body = fin_api.get(f"/invoices/{invoice.number}/boleto").json()
+    assert body["bank"] == "001"
+    assert body["nosso_numero"] == "34325680000000001"
+    assert body["barcode"][19:] == "000000" + "34325680000000001" + "17"
+
+
+def test_boleto_pdf(books: Any, fin_api: Any) -> None:
+    invoice = books.sent(amount="250.00")
+    response = fin_api.get(f"/invoices/{invoice.number}/boleto.pdf")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+
+
+def test_a_paid_or_draft_invoice_has_no_instrument(books: Any, fin_api: Any) -> None:
+    paid = books.sent(amount="100.00")
+    books.pay(paid, "100.00")
+    draft = books.draft(amount="100.00")
+    for invoice in (paid, draft):
+        for path in ("pix", "boleto", "boleto.pdf"):
+            response = fin_api.get(f"/invoices/{invoice.number}/{path}")
+            assert response.status_code == 409, (path, response.content)
+            assert "detail" in response.json()
+    assert not PaymentInstrument.objects.exists()
+
+
+def test_not_configured_is_409(books: Any, fin_api: Any, settings: Any) -> None:
+    settings.FATURA_PIX_KEY = ""
+    settings.FATURA_BOLETO_BANK = ""
+    invoice = books.sent(amount="100.00")
+    assert fin_api.get(f"/invoices/{invoice.number}/pix").status_code == 409
+    assert fin_api.get(f"/invoices/{invoice.number}/boleto").status_code == 409
+    assert payment_instructions(invoice) == []
+
+
+def test_unknown_invoice_bad_installment_and_auth(books: Any, fin_api: Any) -> None:
+    invoice = books.sent(amount="100.00")
+    assert fin_api.get("/invoices/FAT-99999999/pix").status_code == 404
+    response = fin_api.get(f"/invoices/{invoice.number}/pix", {"installment": 2})
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "installment"
+    assert fin_api.get(f"/invoices/{invoice.number}/boleto", {"installment": 0}).status_code == 422
+    assert Client().get(f"/api/v1/invoices/{invoice.number}/pix").status_code == 401
+
+
+def test_the_port_gives_receivables_both_instruments(books: Any) -> None:
+    invoice = books.sent(amount="1234.56")
+    [instruction] = payment_instructions(invoice)
+    assert instruction.amount == Decimal("1234.56")
+    assert instruction.pix_payload.startswith("000201")
+    assert instruction.pix_qr_svg.startswith("<svg") and instruction.pix_qr_png[:4] == b"\x89PNG"
+    assert instruction.boleto_line and instruction.boleto_bank == "341"
+    assert instruction.due_date == invoice.due_date
+    assert isinstance(instruction.due_date, dt.date)
