@@ -45,6 +45,7 @@ BEYOND_SCHEMA = {
     "promise_date": "required when the outcome is promise_to_pay",
     "file": "a file's format and content, read by its parser",
     "object_type": "required when the log is OCEL 2.0",
+    "delivery": "email only when the customer has an e-mail (another field)",
 }
 
 

@@ -25,6 +25,7 @@ def test_post_creates_and_answers_201(fin_api):
         "id": body["id"],
         "document": "11222333000181",
         "document_type": "CNPJ",
+        "delivery": "email",
     }
     assert fin_api.get(f"/customers/{body['id']}").json() == body
 

@@ -7,7 +7,7 @@ from fatura.core.roles import Capability, require
 from fatura.core.schemas import Id, SearchText
 from fatura.customers import selectors, services
 from fatura.customers.models import Customer
-from fatura.customers.schemas import CustomerIn, CustomerOut
+from fatura.customers.schemas import CustomerIn, CustomerOut, CustomerPatch
 
 router = Router(tags=["customers"])
 
@@ -27,3 +27,10 @@ def customer_list(request: HttpRequest, search: SearchText = "") -> list[Custome
 def customer_get(request: HttpRequest, customer_id: Id) -> Customer:
     require(request.user, Capability.VIEW)
     return selectors.customer_get(customer_id)
+
+
+@router.patch("/{customer_id}", response=CustomerOut)
+def customer_update(request: HttpRequest, customer_id: Id, payload: CustomerPatch) -> Customer:
+    return services.customer_update(
+        by=request.user, customer_id=customer_id, **payload.dict(exclude_unset=True)
+    )

@@ -13,6 +13,14 @@ class PaymentTerms(models.TextChoices):
     DISCOUNT_2_10_NET_30 = "2_10_NET30", _("2% 10, Líquido 30")
 
 
+class DeliveryPolicy(models.TextChoices):
+    """How an issued invoice reaches the customer: e-mailed with its PDF as soon as it is
+    issued (``receivables.delivery``), or sent by Financeiro by hand."""
+
+    EMAIL = "email", _("E-mail automático")
+    MANUAL = "manual", _("Manual")
+
+
 class Customer(models.Model):
     name = models.CharField(_("nome"), max_length=200)
     # digits only; CPF (11) or CNPJ (14), validated by the service
@@ -28,6 +36,15 @@ class Customer(models.Model):
         max_length=20,
         choices=PaymentTerms.choices,
         default=PaymentTerms.NET_30,
+    )
+    # a row written without the service (no e-mail known) sends nothing by itself;
+    # customers.services picks "email" when the customer has an e-mail
+    delivery = models.CharField(
+        _("envio da fatura"),
+        max_length=6,
+        choices=DeliveryPolicy.choices,
+        default=DeliveryPolicy.MANUAL,
+        db_default=DeliveryPolicy.MANUAL,
     )
     collector = models.ForeignKey(
         "auth.User",

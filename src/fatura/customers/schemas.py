@@ -16,6 +16,8 @@ EMAIL_PATTERN = (
 
 # The codes of customers.models.PaymentTerms (a test pins that they agree).
 PaymentTermCode = Literal["NET30", "NET60", "DUE_ON_RECEIPT", "2_10_NET30"]
+# The codes of customers.models.DeliveryPolicy.
+DeliveryCode = Literal["email", "manual"]
 
 
 class CustomerIn(Schema):
@@ -31,6 +33,28 @@ class CustomerIn(Schema):
     country: str = Field("BR", pattern=r"^[A-Za-z]{2}$", description="Código ISO de 2 letras.")
     business_unit: Annotated[str, text_in(80)] = ""
     payment_terms: PaymentTermCode = "NET30"
+    delivery: DeliveryCode | None = Field(
+        None,
+        description="Envio da fatura emitida: email (automático, com o PDF) ou manual; "
+        "padrão: email quando o cliente tem e-mail, senão manual.",
+    )
+
+
+class CustomerPatch(Schema):
+    """``PATCH /customers/{id}``: only the fields given change (the CPF/CNPJ never does)."""
+
+    name: Annotated[str, text_in(200, required=True)] | None = None
+    email: str | None = Field(None, max_length=254, pattern=EMAIL_PATTERN)
+    segment: Annotated[str, text_in(80)] | None = None
+    region: Annotated[str, text_in(80)] | None = None
+    country: str | None = Field(
+        None, pattern=r"^[A-Za-z]{2}$", description="Código ISO de 2 letras."
+    )
+    business_unit: Annotated[str, text_in(80)] | None = None
+    payment_terms: PaymentTermCode | None = None
+    delivery: DeliveryCode | None = Field(
+        None, description="Envio da fatura emitida: email (automático, com o PDF) ou manual."
+    )
 
 
 class CustomerOut(Schema):
@@ -44,3 +68,4 @@ class CustomerOut(Schema):
     country: str
     business_unit: str
     payment_terms: str
+    delivery: DeliveryCode

@@ -7,10 +7,10 @@ from django.core.validators import validate_email
 from django.db import transaction
 
 from fatura.core.documents import document_kind, only_digits
-from fatura.core.errors import InvalidInput, RuleViolation
+from fatura.core.errors import InvalidInput, NotFound, RuleViolation
 from fatura.core.roles import Capability, require
 from fatura.core.users import User
-from fatura.customers.models import Customer, PaymentTerms
+from fatura.customers.models import Customer, DeliveryPolicy, PaymentTerms
 from fatura.eventlog import activities
 from fatura.eventlog.services import event_record
 
@@ -19,9 +19,34 @@ def customer_case_id(customer: Customer) -> str:
     return f"customer:{customer.document}"
 
 
+def _delivery(delivery: str | None, email: str, errors: list[dict[str, Any]]) -> str:
+    """The delivery policy asked for, or the default: automatic e-mail when there is one."""
+    if delivery is None or delivery == "":
+        return DeliveryPolicy.EMAIL if email else DeliveryPolicy.MANUAL
+    if delivery not in DeliveryPolicy.values:
+        errors.append(
+            {"field": "delivery", "message": "Envio da fatura inválido; use email ou manual."}
+        )
+    elif delivery == DeliveryPolicy.EMAIL and not email:
+        errors.append(
+            {
+                "field": "delivery",
+                "message": "Envio automático por e-mail exige o e-mail do cliente.",
+            }
+        )
+    return delivery
+
+
 def _validated(
-    *, name: str, document: str, email: str, country: str, payment_terms: str
-) -> tuple[str, str]:
+    *,
+    name: str,
+    document: str,
+    email: str,
+    country: str,
+    payment_terms: str,
+    delivery: str | None = None,
+) -> tuple[str, str, str]:
+    """CPF/CNPJ digits, their kind and the delivery policy; every bad field at once (422)."""
     errors: list[dict[str, Any]] = []
     kind = ""
     if not name.strip():
@@ -42,9 +67,10 @@ def _validated(
         errors.append(
             {"field": "payment_terms", "message": f"Condição de pagamento inválida; use {allowed}."}
         )
+    policy = _delivery(delivery, email, errors)
     if errors:
         raise InvalidInput("; ".join(e["message"] for e in errors), errors=errors)
-    return only_digits(document), kind
+    return only_digits(document), kind, policy
 
 
 def customer_create(
@@ -58,10 +84,17 @@ def customer_create(
     country: str = "BR",
     business_unit: str = "",
     payment_terms: str = PaymentTerms.NET_30,
+    delivery: str | None = None,
 ) -> Customer:
+    """A new customer; ``delivery`` defaults to "email" when there is an e-mail, else "manual"."""
     require(by, Capability.MANAGE_CUSTOMERS)
-    digits, kind = _validated(
-        name=name, document=document, email=email, country=country, payment_terms=payment_terms
+    digits, kind, delivery = _validated(
+        name=name,
+        document=document,
+        email=email,
+        country=country,
+        payment_terms=payment_terms,
+        delivery=delivery,
     )
     with transaction.atomic():
         if Customer.objects.filter(document=digits).exists():
@@ -76,6 +109,7 @@ def customer_create(
             country=country.upper(),
             business_unit=business_unit,
             payment_terms=payment_terms,
+            delivery=delivery,
         )
         event_record(
             case_id=customer_case_id(customer),
@@ -88,6 +122,68 @@ def customer_create(
                 "region": region,
                 "country": customer.country,
                 "business_unit": business_unit,
+                "delivery": delivery,
+            },
+        )
+    return customer
+
+
+# What ``customer_update`` may change (the CPF/CNPJ never changes: it names the customer's case).
+UPDATABLE = (
+    "name",
+    "email",
+    "segment",
+    "region",
+    "country",
+    "business_unit",
+    "payment_terms",
+    "delivery",
+)
+
+
+def customer_update(*, by: User, customer_id: int, **changes: Any) -> Customer:
+    """Change some of a customer's fields (those in ``UPDATABLE``; ``None`` = unchanged), with
+    a "Customer Updated" event naming what changed. Clearing the e-mail of a customer under
+    automatic delivery without choosing "manual" is refused, like any other bad field (422)."""
+    require(by, Capability.MANAGE_CUSTOMERS)
+    unknown = sorted(set(changes) - set(UPDATABLE))
+    if unknown:
+        raise InvalidInput(
+            f"Campo(s) que não podem ser alterados: {', '.join(unknown)}.",
+            errors=[{"field": name, "message": "não pode ser alterado"} for name in unknown],
+        )
+    with transaction.atomic():
+        customer = Customer.objects.select_for_update().filter(pk=customer_id).first()
+        if customer is None:
+            raise NotFound(f"Cliente {customer_id} não encontrado.")
+        given = {k: v for k, v in changes.items() if v is not None}
+        if "name" in given:
+            given["name"] = str(given["name"]).strip()
+        if "country" in given:
+            given["country"] = str(given["country"]).upper()
+        merged = {name: given.get(name, getattr(customer, name)) for name in UPDATABLE}
+        _, _, merged["delivery"] = _validated(
+            name=merged["name"],
+            document=customer.document,
+            email=merged["email"],
+            country=merged["country"],
+            payment_terms=merged["payment_terms"],
+            delivery=merged["delivery"],
+        )
+        changed = {n: v for n, v in merged.items() if getattr(customer, n) != v}
+        if not changed:
+            return customer
+        for name, value in changed.items():
+            setattr(customer, name, value)
+        customer.save(update_fields=list(changed))
+        event_record(
+            case_id=customer_case_id(customer),
+            activity=activities.CUSTOMER_UPDATED,
+            user=by,
+            attributes={
+                "customer": customer.name,
+                "changed": ", ".join(sorted(changed)),
+                **changed,
             },
         )
     return customer

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 
 CUSTOMER_CREATED = "Customer Created"
+CUSTOMER_UPDATED = "Customer Updated"
 BILLING_ITEM_CREATED = "Billing Item Created"
 PRICE_VERSION_ADDED = "Price Version Added"
 PRICE_VERSION_REMOVED = "Price Version Removed"
@@ -25,6 +26,7 @@ INVOICE_SENT_FOR_APPROVAL = "Invoice Sent for Approval"
 INVOICE_APPROVED = "Invoice Approved"
 INVOICE_REJECTED = "Invoice Rejected"
 INVOICE_SENT = "Invoice Sent to Customer"
+INVOICE_DELIVERY_FAILED = "Invoice Delivery Failed"
 DUE_DATE_PASSED = "Due Date Passed"
 PAYMENT_REMINDER = "Payment Reminder Issued"
 DUNNING_INITIATED = "Dunning Procedure Initiated"
@@ -51,6 +53,7 @@ NFSE_CANCELLED = "NFS-e Cancelled"
 
 LABELS = {
     CUSTOMER_CREATED: _("Cliente cadastrado"),
+    CUSTOMER_UPDATED: _("Cliente alterado"),
     BILLING_ITEM_CREATED: _("Item de cobrança criado"),
     PRICE_VERSION_ADDED: _("Preço cadastrado"),
     PRICE_VERSION_REMOVED: _("Preço removido"),
@@ -66,6 +69,7 @@ LABELS = {
     INVOICE_APPROVED: _("Fatura aprovada"),
     INVOICE_REJECTED: _("Fatura rejeitada"),
     INVOICE_SENT: _("Fatura enviada ao cliente"),
+    INVOICE_DELIVERY_FAILED: _("Falha no envio da fatura"),
     DUE_DATE_PASSED: _("Vencimento ultrapassado"),
     PAYMENT_REMINDER: _("Lembrete de pagamento enviado"),
     DUNNING_INITIATED: _("Procedimento de cobrança iniciado"),
