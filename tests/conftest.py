@@ -114,6 +114,9 @@ class ApiClient:
     def post(self, path: str, data: Any = None) -> Any:
         return self._call("post", path, data)
 
+    def patch(self, path: str, data: Any = None) -> Any:
+        return self._call("patch", path, data)
+
     def upload(self, path: str, files: dict[str, Any]) -> Any:
         return self._call("post", path, files=files)
 

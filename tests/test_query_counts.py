@@ -48,8 +48,8 @@ __all__ = ["frozen_clock"]  # autouse: every row is made and read at tests.scena
 # GET collection endpoints of /api/v1 (path as in the OpenAPI schema) -> queries at most. The
 # paginated lists (fatura.core.pagination) spend one of theirs on the total (X-Total-Count).
 API_QUERY_COUNTS: dict[str, int] = {
-    "/billing-items": 4,
-    "/charges": 6,
+    "/billing-items": 5,  # + which versions a finalized charge used (catalog.uses)
+    "/charges": 7,  # + the month's finalized charges (Registrar cobrança keeps them)
     "/collections/worklist": 9,
     "/consumptions": 4,
     "/customers": 3,
@@ -79,7 +79,7 @@ API_QUERIES: dict[str, str] = {
 PAGE_QUERY_COUNTS: dict[str, int] = {
     "web:aging": 4,
     "web:cash_in": 5,
-    "web:charges": 8,
+    "web:charges": 9,
     "web:consumption": 8,
     "web:customers": 5,
     "web:dso": 29,

@@ -35,6 +35,9 @@ def test_charges_of_the_month(ops_api, acme):
         "total_due": "2300.12",
         "status": "pending",
         "problems": [],
+        "issue_date": None,
+        "total_charged": None,
+        "invoice_number": None,
     }
     assert [(ln["item_name"], ln["quantity"], ln["unit_price"], ln["amount"]) for ln in lines] == [
         ("Armazenamento", "1500.5", "0.3333", "500.12"),
@@ -184,3 +187,56 @@ def test_a_charge_with_a_line_without_price_shows_the_problem(ops_api, fin_user,
     assert charge["problems"] == ["O item Novo não tem preço vigente em abril/2026."]
     assert [ln["item_name"] for ln in charge["lines"]] == ["Armazenamento", "Suporte"]
     assert charge["total_due"] == "2300.12"
+
+
+def test_charges_list_finalized_rows_too_and_filter_by_status(ops_api, fin_user, acme):
+    beta = CustomerFactory(name="Beta")
+    record(fin_user, beta, billing_item("Rede", price="2"), "5")
+    invoice = finalize(fin_user, acme, total_charged="2250.00")
+    rows = ops_api.get("/charges", {"month": "2026-04"}).json()
+    assert [(r["customer_name"], r["status"]) for r in rows] == [
+        ("ACME", "finalized"),
+        ("Beta", "pending"),
+    ]
+    done = rows[0]
+    assert done["issue_date"] == invoice.issue_date.isoformat()
+    assert (done["total_due"], done["total_charged"]) == ("2300.12", "2250.00")
+    assert done["invoice_number"] == invoice.number and done["problems"] == []
+    assert [ln["item_name"] for ln in done["lines"]] == ["Armazenamento", "Suporte"]
+    assert all(ln["price_version_id"] for ln in done["lines"])
+    assert rows[1]["issue_date"] is None and rows[1]["invoice_number"] is None
+    for status, names in (("finalized", ["ACME"]), ("pending", ["Beta"])):
+        listed = ops_api.get("/charges", {"month": "2026-04", "status": status}).json()
+        assert [r["customer_name"] for r in listed] == names
+    assert (
+        ops_api.get("/charges", {"month": "2026-04", "customer_id": beta.pk}).json()[0]["status"]
+        == "pending"
+    )
+    response = ops_api.get("/charges", {"month": "2026-04", "status": "done"})
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "status"
+
+
+def test_charge_status_enum_is_the_models_vocabulary():
+    from typing import get_args
+
+    from fatura.billing.models import ChargeSituation
+    from fatura.billing.schemas import ChargeSituationCode
+
+    assert set(get_args(ChargeSituationCode)) == set(ChargeSituation.values)
+
+
+def test_charges_query_count_does_not_grow_with_rows(
+    ops_api, fin_user, django_assert_max_num_queries
+):
+    items = [billing_item(f"Item {n}", price="1.5") for n in range(3)]
+    for n in range(6):
+        customer = CustomerFactory()
+        for item in items:
+            record(fin_user, customer, item, "2")
+        if n % 2:
+            finalize(fin_user, customer)
+    # 2 (auth) + 4 (pending: sums, items, prices, customers) + 2 (finalized charges, lines)
+    with django_assert_max_num_queries(8):
+        rows = ops_api.get("/charges", {"month": "2026-04"}).json()
+    assert sorted(r["status"] for r in rows) == ["finalized"] * 3 + ["pending"] * 3

@@ -23,6 +23,7 @@ def test_consumption_to_invoice(fin_api):
         "id": item.json()["prices"][0]["id"],
         "unit_price": "0.3333",
         "valid_from": "2026-01",
+        "used": False,
     }
     r = fin_api.post(
         "/consumptions",
@@ -52,7 +53,13 @@ def test_consumption_to_invoice(fin_api):
     assert body["status"] == "finalized"
     assert body["total_due"] == "500.12"
     assert body["total_charged"] == "480.00"
-    assert fin_api.get("/charges", {"month": "2026-04"}).json() == []
+    assert fin_api.get("/charges", {"month": "2026-04", "status": "pending"}).json() == []
+    [row] = fin_api.get("/charges", {"month": "2026-04"}).json()
+    assert (row["status"], row["invoice_number"], row["total_charged"]) == (
+        "finalized",
+        "FAT-00000001",
+        "480.00",
+    )
     again = fin_api.post(
         "/charges/finalize",
         {

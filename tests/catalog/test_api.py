@@ -26,7 +26,9 @@ def test_create_answers_201_with_the_item_and_its_price(fin_api):
         "product": "Cloud",
         "unit": "GB",
         "source": "manual",
-        "prices": [{"id": price["id"], "unit_price": "0.0125", "valid_from": "2026-01"}],
+        "prices": [
+            {"id": price["id"], "unit_price": "0.0125", "valid_from": "2026-01", "used": False}
+        ],
     }
     assert fin_api.get(f"/billing-items/{body['id']}").json() == body
 
@@ -38,7 +40,12 @@ def test_prices_are_added_as_versions_and_listed_by_start(fin_api):
     )
     assert response.status_code == 201
     added = response.json()
-    assert added == {"id": added["id"], "unit_price": "13.00", "valid_from": "2026-04"}
+    assert added == {
+        "id": added["id"],
+        "unit_price": "13.00",
+        "valid_from": "2026-04",
+        "used": False,
+    }
     prices = fin_api.get(f"/billing-items/{item_id}").json()["prices"]
     assert [(p["unit_price"], p["valid_from"]) for p in prices] == [
         ("12.50", "2026-01"),
@@ -117,3 +124,54 @@ def test_list_and_search(ops_api):
     assert [i["name"] for i in ops_api.get("/billing-items", {"search": "sup"}).json()] == [
         "Suporte"
     ]
+
+
+def test_a_wrong_future_price_is_removed_or_replaced_unless_a_finalized_charge_used_it(
+    fin_api, fin_user
+):
+    item = billing_item("Cobrado", price="10.00", since="2026-01")
+    customer = CustomerFactory()
+    record(fin_user, customer, item, "2")
+    finalize(fin_user, customer)
+    used = item.prices.get().pk
+    wrong = fin_api.post(
+        f"/billing-items/{item.pk}/prices", {"unit_price": "99", "valid_from": "2027-06"}
+    ).json()["id"]
+    prices = fin_api.get(f"/billing-items/{item.pk}").json()["prices"]
+    used_by_month = [(p["valid_from"], p["used"]) for p in prices]
+    assert used_by_month == [("2026-01", True), ("2027-06", False)]
+    # replace the wrong one in place, then remove it and enter it again
+    response = fin_api.patch(f"/billing-items/{item.pk}/prices/{wrong}", {"unit_price": "12"})
+    assert response.status_code == 200
+    assert response.json() == {
+        "id": wrong,
+        "unit_price": "12.00",
+        "valid_from": "2027-06",
+        "used": False,
+    }
+    assert fin_api.delete(f"/billing-items/{item.pk}/prices/{wrong}").status_code == 204
+    again = fin_api.post(
+        f"/billing-items/{item.pk}/prices", {"unit_price": "12", "valid_from": "2027-06"}
+    )
+    assert again.status_code == 201
+    # the version the finalized charge used: 409 both ways
+    for response in (
+        fin_api.patch(f"/billing-items/{item.pk}/prices/{used}", {"unit_price": "11"}),
+        fin_api.delete(f"/billing-items/{item.pk}/prices/{used}"),
+    ):
+        assert response.status_code == 409
+        assert "usado em uma cobrança finalizada" in response.json()["detail"]
+
+
+def test_replace_errors(fin_api, ops_api):
+    item = billing_item("A")
+    other = billing_item("B")
+    price = item.prices.get().pk
+    url = f"/billing-items/{item.pk}/prices/{price}"
+    assert fin_api.patch(url, {"unit_price": "-1"}).status_code == 422
+    assert fin_api.patch(url, {}).status_code == 422
+    assert (
+        fin_api.patch(f"/billing-items/{other.pk}/prices/{price}", {"unit_price": "1"}).status_code
+        == 404
+    )
+    assert ops_api.patch(url, {"unit_price": "1"}).status_code == 403

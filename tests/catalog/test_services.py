@@ -217,3 +217,63 @@ def test_database_constraints(db):
         PriceVersion.objects.create(item=item, unit_price=-1, valid_from=dt.date(2026, 2, 1))
     with pytest.raises(IntegrityError), transaction.atomic():
         BillingItem.objects.create(name="ARMAZENAMENTO", product="p", unit="u")
+
+
+# --- the manual's rule: a version may be removed or replaced unless a finalized charge used it
+
+
+def test_a_wrong_future_price_of_a_billed_item_is_removed_and_entered_again(fin_user):
+    item = billing_item(price="10.00", since="2026-01")
+    customer = CustomerFactory()
+    record(fin_user, customer, item, "1", APRIL)
+    finalize(fin_user, customer, APRIL)  # the January version is used
+    wrong = price_version_add(by=fin_user, item=item, unit_price="99", valid_from=Month(2027, 6))
+    assert price_version_delete(by=fin_user, item=item, version=wrong) is False
+    right = price_version_add(by=fin_user, item=item, unit_price="12", valid_from=Month(2027, 6))
+    assert right.unit_price == Decimal("12")
+    assert [e.activity for e in event_list(case_id=f"item:{item.pk}")][-2:] == [
+        "Price Version Removed",
+        "Price Version Added",
+    ]
+
+
+def test_a_version_a_finalized_charge_used_is_neither_removed_nor_replaced(fin_user):
+    from fatura.catalog.services import price_version_replace
+
+    item = billing_item(price="10.00", since="2026-01")
+    used = item.prices.get()
+    price_version_add(by=fin_user, item=item, unit_price="12", valid_from=Month(2027, 6))
+    customer = CustomerFactory()
+    record(fin_user, customer, item, "1", APRIL)
+    finalize(fin_user, customer, APRIL)
+    events = Event.objects.count()
+    with pytest.raises(RuleViolation, match="usado em uma cobrança finalizada") as raised:
+        price_version_delete(by=fin_user, item=item, version=used)
+    assert raised.value.status == 409 and "não pode ser removido" in raised.value.message
+    with pytest.raises(RuleViolation, match="não pode ser substituído"):
+        price_version_replace(by=fin_user, item=item, version=used, unit_price="11")
+    used.refresh_from_db()
+    assert used.unit_price == Decimal("10.00") and Event.objects.count() == events
+
+
+def test_an_unused_version_is_replaced_in_place_with_an_event(fin_user):
+    from fatura.catalog.services import price_version_replace
+
+    item = billing_item(price="10.00", since="2026-01")
+    customer = CustomerFactory()
+    record(fin_user, customer, item, "1", APRIL)
+    finalize(fin_user, customer, APRIL)
+    future = price_version_add(by=fin_user, item=item, unit_price="99", valid_from=Month(2027, 6))
+    replaced = price_version_replace(by=fin_user, item=item, version=future, unit_price="12,5")
+    assert replaced.pk == future.pk and replaced.unit_price == Decimal("12.5")
+    event = event_list(case_id=f"item:{item.pk}").last()
+    assert event.activity == "Price Version Replaced"
+    assert Decimal(event.attributes["previous_unit_price"]) == Decimal("99")
+    assert event.attributes["valid_from"] == "2027-06"
+
+
+def test_pending_consumption_does_not_lock_a_version_only_a_finalized_charge_does(fin_user):
+    item = billing_item(price="10.00", since="2026-01")
+    later = price_version_add(by=fin_user, item=item, unit_price="12", valid_from=APRIL)
+    record(fin_user, CustomerFactory(), item, "1", APRIL)  # pending, not finalized
+    assert price_version_delete(by=fin_user, item=item, version=later) is False

@@ -298,7 +298,7 @@ def test_finalize_a_pending_charge_and_get_its_invoice_and_pdf(
     expect(page.locator("#charges-total-due")).to_have_text("R$ 1.234,56")
     row = page.locator(f"#charge-{acme.pk}")
     expect(row).to_contain_text("ACME Serviços Ltda")
-    expect(page.locator(f"#charge-status-{acme.pk}")).to_have_text("pendente")
+    expect(page.locator(f"#finalize-button-{acme.pk}")).to_contain_text("Cobrar")
 
     page.locator(f"#finalize-button-{acme.pk}").click()
     form = page.locator(f"#finalize-slot-{acme.pk} #finalize-form")
@@ -322,8 +322,10 @@ def test_finalize_a_pending_charge_and_get_its_invoice_and_pdf(
     expect(result).to_be_visible()
     expect(page.locator("#finalize-invoice-number")).to_have_text("FAT-00000001")
     expect(result).to_contain_text("ACME Serviços Ltda · total cobrado R$ 1.234,56")
-    expect(page.locator(f"#charge-status-{acme.pk}")).to_have_text("finalizada")
-    expect(page.locator(f"#charge-action-{acme.pk}")).to_have_text("FAT-00000001")
+    expect(page.locator(f"#charge-status-{acme.pk}")).to_contain_text("Finalizada")
+    expect(page.locator(f"#charge-status-{acme.pk}")).to_contain_text("FAT-00000001")
+    expect(page.locator(f"#charge-issue-date-{acme.pk}")).to_have_text("05/05/2026")
+    expect(page.locator(f"#charge-total-charged-{acme.pk}")).to_have_text("R$ 1.234,56")
     expect(page.locator("#finalize-pdf-link")).to_have_attribute(
         "href", "/faturas/FAT-00000001/pdf/"
     )
@@ -345,8 +347,13 @@ def test_finalize_a_pending_charge_and_get_its_invoice_and_pdf(
     assert 'filename="fatura-FAT-00000001.pdf"' in response.headers["content-disposition"]
     assert response.body().startswith(b"%PDF")
 
-    # Back on the charges page the month is no longer pending.
+    # Back on the charges page the customer's row stays, finalized, with the issue date and
+    # the amount charged; filtering by situação "Cobrar" leaves nothing pending.
     page.goto("/cobrancas/?mes=2026-04")
+    expect(page.locator(f"#charge-status-{acme.pk}")).to_contain_text("Finalizada")
+    expect(page.locator(f"#charge-issue-date-{acme.pk}")).to_have_text("05/05/2026")
+    page.locator("#id_situacao").select_option("pending")
+    page.locator("#charges-month-submit").click()
     expect(page.locator("#charges-empty")).to_contain_text("Nenhuma cobrança pendente")
     invoice = Invoice.objects.get()
     assert (invoice.number, str(invoice.total_charged)) == ("FAT-00000001", "1234.56")
@@ -547,7 +554,7 @@ def test_operacao_records_consumption_but_cannot_finalize_or_create_items(
 
     # The pending charge is untouched: Financeiro can still finalize it.
     page.goto("/cobrancas/")
-    expect(page.locator(f"#charge-status-{acme.pk}")).to_have_text("pendente")
+    expect(page.locator(f"#charge-status-{acme.pk}")).to_have_text("Cobrar")
 
 
 # 9. Keyboard only --------------------------------------------------------------------------

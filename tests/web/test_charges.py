@@ -208,7 +208,7 @@ def test_charges_page_query_count(fin_client, fin_user, django_assert_max_num_qu
             consumption_record(
                 by=fin_user, customer=customer, month=Month(2026, 4), billing_item=item, quantity=2
             )
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):  # + the month's finalized charges
         assert fin_client.get("/cobrancas/", {"mes": "2026-04"}).status_code == 200
 
 
@@ -220,3 +220,62 @@ def test_finalize_page_without_htmx_is_a_whole_page(fin_client, billing_data):
     assert response.status_code == 200
     assert "<html" in page and 'id="finalize-form"' in page
     assert 'name="total_charged" value="33,33"' in page
+
+
+def test_a_finalized_row_stays_with_issue_date_value_charged_and_situation(
+    fin_client, billing_data, invoice
+):
+    page = text(fin_client.get("/cobrancas/", {"mes": "2026-04"}))
+    acme, beta = billing_data.acme.pk, billing_data.beta.pk
+    assert f'id="charge-{acme}"' in page and f'id="charge-{beta}"' in page
+    assert f'id="charge-issue-date-{acme}">05/05/2026<' in page
+    assert f'id="charge-total-charged-{acme}">R$ 2.250,00<' in page
+    assert '<span class="badge badge-success">Finalizada</span>' in page
+    assert f'id="charge-invoice-{acme}">{invoice.number}<' in page
+    assert f'id="finalize-button-{acme}"' not in page
+    assert f'id="finalize-button-{beta}"' in page and ">Cobrar<" in page
+    assert "1 cobrança pendente" in page and "1 finalizada" in page
+
+
+def test_rows_are_filtered_by_situation_with_or_without_htmx(fin_client, billing_data, invoice):
+    acme, beta = billing_data.acme.pk, billing_data.beta.pk
+    for headers in ({}, HTMX):
+        finalized = text(
+            fin_client.get(
+                "/cobrancas/", {"mes": "2026-04", "situacao": "finalized"}, headers=headers
+            )
+        )
+        assert f'id="charge-{acme}"' in finalized and f'id="charge-{beta}"' not in finalized
+        assert '<option value="finalized" selected>Finalizada</option>' in finalized
+        pending = text(
+            fin_client.get(
+                "/cobrancas/", {"mes": "2026-04", "situacao": "pending"}, headers=headers
+            )
+        )
+        assert f'id="charge-{acme}"' not in pending and f'id="charge-{beta}"' in pending
+    # the form works without JavaScript (a plain GET) and with HTMX (swaps the table)
+    page = text(fin_client.get("/cobrancas/", {"mes": "2026-04"}))
+    assert 'id="charges-month-form" action="/cobrancas/"' in page
+    assert 'hx-select="#charges-section"' in page and 'id="charges-section"' in page
+    empty = text(fin_client.get("/cobrancas/", {"mes": "2026-03", "situacao": "finalized"}))
+    assert "Nenhuma cobrança finalizada em março/2026." in empty
+    # an unknown situação lists every row
+    every = text(fin_client.get("/cobrancas/", {"mes": "2026-04", "situacao": "x"}))
+    assert f'id="charge-{acme}"' in every and f'id="charge-{beta}"' in every
+
+
+def test_htmx_finalize_turns_the_row_into_finalized(fin_client, billing_data):
+    page = text(_finalize(fin_client, billing_data.acme))
+    acme = billing_data.acme.pk
+    day = Invoice.objects.get().issue_date.strftime("%d/%m/%Y")
+    assert f'id="charge-issue-date-{acme}" hx-swap-oob="true">{day}<' in page
+    assert f'id="charge-total-charged-{acme}" hx-swap-oob="true">R$ 2.300,12<' in page
+    assert "Finalizada</span>" in page
+
+
+def test_charges_csv_has_the_finalized_rows_too(fin_client, billing_data, invoice):
+    body = text(fin_client.get("/cobrancas/exportar.csv", {"mes": "2026-04"}))
+    lines = body.lstrip("\ufeff").splitlines()
+    assert lines[0].endswith(";Situação;Data de emissão;Valor cobrado (R$);Fatura")
+    assert any(line.endswith(f";Finalizada;05/05/2026;2250,00;{invoice.number}") for line in lines)
+    assert any("Beta" in line and line.endswith(";Cobrar;;;") for line in lines)

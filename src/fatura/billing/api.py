@@ -13,6 +13,7 @@ from fatura.billing.schemas import (
     BillingRunIn,
     BillingRunOut,
     ChargeOut,
+    ChargeSituationCode,
     FinalizeIn,
     UsageOut,
 )
@@ -38,22 +39,30 @@ def _month(text: str, field: str = "month") -> Month:
 
 @router.get("/charges", response=list[ChargeOut])
 def charge_list(
-    request: HttpRequest, month: MonthField, customer_id: Id | None = None
+    request: HttpRequest,
+    month: MonthField,
+    customer_id: Id | None = None,
+    status: ChargeSituationCode | None = None,
 ) -> list[dict[str, object]]:
-    """Pending charges of the month: every customer with consumption not yet finalized."""
+    """The month's charges: every customer with consumption not yet finalized ("pending") and
+    every finalized charge ("finalized", with its invoice's issue date, number and the amount
+    charged); ``status`` keeps one kind."""
     require(request.user, Capability.VIEW)
-    pending = selectors.pending_charges(_month(month), customer_id=customer_id)
+    rows = selectors.charge_rows(_month(month), customer_id=customer_id, status=status)
     return [
         {
-            "customer_id": p.customer.pk,
-            "customer_name": p.customer.name,
-            "month": str(p.month),
-            "total_due": p.total_due,
-            "status": p.status,
-            "problems": p.computed.problems,
-            "lines": [line_out(line) for line in p.computed.lines],
+            "customer_id": r.customer.pk,
+            "customer_name": r.customer.name,
+            "month": str(r.month),
+            "total_due": r.total_due,
+            "status": r.status,
+            "problems": r.problems,
+            "lines": [line_out(line) for line in r.lines],
+            "issue_date": r.issue_date,
+            "total_charged": r.total_charged,
+            "invoice_number": r.invoice_number,
         }
-        for p in pending
+        for r in rows
     ]
 
 

@@ -12,6 +12,14 @@ class ChargeStatus(models.TextChoices):
     FINALIZED = "finalized", _("Finalizada")
 
 
+class ChargeSituation(models.TextChoices):
+    """A row of Registrar cobrança: a pending charge (computed, not stored: "Cobrar") or a
+    finalized one (the stored ``Charge``'s status, same value and label)."""
+
+    PENDING = "pending", _("Cobrar")
+    FINALIZED = ChargeStatus.FINALIZED.value, ChargeStatus.FINALIZED.label
+
+
 class Charge(models.Model):
     """The monthly charge of one customer ("cobrança"), once finalized. Pending charges are not
     stored: they are computed from the month's consumption (see ``selectors.pending_charges``)."""

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
-from typing import Annotated
+import datetime as dt
+from typing import Annotated, Literal
 
 from ninja import Schema
+from pydantic import Field
 
 from fatura.core.schemas import Id, MoneyOut, MonthField, PriceOut, QuantityOut, decimal_in, text_in
 
@@ -20,14 +22,23 @@ class ChargeLineOut(Schema):
     amount: MoneyOut
 
 
+# The values of billing.models.ChargeSituation (a test pins that they agree).
+ChargeSituationCode = Literal["pending", "finalized"]
+
+
 class ChargeOut(Schema):
     customer_id: int
     customer_name: str
     month: str
     total_due: MoneyOut
-    status: str
+    status: ChargeSituationCode = Field(
+        description="pending: a cobrar (calculada do consumo); finalized: cobrança finalizada."
+    )
     problems: list[str]
     lines: list[ChargeLineOut]
+    issue_date: dt.date | None = Field(None, description="Data de emissão da fatura.")
+    total_charged: MoneyOut | None = Field(None, description="Valor cobrado.")
+    invoice_number: str | None = None
 
 
 class FinalizeIn(Schema):

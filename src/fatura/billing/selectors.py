@@ -1,17 +1,20 @@
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Exists, OuterRef, Sum
+from django.db.models import Exists, OuterRef, Prefetch, Sum
 
 from fatura.billing.domain import ComputedCharge, ItemRef, PriceRef, compute_charge
-from fatura.billing.models import BillingRun, Charge, ChargeStatus
+from fatura.billing.models import BillingRun, Charge, ChargeSituation, ChargeStatus
 from fatura.catalog.models import BillingItem, PriceVersion
 from fatura.core.months import Month
 from fatura.customers.models import Customer
+from fatura.receivables.models import InvoiceLine
 from fatura.usage.models import Consumption
 
 
@@ -98,6 +101,84 @@ def pending_charges(month: Month, *, customer_id: int | None = None) -> list[Pen
     ]
     result.sort(key=lambda p: (p.customer.name.lower(), p.customer.pk))
     return result
+
+
+@dataclass
+class ChargeRow:
+    """One customer's row of a month in Registrar cobrança: pending ("Cobrar", computed) or
+    finalized (the stored charge and its invoice)."""
+
+    customer: Customer
+    month: Month
+    status: str  # ChargeSituation
+    total_due: Decimal
+    problems: list[str] = field(default_factory=list)
+    lines: list[Any] = field(default_factory=list)  # computed lines, or the invoice's lines
+    charge: Charge | None = None
+
+    @property
+    def status_label(self) -> str:
+        return str(ChargeSituation(self.status).label)
+
+    @property
+    def issue_date(self) -> dt.date | None:
+        return self.charge.invoice.issue_date if self.charge else None
+
+    @property
+    def total_charged(self) -> Decimal | None:
+        return self.charge.total_charged if self.charge else None
+
+    @property
+    def invoice_number(self) -> str | None:
+        return self.charge.invoice.number if self.charge else None
+
+
+def charge_rows(
+    month: Month,
+    *,
+    customer_id: int | None = None,
+    status: str | None = None,
+    with_lines: bool = True,
+) -> list[ChargeRow]:
+    """The month's charges as Registrar cobrança lists them: every pending charge and every
+    finalized one (``status`` keeps one kind), by customer name. A constant number of queries:
+    the pending charges' and, for the finalized, one for the charges (+ one for their invoice
+    lines when ``with_lines``)."""
+    rows: list[ChargeRow] = []
+    if status in (None, ChargeSituation.PENDING):
+        rows += [
+            ChargeRow(
+                p.customer,
+                month,
+                ChargeSituation.PENDING,
+                p.total_due,
+                p.computed.problems,
+                p.computed.lines,
+            )
+            for p in pending_charges(month, customer_id=customer_id)
+        ]
+    if status in (None, ChargeSituation.FINALIZED):
+        charges = Charge.objects.filter(
+            month=month.first_day, status=ChargeStatus.FINALIZED
+        ).select_related("customer__collector", "invoice")
+        if customer_id is not None:
+            charges = charges.filter(customer_id=customer_id)
+        if with_lines:
+            lines = InvoiceLine.objects.order_by("position")
+            charges = charges.prefetch_related(Prefetch("invoice__lines", queryset=lines))
+        rows += [
+            ChargeRow(
+                c.customer,
+                month,
+                ChargeSituation.FINALIZED,
+                c.total_due,
+                lines=list(c.invoice.lines.all()) if with_lines else [],
+                charge=c,
+            )
+            for c in charges
+        ]
+    rows.sort(key=lambda r: (r.customer.name.lower(), r.customer.pk))
+    return rows
 
 
 # --- billing runs -----------------------------------------------------------------------

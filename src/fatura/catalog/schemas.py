@@ -4,7 +4,7 @@ import datetime as dt
 from typing import Annotated
 
 from ninja import Schema
-from pydantic import field_serializer
+from pydantic import Field, field_serializer
 
 from fatura.core.months import Month
 from fatura.core.schemas import MonthField, PriceIn, PriceOut, text_in
@@ -21,10 +21,18 @@ class BillingItemIn(PriceVersionIn):
     unit: Annotated[str, text_in(30, required=True)]
 
 
+class PriceReplaceIn(Schema):
+    unit_price: PriceIn
+
+
 class PriceVersionOut(Schema):
     id: int
     unit_price: PriceOut
     valid_from: dt.date
+    used: bool = Field(
+        False,
+        description="Usado por uma cobrança finalizada: não pode ser removido nem substituído.",
+    )
 
     @field_serializer("valid_from")
     def _month(self, value: dt.date) -> str:

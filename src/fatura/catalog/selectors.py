@@ -6,6 +6,7 @@ from django.db.models import Prefetch, QuerySet
 
 from fatura.catalog.domain import version_for_month
 from fatura.catalog.models import BillingItem, PriceVersion
+from fatura.catalog.uses import versions_used
 from fatura.core.errors import InvalidInput, NotFound
 from fatura.core.months import Month
 
@@ -24,6 +25,15 @@ def billing_item_get(item_id: int) -> BillingItem:
         return billing_item_list().get(pk=item_id)
     except BillingItem.DoesNotExist:
         raise NotFound(f"Item de cobrança {item_id} não encontrado.") from None
+
+
+def versions_mark_used(items: Sequence[BillingItem]) -> None:
+    """Set ``used`` on each prefetched price version of ``items``: a finalized charge used it,
+    so it can be neither removed nor replaced (one query for all, through ``catalog.uses``)."""
+    versions = [v for item in items for v in item.prices.all()]
+    used = versions_used(versions)
+    for version in versions:
+        version.used = version.pk in used  # type: ignore[attr-defined]
 
 
 def billing_item_by_name(name: str) -> BillingItem | None:

@@ -6,7 +6,7 @@ from typing import Any
 from django.db import transaction
 
 from fatura.catalog.models import BillingItem, ItemSource, PriceVersion
-from fatura.catalog.uses import item_uses
+from fatura.catalog.uses import item_uses, versions_used
 from fatura.core.errors import InvalidInput, RuleViolation
 from fatura.core.money import parse_decimal
 from fatura.core.months import Month
@@ -141,14 +141,29 @@ def _refuse_delete_reason(item: BillingItem) -> str | None:
     return None
 
 
+def _refuse_if_version_used(item: BillingItem, version: PriceVersion, verb: str) -> None:
+    """The manual's rule: a price version may be removed or replaced as long as no finalized
+    charge used it (docs/decisions/0025)."""
+    if version.pk in versions_used([version]):
+        raise RuleViolation(
+            f"O preço de {version.month.label_pt()} do item {item.name} foi usado em uma "
+            f"cobrança finalizada e não pode ser {verb}; cadastre um preço novo a partir de um "
+            "mês ainda não faturado."
+        )
+
+
 def price_version_delete(*, by: User, item: BillingItem, version: PriceVersion) -> bool:
-    """Remove one price version; removing the last one deletes the item. Returns True when the
-    item itself was deleted."""
+    """Remove one price version (refused when a finalized charge used it); removing the last
+    one deletes the item, which the item's own rules may refuse. Returns True when the item
+    itself was deleted."""
     require(by, Capability.MANAGE_CATALOG)
     with transaction.atomic():
-        reason = _refuse_delete_reason(item)
-        if reason:
-            raise RuleViolation(reason)
+        if PriceVersion.objects.filter(item=item).exclude(pk=version.pk).exists():
+            _refuse_if_version_used(item, version, "removido")
+        else:
+            reason = _refuse_delete_reason(item)
+            if reason:
+                raise RuleViolation(reason)
         case_id = item_case_id(item)
         month = version.month
         version.delete()
@@ -171,3 +186,28 @@ def price_version_delete(*, by: User, item: BillingItem, version: PriceVersion) 
             attributes={"item": name},
         )
         return True
+
+
+def price_version_replace(
+    *, by: User, item: BillingItem, version: PriceVersion, unit_price: Any
+) -> PriceVersion:
+    """Correct the price of a version no finalized charge used (same month, new price)."""
+    require(by, Capability.MANAGE_CATALOG)
+    price = parse_unit_price(unit_price)
+    with transaction.atomic():
+        _refuse_if_version_used(item, version, "substituído")
+        previous = version.unit_price
+        version.unit_price = price
+        version.save(update_fields=["unit_price"])
+        event_record(
+            case_id=item_case_id(item),
+            activity=activities.PRICE_VERSION_REPLACED,
+            user=by,
+            attributes={
+                "item": item.name,
+                "valid_from": str(version.month),
+                "unit_price": price,
+                "previous_unit_price": previous,
+            },
+        )
+    return version

@@ -13,6 +13,7 @@ CUSTOMER_UPDATED = "Customer Updated"
 BILLING_ITEM_CREATED = "Billing Item Created"
 PRICE_VERSION_ADDED = "Price Version Added"
 PRICE_VERSION_REMOVED = "Price Version Removed"
+PRICE_VERSION_REPLACED = "Price Version Replaced"
 BILLING_ITEM_DELETED = "Billing Item Deleted"
 CONSUMPTION_RECORDED = "Consumption Recorded"
 CONSUMPTION_DELETED = "Consumption Deleted"
@@ -57,6 +58,7 @@ LABELS = {
     BILLING_ITEM_CREATED: _("Item de cobrança criado"),
     PRICE_VERSION_ADDED: _("Preço cadastrado"),
     PRICE_VERSION_REMOVED: _("Preço removido"),
+    PRICE_VERSION_REPLACED: _("Preço substituído"),
     BILLING_ITEM_DELETED: _("Item de cobrança excluído"),
     CONSUMPTION_RECORDED: _("Consumo lançado"),
     CONSUMPTION_DELETED: _("Consumo excluído"),

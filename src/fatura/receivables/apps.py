@@ -7,9 +7,18 @@ class ReceivablesConfig(AppConfig):
 
     def ready(self) -> None:
         from fatura.catalog.uses import ItemUse, item_use_register
-        from fatura.receivables.selectors import item_last_billed, item_on_invoice
+        from fatura.receivables.selectors import (
+            item_last_billed,
+            item_on_invoice,
+            price_versions_on_invoice,
+        )
 
         item_use_register(
             "receivables",
-            ItemUse(order=10, refuses_delete=item_on_invoice, last_billed=item_last_billed),
+            ItemUse(
+                order=10,
+                refuses_delete=item_on_invoice,
+                last_billed=item_last_billed,
+                versions_used=price_versions_on_invoice,
+            ),
         )

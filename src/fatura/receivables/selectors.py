@@ -6,6 +6,7 @@ reports (aging, statement, DSO, worklist) are in :mod:`fatura.receivables.ledger
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from decimal import Decimal
 from typing import Any
 
@@ -238,6 +239,15 @@ def item_on_invoice(item: BillingItem) -> str | None:
     if InvoiceLine.objects.filter(billing_item=item).exists():
         return f"O item {item.name} aparece em uma cobrança finalizada e não pode ser excluído."
     return None
+
+
+def price_versions_on_invoice(version_ids: Collection[int]) -> set[int]:
+    """Which of these price versions an invoice line (a finalized charge) used."""
+    return set(
+        InvoiceLine.objects.filter(price_version_id__in=list(version_ids))
+        .values_list("price_version_id", flat=True)
+        .distinct()
+    )
 
 
 def item_last_billed(item: BillingItem, since: dt.date) -> dt.date | None:

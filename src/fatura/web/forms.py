@@ -146,6 +146,16 @@ class PriceVersionForm(forms.Form):
         self.fields["unit_price"].widget.attrs["required"] = True
 
 
+class PriceReplaceForm(forms.Form):
+    unit_price = DecimalTextField(
+        label=_("Preço unitário correto (R$)"), required=False, help_text=_("Até 4 casas: 0,0125")
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["unit_price"].widget.attrs["required"] = True
+
+
 class ConsumptionForm(forms.Form):
     customer = forms.TypedChoiceField(label=_("Cliente"), coerce=int)
     month = MonthField(label=_("Mês de referência"))

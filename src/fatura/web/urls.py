@@ -46,6 +46,11 @@ urlpatterns = [
         catalog.price_remove,
         name="price_remove",
     ),
+    path(
+        "itens/<int:item_id>/precos/<int:price_id>/substituir/",
+        catalog.price_replace,
+        name="price_replace",
+    ),
     path("consumo/", consumption.consumption, name="consumption"),
     path("consumo/exportar.csv", consumption.consumption_csv, name="consumption_csv"),
     path(

@@ -10,13 +10,14 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from fatura.billing.models import BillingRun, BillingRunStatus
+from fatura.billing.models import BillingRun, BillingRunStatus, ChargeSituation
 from fatura.billing.runs import billing_run_request
 from fatura.billing.selectors import (
     PendingCharge,
     billing_run_find,
     billing_run_latest,
     billing_run_progress,
+    charge_rows,
     pending_charges,
 )
 from fatura.billing.services import charge_finalize
@@ -47,17 +48,33 @@ def _month(request: HttpRequest) -> Month:
     return parse_month(request.GET.get("mes")) or current_month().previous()
 
 
+def _situation(request: HttpRequest) -> str | None:
+    """The Situação filter (``?situacao=pending|finalized``); anything else: every row."""
+    value = request.GET.get("situacao", "")
+    return value if value in ChargeSituation.values else None
+
+
 @page
 def charges(request: HttpRequest) -> HttpResponse:
+    """The month's rows: pending ("Cobrar") and finalized ("Finalizada", with the issue date
+    and the amount charged), filtered by situação with a plain GET form (HTMX swaps the table
+    when it is there)."""
     month = _month(request)
-    pending = pending_charges(month)
+    situation = _situation(request)
+    rows = charge_rows(month, status=situation, with_lines=False)
+    pending = [r for r in rows if r.status == ChargeSituation.PENDING]
+    finalized = [r for r in rows if r.status == ChargeSituation.FINALIZED]
     latest = billing_run_latest(month)
     context = {
         "month": month,
-        "page_obj": paginate(request, pending, PER_PAGE),
+        "page_obj": paginate(request, rows, PER_PAGE),
+        "situation": situation or "",
+        "situations": ChargeSituation.choices,
         "count": len(pending),
-        "total_due": sum((p.total_due for p in pending), ZERO),
-        "with_problems": sum(1 for p in pending if p.computed.problems),
+        "finalized_count": len(finalized),
+        "total_due": sum((r.total_due for r in pending), ZERO),
+        "total_charged": sum((r.total_charged or ZERO for r in finalized), ZERO),
+        "with_problems": sum(1 for r in pending if r.problems),
         "run_form": BillingRunForm(initial={"month": month}),
         "run": latest if latest is not None and latest.status in ACTIVE else None,
         "last_run": latest,
@@ -173,28 +190,33 @@ def billing_run(request: HttpRequest, run_id: int) -> HttpResponse:
 
 @page
 def charges_csv(request: HttpRequest) -> StreamingHttpResponse:
+    """The month's rows as the page lists them (same situação filter), one line per charge
+    line; finalized rows with their invoice's lines, issue date and amount charged."""
     month = _month(request)
+    rows_of_month = charge_rows(month, status=_situation(request))
 
     def rows() -> Iterator[tuple[object, ...]]:
-        for p in pending_charges(month):
-            problems = " ".join(p.computed.problems)
-            if not p.computed.lines:  # only items without a price: one row for the customer
+        for r in rows_of_month:
+            problems = " ".join(r.problems)
+            tail = (r.status_label, r.issue_date, r.total_charged, r.invoice_number or "")
+            if not r.lines:  # only items without a price: one row for the customer
                 blank = ("",) * 6
-                yield (month, p.customer.name, p.customer.document_display, *blank,
-                       p.total_due, problems)  # fmt: skip
-            for line in p.computed.lines:
+                yield (month, r.customer.name, r.customer.document_display, *blank,
+                       r.total_due, problems, *tail)  # fmt: skip
+            for line in r.lines:
                 yield (
                     month,
-                    p.customer.name,
-                    p.customer.document_display,
+                    r.customer.name,
+                    r.customer.document_display,
                     line.item_name,
                     line.product,
                     line.unit,
                     line.quantity,
                     line.unit_price,
                     line.amount,
-                    p.total_due,
+                    r.total_due,
                     problems,
+                    *tail,
                 )
 
     header = [
@@ -209,5 +231,9 @@ def charges_csv(request: HttpRequest) -> StreamingHttpResponse:
         _("Valor da linha (R$)"),
         _("Total devido do cliente (R$)"),
         _("Problemas"),
+        _("Situação"),
+        _("Data de emissão"),
+        _("Valor cobrado (R$)"),
+        _("Fatura"),
     ]
-    return csv_response(f"cobrancas-pendentes-{month}.csv", header, rows())
+    return csv_response(f"cobrancas-{month}.csv", header, rows())

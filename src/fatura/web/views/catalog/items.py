@@ -9,12 +9,22 @@ from django.utils.translation import gettext as _
 
 from fatura.catalog.domain import version_for_month
 from fatura.catalog.models import BillingItem, PriceVersion
-from fatura.catalog.selectors import billing_item_get, billing_item_list, price_version_get
-from fatura.catalog.services import billing_item_create, price_version_add, price_version_delete
+from fatura.catalog.selectors import (
+    billing_item_get,
+    billing_item_list,
+    price_version_get,
+    versions_mark_used,
+)
+from fatura.catalog.services import (
+    billing_item_create,
+    price_version_add,
+    price_version_delete,
+    price_version_replace,
+)
 from fatura.core.errors import DomainError
 from fatura.core.months import Month
 from fatura.web.csv_export import csv_response
-from fatura.web.forms import BillingItemForm, PriceVersionForm
+from fatura.web.forms import BillingItemForm, PriceReplaceForm, PriceVersionForm
 from fatura.web.views.common import (
     add_domain_errors,
     current_month,
@@ -77,6 +87,7 @@ def _render_detail(
 ) -> HttpResponse:
     month = current_month()
     _with_current_price([item], month)
+    versions_mark_used([item])
     form = form or PriceVersionForm(initial={"valid_from": month.next()})
     context = {"item": item, "form": form, "error": error, "month": month}
     status = form_status(form, error) if error or form.is_bound else 200
@@ -129,6 +140,30 @@ def price_remove(request: HttpRequest, item_id: int, price_id: int) -> HttpRespo
         request, _("Preço de %(month)s removido.") % {"month": version.month.label_pt()}
     )
     return redirect("web:item_detail", item_id=item.pk)
+
+
+@page
+def price_replace(request: HttpRequest, item_id: int, price_id: int) -> HttpResponse:
+    """Correct the price of a version no finalized charge used (the manual's rule): GET the
+    form, POST the new price; a used version answers 409 with the rule's message."""
+    item = billing_item_get(item_id)
+    version: PriceVersion = price_version_get(item, price_id)
+    form = PriceReplaceForm(request.POST if request.method == "POST" else None)
+    error: DomainError | None = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            price_version_replace(by=request.user, item=item, version=version, **form.cleaned_data)
+        except DomainError as exc:
+            add_domain_errors(form, exc)
+            error = exc
+        else:
+            messages.success(
+                request, _("Preço de %(month)s substituído.") % {"month": version.month.label_pt()}
+            )
+            return redirect("web:item_detail", item_id=item.pk)
+    context = {"item": item, "version": version, "form": form, "error": error}
+    status = form_status(form, error) if form.is_bound else 200
+    return render(request, "web/catalog/price_replace.html", context, status=status)
 
 
 @page
