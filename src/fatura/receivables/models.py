@@ -102,6 +102,9 @@ class Invoice(models.Model):
     amount_discounted = _money(_("descontos"))
     amount_written_off = _money(_("perdas"))
     amount_overpaid = _money(_("pago a maior"))
+    # late charges booked (Adjustment kind late_charge) less those waived or reversed; part of
+    # amount_debited / amount_credited, kept apart so payments cover the principal first
+    amount_late_charged = _money(_("encargos por atraso"))
     balance = _money(_("saldo"))
     completed_at = models.DateTimeField(null=True, blank=True)
     approved_by = models.ForeignKey(
@@ -333,6 +336,23 @@ class CreditNote(models.Model):
         return self.number
 
 
+class AdjustmentKind(models.TextChoices):
+    """Why an adjustment was made: by hand, or the late charges of a payment received after
+    the due date (``receivables.late_charges``), their waiver and their reversal."""
+
+    MANUAL = "manual", _("Ajuste")
+    LATE_CHARGE = "late_charge", _("Encargos por atraso (multa e juros)")
+    LATE_CHARGE_WAIVER = "late_charge_waiver", _("Dispensa de encargos por atraso")
+    LATE_CHARGE_REVERSAL = "late_charge_reversal", _("Estorno de encargos por atraso")
+
+
+LATE_CHARGE_KINDS = (
+    AdjustmentKind.LATE_CHARGE,
+    AdjustmentKind.LATE_CHARGE_WAIVER,
+    AdjustmentKind.LATE_CHARGE_REVERSAL,
+)
+
+
 class Adjustment(models.Model):
     """A signed correction ("ajuste"): positive is a debit (the customer owes more),
     negative a credit; own numbers."""
@@ -347,6 +367,17 @@ class Adjustment(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField()
+    kind = models.CharField(
+        _("tipo"),
+        max_length=20,
+        choices=AdjustmentKind.choices,
+        default=AdjustmentKind.MANUAL,
+        db_default=AdjustmentKind.MANUAL,
+    )
+    # the allocation (a payment received late) whose late charges this books or reverses
+    allocation = models.ForeignKey(
+        Allocation, on_delete=models.PROTECT, null=True, blank=True, related_name="late_charges"
+    )
 
     class Meta:
         ordering = ["id"]
