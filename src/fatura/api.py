@@ -162,6 +162,7 @@ def auth_logout(request: HttpRequest) -> HttpResponse:
 
 def _register_routers() -> None:
     from fatura.banking.api import router as banking_router
+    from fatura.banking.bank_files_api import router as bank_files_router
     from fatura.billing.api import router as billing_router
     from fatura.catalog.api import router as catalog_router
     from fatura.customers.api import router as customers_router
@@ -182,6 +183,7 @@ def _register_routers() -> None:
     # before receivables: its POST /invoices/{number}/{action} would shadow GET .../prediction
     api.add_router("/", forecast_router)
     api.add_router("/", banking_router)  # GET /invoices/{number}/pix|boleto, /remittances
+    api.add_router("/", bank_files_router)  # /bank-files, /bank-entries
     api.add_router("/", receivables_router)
     api.add_router("/", reports_router)
     api.add_router("/events", events_router)

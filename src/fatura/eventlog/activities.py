@@ -51,6 +51,9 @@ SERVICE_ORDER_COMPLETED = "Service Order Completed"
 SERVICE_ORDER_BILLED = "Service Order Billed"
 NFSE_ISSUED = "NFS-e Issued"
 NFSE_CANCELLED = "NFS-e Cancelled"
+# banking: bank files in (return files, statements)
+BANK_FILE_IMPORTED = "Bank File Imported"
+BANK_ENTRY_IGNORED = "Bank Entry Ignored"
 
 LABELS = {
     CUSTOMER_CREATED: _("Cliente cadastrado"),
@@ -94,6 +97,8 @@ LABELS = {
     SERVICE_ORDER_BILLED: _("Ordem de serviço faturada"),
     NFSE_ISSUED: _("NFS-e emitida"),
     NFSE_CANCELLED: _("NFS-e cancelada"),
+    BANK_FILE_IMPORTED: _("Arquivo bancário importado"),
+    BANK_ENTRY_IGNORED: _("Lançamento bancário ignorado"),
 }
 
 

@@ -88,6 +88,7 @@ def _apply(
     now: dt.datetime,
     received_event: bool,
     applied_to: list[Invoice] | None = None,
+    received_attributes: dict[str, Any] | None = None,
 ) -> list[NewEvent]:
     """Apply parts of a locked payment to invoices (locked here, in id order); the invoices
     are added to ``applied_to`` when given."""
@@ -155,6 +156,7 @@ def _apply(
                     now=max(_received_moment(payment.received_at, now), invoice.created_at),
                     received_at=payment.received_at,
                     **common,
+                    **(received_attributes or {}),
                 )
             )
         events.append(
@@ -193,7 +195,10 @@ def payment_record(
     idempotency_key: str | None = None,
     allocations: list[dict[str, Any]] | None = None,
     posted_at: dt.date | None = None,
+    received_attributes: dict[str, Any] | None = None,
 ) -> PaymentResult:
+    """``received_attributes``: more attributes of the Payment Received events (a bank file's
+    ``source`` and ``bank_entry_id``)."""
     by = require(by, Capability.RECORD_PAYMENTS)
     key = (idempotency_key or "").strip() or None
     value = parse_amount(amount, "amount")
@@ -238,7 +243,13 @@ def payment_record(
             )
             applied_to: list[Invoice] = []
             events = _apply(
-                payment, wanted, by=by, now=now, received_event=True, applied_to=applied_to
+                payment,
+                wanted,
+                by=by,
+                now=now,
+                received_event=True,
+                applied_to=applied_to,
+                received_attributes=received_attributes,
             )
             if not wanted:  # nothing applied yet: the receipt is the customer's case
                 events.append(_payment_event(payment, activities.PAYMENT_RECEIVED, by, now))

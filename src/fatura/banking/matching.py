@@ -1,0 +1,247 @@
+"""Which invoice a bank entry pays, decided for a whole file at once: the candidate keys are
+loaded in bulk (a few queries per file, in chunks, whatever its size) and every entry is then a
+dictionary lookup. The rules, in order:
+
+1. nosso número (boleto, CNAB files) → the boleto issued with it;
+2. txid (PIX, a word of the statement's memo) → the PIX BR Code issued with it;
+3. amount + the payer's CPF/CNPJ → the payer's one open invoice with exactly that balance;
+4. otherwise unmatched, with suggestions (the payer's open invoices, or invoices of any
+   customer whose balance is the amount) for Financeiro to match by hand.
+
+An entry pointing at an invoice that no longer takes payments (paid, written off) or at more
+than one invoice is unmatched too. Entries that are not money in (tarifa, baixa, entrada
+confirmada, debits) are ignored with the reason."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from django.utils.translation import gettext as _
+
+from fatura.banking.files import EntryKind, ParsedEntry
+from fatura.banking.models import InstrumentKind, PaymentInstrument
+from fatura.customers.models import Customer
+from fatura.receivables import domain as receivables_domain
+from fatura.receivables.models import Invoice
+
+CHUNK = 5000
+MAX_SUGGESTIONS = 5
+_TOKEN = re.compile(r"[A-Za-z0-9]{2,25}")
+T = TypeVar("T")
+
+
+class Rule:
+    NOSSO_NUMERO = "nosso_numero"
+    TXID = "txid"
+    AMOUNT_DOCUMENT = "amount_document"
+    MANUAL = "manual"
+
+
+def ignored_reason(kind: str) -> str:
+    return {
+        EntryKind.REGISTRATION: _("Entrada confirmada pelo banco (sem recebimento)."),
+        EntryKind.REJECTED: _("Rejeitado pelo banco (sem recebimento)."),
+        EntryKind.WRITE_OFF: _("Baixa do título no banco (sem recebimento)."),
+        EntryKind.FEE: _("Tarifa bancária (não é recebimento de cliente)."),
+        EntryKind.DEBIT: _("Saída da conta (não é recebimento de cliente)."),
+    }.get(kind, _("Movimento sem recebimento."))
+
+
+@dataclass
+class Candidate:
+    invoice_id: int
+    number: str
+    customer_id: int
+    balance: Decimal
+    status: str
+    kind: str
+
+    @property
+    def open(self) -> bool:
+        return (
+            self.balance > 0
+            and self.status in receivables_domain.RECEIVABLE
+            and self.kind != "proforma"
+        )
+
+
+@dataclass
+class Decision:
+    entry: ParsedEntry
+    status: str  # "matched" | "unmatched" | "ignored"
+    rule: str = ""
+    invoice: Candidate | None = None
+    reason: str = ""
+    txid: str = ""
+    suggestions: list[str] = field(default_factory=list)
+
+    @property
+    def method(self) -> str:
+        if self.entry.nosso_numero:
+            return "boleto"
+        if self.txid or "PIX" in self.entry.memo.upper():
+            return "pix"
+        return "transferencia"
+
+
+def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _candidates(query: Any) -> list[Candidate]:
+    return [
+        Candidate(pk, number, customer_id, balance, status, kind)
+        for pk, number, customer_id, balance, status, kind in query.values_list(
+            "id", "number", "customer_id", "balance", "status", "kind"
+        )
+    ]
+
+
+def _invoices_by_id(ids: Iterable[int]) -> dict[int, Candidate]:
+    found: dict[int, Candidate] = {}
+    for part in chunks(sorted(set(ids))):
+        found.update({c.invoice_id: c for c in _candidates(Invoice.objects.filter(pk__in=part))})
+    return found
+
+
+def _boletos(entries: list[ParsedEntry]) -> dict[tuple[str, str], int]:
+    """(bank, nosso número without leading zeros) → invoice id."""
+    references = sorted({e.nosso_numero for e in entries if e.nosso_numero})
+    wanted = sorted({r for ref in references for r in (ref, ref.lstrip("0"))})
+    found: dict[tuple[str, str], int] = {}
+    for part in chunks(wanted):
+        rows = PaymentInstrument.objects.filter(
+            kind=InstrumentKind.BOLETO, reference__in=part
+        ).values_list("bank_code", "reference", "invoice_id")
+        for bank, reference, invoice_id in rows:
+            found[(bank, reference.lstrip("0"))] = invoice_id
+    return found
+
+
+def memo_tokens(memo: str) -> list[str]:
+    return list(dict.fromkeys(t for t in _TOKEN.findall(memo) if not t.isalpha()))
+
+
+def _pix(entries: list[ParsedEntry]) -> dict[str, int]:
+    """txid (upper case) → invoice id, for the words of the memos that are issued txids."""
+    tokens = sorted({t.upper() for e in entries if e.memo for t in memo_tokens(e.memo)})
+    found: dict[str, int] = {}
+    for part in chunks(tokens):
+        rows = PaymentInstrument.objects.filter(
+            kind=InstrumentKind.PIX, reference__in=part
+        ).values_list("reference", "invoice_id")
+        found.update({reference.upper(): invoice_id for reference, invoice_id in rows})
+    return found
+
+
+def _open_invoices_of(documents: Iterable[str]) -> dict[str, list[Candidate]]:
+    """payer document → that customer's open invoices (oldest first)."""
+    customers: dict[int, str] = {}
+    for docs in chunks(sorted(set(documents))):
+        customers.update(
+            dict(Customer.objects.filter(document__in=docs).values_list("id", "document"))
+        )
+    found: dict[str, list[Candidate]] = defaultdict(list)
+    for part in chunks(sorted(customers)):
+        query = Invoice.objects.filter(
+            customer_id__in=part,
+            balance__gt=0,
+            status__in=receivables_domain.RECEIVABLE,
+        ).order_by("due_date", "id")
+        for candidate in _candidates(query):
+            if candidate.open:
+                found[customers[candidate.customer_id]].append(candidate)
+    return found
+
+
+def _open_by_amount(amounts: Iterable[Decimal]) -> dict[Decimal, list[str]]:
+    found: dict[Decimal, list[str]] = defaultdict(list)
+    for part in chunks(sorted(set(amounts))):
+        query = Invoice.objects.filter(
+            balance__in=part, status__in=receivables_domain.RECEIVABLE
+        ).order_by("due_date", "id")
+        for number, balance in query.values_list("number", "balance")[: CHUNK * 4]:
+            if len(found[balance]) < MAX_SUGGESTIONS:
+                found[balance].append(number)
+    return found
+
+
+def decide(entries: list[ParsedEntry]) -> list[Decision]:
+    """The decision for each entry, in the same order (see the module's docstring)."""
+    payments = [e for e in entries if e.kind == EntryKind.PAYMENT]
+    boletos = _boletos(payments)
+    pix = _pix([e for e in payments if not e.nosso_numero])
+    invoices = _invoices_by_id([*boletos.values(), *pix.values()])
+    decisions: list[Decision] = []
+    need_document: list[Decision] = []
+    for entry in entries:
+        if entry.kind != EntryKind.PAYMENT:
+            decisions.append(Decision(entry, "ignored", reason=ignored_reason(entry.kind)))
+            continue
+        decision = Decision(entry, "unmatched")
+        decisions.append(decision)
+        target: int | None = None
+        if entry.nosso_numero:
+            target = boletos.get((entry.bank_code, entry.nosso_numero.lstrip("0")))
+            decision.rule = Rule.NOSSO_NUMERO if target else ""
+        else:
+            hits = {
+                (token, pix[token.upper()])
+                for token in memo_tokens(entry.memo)
+                if token.upper() in pix
+            }
+            if len({invoice for _, invoice in hits}) == 1:
+                decision.txid, target = next(iter(hits))
+                decision.rule = Rule.TXID
+            elif hits:
+                decision.reason = _("O histórico cita mais de um txid.")
+                decision.suggestions = sorted(invoices[i].number for _, i in hits)
+                continue
+        if target is not None:
+            invoice = invoices[target]
+            if invoice.open:
+                decision.status, decision.invoice = "matched", invoice
+            else:
+                decision.rule = ""
+                decision.reason = _("A fatura %(number)s não está em aberto.") % {
+                    "number": invoice.number
+                }
+                decision.suggestions = [invoice.number]
+            continue
+        need_document.append(decision)
+    _by_amount_and_document(need_document)
+    return decisions
+
+
+def _by_amount_and_document(decisions: list[Decision]) -> None:
+    by_document = _open_invoices_of(
+        d.entry.payer_document for d in decisions if d.entry.payer_document
+    )
+    without = [d for d in decisions if d.entry.payer_document not in by_document]
+    by_amount = _open_by_amount(d.entry.amount for d in without)
+    for decision in decisions:
+        entry = decision.entry
+        owned = by_document.get(entry.payer_document) if entry.payer_document else None
+        if owned:
+            exact = [c for c in owned if c.balance == entry.amount]
+            if len(exact) == 1:
+                decision.status, decision.invoice = "matched", exact[0]
+                decision.rule = Rule.AMOUNT_DOCUMENT
+                continue
+            if exact:
+                decision.reason = _("Mais de uma fatura do pagador com esse valor.")
+                decision.suggestions = [c.number for c in exact[:MAX_SUGGESTIONS]]
+            else:
+                decision.reason = _("Nenhuma fatura do pagador em aberto com esse valor.")
+                decision.suggestions = [c.number for c in owned[:MAX_SUGGESTIONS]]
+            continue
+        decision.reason = decision.reason or _(
+            "Sem nosso número, txid ou CPF/CNPJ de um cliente com fatura em aberto."
+        )
+        decision.suggestions = by_amount.get(entry.amount, [])
