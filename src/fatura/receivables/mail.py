@@ -13,6 +13,7 @@ from django.core.mail import EmailMessage
 from fatura.core.errors import DomainError
 from fatura.core.money import format_brl
 from fatura.receivables.models import Invoice
+from fatura.receivables.payment_instructions import payment_instructions_text
 from fatura.receivables.pdf import invoice_pdf
 
 
@@ -61,6 +62,7 @@ def send_invoice_email(invoice: Invoice) -> None:
         f"Segue a fatura {invoice.number}, emitida em {_date(invoice.issue_date)}, "
         f"no valor de {format_brl(invoice.total_charged)}, com vencimento em "
         f"{_date(invoice.due_date)}.\n\n"
+        f"{payment_instructions_text(invoice)}"
         f"Atenciosamente,\n{company['name']}\n{company['email']}\n"
     )
     message = InvoiceEmail(
@@ -82,6 +84,7 @@ def send_reminder_email(invoice: Invoice, *, level: int, second: bool = False) -
         f"Não identificamos o pagamento da fatura {invoice.number}, vencida em "
         f"{_date(invoice.due_date)}. Saldo em aberto: {format_brl(invoice.balance)}.\n"
         "Se o pagamento já foi feito, por favor desconsidere esta mensagem.\n\n"
+        f"{payment_instructions_text(invoice)}"
         f"Atenciosamente,\n{company['name']}\n{company['email']}\n"
     )
     message = InvoiceEmail(

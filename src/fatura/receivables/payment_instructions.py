@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from fatura.core.money import format_brl
 from fatura.receivables.domain import RECEIVABLE
 from fatura.receivables.models import Invoice, InvoiceKind
 
@@ -81,3 +82,21 @@ def payment_instructions(invoice: Invoice) -> list[PaymentInstruction]:
     for name in sorted(_PROVIDERS):
         found.extend(_PROVIDERS[name](invoice))
     return found
+
+
+def payment_instructions_text(invoice: Invoice) -> str:
+    """The instructions as e-mail text (pt-BR), "" when there are none."""
+    blocks: list[str] = []
+    instructions = payment_instructions(invoice)
+    for item in instructions:
+        head = f"Parcela {item.installment_number}: " if len(instructions) > 1 else ""
+        due = f", vencimento {item.due_date:%d/%m/%Y}" if item.due_date else ""
+        lines = [f"{head}{format_brl(item.amount)}{due}"]
+        if item.pix_payload:
+            lines.append(f"PIX copia e cola: {item.pix_payload}")
+        if item.boleto_line:
+            lines.append(f"Boleto, linha digitável: {item.boleto_line}")
+        blocks.append("\n".join(lines))
+    if not blocks:
+        return ""
+    return "Como pagar:\n" + "\n\n".join(blocks) + "\n\n"

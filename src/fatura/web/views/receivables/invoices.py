@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from fatura.core import clock
 from fatura.receivables.models import Invoice, InvoiceKind, InvoiceStatus, PaymentStatus
+from fatura.receivables.payment_instructions import payment_instructions
 from fatura.receivables.pdf import invoice_pdf
 from fatura.receivables.selectors import invoice_detail as invoice_detail_read
 from fatura.receivables.selectors import invoice_get, invoice_list
@@ -58,7 +59,9 @@ def invoices(request: HttpRequest) -> HttpResponse:
 @page
 def invoice_detail(request: HttpRequest, number: str) -> HttpResponse:
     invoice = invoice_detail_read(number)
-    return render(request, "web/invoices/detail.html", invoice_context(invoice, request.user))
+    context = invoice_context(invoice, request.user)
+    context["payment_instructions"] = payment_instructions(invoice)
+    return render(request, "web/invoices/detail.html", context)
 
 
 @page
@@ -83,6 +86,9 @@ def invoices_csv(request: HttpRequest) -> StreamingHttpResponse:
             i.total_charged,
             i.result_center,
             i.ticket,
+            i.get_kind_display(),
+            i.get_status_display(),
+            i.get_payment_status_display(),
         )
         for i in qs.iterator()
     )
@@ -96,5 +102,8 @@ def invoices_csv(request: HttpRequest) -> StreamingHttpResponse:
         _("Total cobrado (R$)"),
         _("Centro de resultado"),
         _("Chamado"),
+        _("Tipo"),
+        _("Situação"),
+        _("Pagamento"),
     ]
     return csv_response("faturas.csv", header, rows)
