@@ -173,6 +173,7 @@ def _register_routers() -> None:
     from fatura.forecast.api import router as forecast_router
     from fatura.mining.api import router as mining_router
     from fatura.receivables.api import router as receivables_router
+    from fatura.receivables.periods_api import router as periods_router
     from fatura.receivables.reports_api import router as reports_router
     from fatura.usage.api import router as usage_router
 
@@ -186,6 +187,7 @@ def _register_routers() -> None:
     api.add_router("/", bank_files_router)  # /bank-files, /bank-entries
     api.add_router("/", receivables_router)
     api.add_router("/", reports_router)
+    api.add_router("/", periods_router)  # /periods, close and reopen a month
     api.add_router("/events", events_router)
     api.add_router("/mining", mining_router)
     api.add_router("/service-orders", service_orders_router)

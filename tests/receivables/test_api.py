@@ -573,6 +573,7 @@ def test_record_a_payment_answers_201_and_closes_the_invoice(fin_api, books):
         "method": "pix",
         "reference": "E2E-123",
         "reversed": False,
+        "reversal_date": None,
         "allocations": [{"invoice_number": invoice.number, "amount": "500.00", "discount": "0.00"}],
     }
     got = fin_api.get(f"/invoices/{invoice.number}").json()
@@ -881,6 +882,7 @@ def test_timeline_has_the_events_and_the_documents(fin_api, ops_api, books):
                 "excess": "0.00",
                 "reason": "acordo",
                 "dispute_id": dispute.pk,
+                "date": "2026-05-05",
                 "created_at": at,
                 "created_by": "fin",
             }
@@ -891,6 +893,7 @@ def test_timeline_has_the_events_and_the_documents(fin_api, ops_api, books):
                 "amount": "10.00",
                 "reason": "juros",
                 "dispute_id": None,
+                "date": "2026-05-05",
                 "created_at": at,
                 "created_by": "fin",
             }

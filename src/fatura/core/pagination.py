@@ -10,6 +10,7 @@ request with the next offset.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated, Any, TypeVar
 from urllib.parse import urlencode
 
@@ -33,6 +34,7 @@ Limit = Annotated[int, Field(ge=1, le=MAX_LIMIT, description=LIMIT_DOC)]
 Offset = Annotated[int, Field(ge=0, le=MAX_OFFSET, description=OFFSET_DOC)]
 
 M = TypeVar("M", bound=Model)
+T = TypeVar("T")
 
 
 def page(
@@ -40,7 +42,21 @@ def page(
 ) -> list[M]:
     """``limit`` rows of ``qs`` (which must be ordered) from ``offset``: two queries whatever
     the page (the count and the rows), plus the prefetches of ``qs``."""
-    total = qs.count()
+    _headers(qs.count(), request=request, response=response, limit=limit, offset=offset)
+    return list(qs[offset : offset + limit])
+
+
+def page_rows(
+    rows: Sequence[T], *, request: HttpRequest, response: HttpResponse, limit: int, offset: int
+) -> list[T]:
+    """The same page of a list computed in Python (rows that are not a query)."""
+    _headers(len(rows), request=request, response=response, limit=limit, offset=offset)
+    return list(rows[offset : offset + limit])
+
+
+def _headers(
+    total: int, *, request: HttpRequest, response: HttpResponse, limit: int, offset: int
+) -> None:
     response[TOTAL_HEADER] = str(total)
     if offset + limit < total:
         query = request.GET.copy()
@@ -49,7 +65,6 @@ def page(
         response["Link"] = (
             f'<{request.path}?{urlencode(sorted(query.lists()), doseq=True)}>; rel="next"'
         )
-    return list(qs[offset : offset + limit])
 
 
 def paged_openapi() -> dict[str, Any]:

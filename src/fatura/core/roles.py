@@ -34,6 +34,7 @@ class Capability(StrEnum):
     RECORD_SERVICE_ORDERS = "record_service_orders"
     MANAGE_FISCAL = "manage_fiscal"
     IMPORT_LOGS = "import_logs"
+    CLOSE_PERIODS = "close_periods"
 
 
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
@@ -67,6 +68,7 @@ _DENIED_MESSAGES = {
         "Somente o perfil Financeiro importa NFS-e e altera os prazos esperados de emissão."
     ),
     Capability.IMPORT_LOGS: "Somente o perfil Financeiro importa logs de eventos.",
+    Capability.CLOSE_PERIODS: "Somente o perfil Financeiro fecha ou reabre meses.",
 }
 
 

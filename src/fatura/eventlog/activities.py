@@ -46,6 +46,9 @@ PAYMENT_REVERSED = "Payment Reversed"
 INVOICE_CLOSED = "Invoice Closed"
 INVOICE_WRITTEN_OFF = "Invoice Written Off"
 PROFORMA_CONVERTED = "Proforma Converted"
+# accounting periods (case "period:YYYY-MM")
+PERIOD_CLOSED = "Period Closed"
+PERIOD_REOPENED = "Period Reopened"
 # fiscal: service orders and their NFS-e (service-to-cash)
 SERVICE_ORDER_COMPLETED = "Service Order Completed"
 SERVICE_ORDER_BILLED = "Service Order Billed"
@@ -93,6 +96,8 @@ LABELS = {
     INVOICE_CLOSED: _("Fatura encerrada"),
     INVOICE_WRITTEN_OFF: _("Fatura baixada como perda"),
     PROFORMA_CONVERTED: _("Proforma convertida em fatura"),
+    PERIOD_CLOSED: _("Mês fechado"),
+    PERIOD_REOPENED: _("Mês reaberto"),
     SERVICE_ORDER_COMPLETED: _("Ordem de serviço concluída"),
     SERVICE_ORDER_BILLED: _("Ordem de serviço faturada"),
     NFSE_ISSUED: _("NFS-e emitida"),

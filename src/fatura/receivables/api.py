@@ -224,6 +224,7 @@ def invoice_timeline(request: HttpRequest, number: InvoiceNumber) -> Body:
                 "excess": note.excess,
                 "reason": note.reason,
                 "dispute_id": note.dispute_id,
+                "date": note.date,
                 "created_at": note.created_at,
                 "created_by": note.created_by.get_username(),
             }
@@ -235,6 +236,7 @@ def invoice_timeline(request: HttpRequest, number: InvoiceNumber) -> Body:
                 "amount": adj.amount,
                 "reason": adj.reason,
                 "dispute_id": adj.dispute_id,
+                "date": adj.date,
                 "created_at": adj.created_at,
                 "created_by": adj.created_by.get_username(),
             }
@@ -357,9 +359,13 @@ def invoice_resolve_dispute(
 
 @router.post("/invoices/{number}/credit-note", response=InvoiceOut)
 def invoice_credit_note(request: HttpRequest, number: InvoiceNumber, payload: CreditNoteIn) -> Body:
-    """Emite uma nota de crédito (numeração própria, NC-…)."""
+    """Emite uma nota de crédito (numeração própria, NC-…), datada de ``date`` (padrão: hoje)."""
     corrections.credit_note_issue(
-        by=request.user, number=number, amount=payload.amount, reason=payload.reason
+        by=request.user,
+        number=number,
+        amount=payload.amount,
+        reason=payload.reason,
+        date=payload.date,
     )
     return _invoice(number)
 
@@ -370,7 +376,11 @@ def invoice_adjust(request: HttpRequest, number: InvoiceNumber, payload: AdjustI
     do limite de aprovação não vale ainda: fica em ``pending_adjustment`` até outro usuário do
     Financeiro aprová-lo (approve-adjustment) ou rejeitá-lo (reject-adjustment)."""
     corrections.invoice_adjust(
-        by=request.user, number=number, amount=payload.amount, reason=payload.reason
+        by=request.user,
+        number=number,
+        amount=payload.amount,
+        reason=payload.reason,
+        date=payload.date,
     )
     return _invoice(number)
 
@@ -396,8 +406,10 @@ def invoice_adjustment_reject(
 
 @router.post("/invoices/{number}/write-off", response=InvoiceOut)
 def invoice_write_off(request: HttpRequest, number: InvoiceNumber, payload: WriteOffIn) -> Body:
-    """Baixa o saldo como perda (somente Financeiro)."""
-    corrections.invoice_write_off(by=request.user, number=number, reason=payload.reason)
+    """Baixa o saldo como perda (somente Financeiro), datada de ``date`` (padrão: hoje)."""
+    corrections.invoice_write_off(
+        by=request.user, number=number, reason=payload.reason, date=payload.date
+    )
     return _invoice(number)
 
 
@@ -434,6 +446,7 @@ def _payment_out(payment: Payment) -> Body:
         "method": payment.method,
         "reference": payment.reference,
         "reversed": payment.is_reversed,
+        "reversal_date": payment.reversal_date,
         "allocations": [
             {"invoice_number": a.invoice.number, "amount": a.amount, "discount": a.discount}
             for a in payment.allocations.all()  # prefetched by the selector
@@ -506,6 +519,9 @@ def payment_post(request: HttpRequest, payment_id: Id, payload: PaymentPostIn) -
 
 @router.post("/payments/{int:payment_id}/reverse", response=PaymentOut)
 def payment_reverse(request: HttpRequest, payment_id: Id, payload: PaymentReverseIn) -> Body:
-    """A bounced payment: its allocations are undone and closed invoices reopen."""
-    payments.payment_reverse(by=request.user, payment_id=payment_id, reason=payload.reason)
+    """A bounced payment: its allocations are undone and closed invoices reopen, as of
+    ``date`` (the reversal's date, default today)."""
+    payments.payment_reverse(
+        by=request.user, payment_id=payment_id, reason=payload.reason, date=payload.date
+    )
     return _payment_out(selectors.payment_get(payment_id))

@@ -1,10 +1,11 @@
 """Open receivables by the week their money is expected: the real-time cash-in view.
 
 Expected date of an open invoice = its due date moved by how late (or early) the customer paid
-its settled invoices on average (days from due date to the last payment applied), never before
-today: :func:`expected_payment_day`, the one place this rule is written. The cash-in page and
-its CSV use it here; the forecast uses it as its fallback without a model (the due-date
-prediction) and as the "customer history" baseline of its backtest, so the three agree.
+its settled invoices on average (days from due date to the receipt of the last payment, its
+business date), never before today: :func:`expected_payment_day`, the one place this rule is
+written. The cash-in page and its CSV use it here; the forecast uses it as its fallback without
+a model (the due-date prediction) and as the "customer history" baseline of its backtest, so
+the three agree.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Max
-from django.utils import timezone
 
 from fatura.receivables.domain import RECEIVABLE
 from fatura.receivables.models import Invoice, InvoiceStatus
@@ -56,8 +56,9 @@ def expected_payment_day(
 
 
 def customer_mean_delays(customer_ids: set[int]) -> dict[int, float]:
-    """Mean days from due date to the last payment applied, over each customer's closed
-    invoices (negative: pays early)."""
+    """Mean days from due date to the receipt of the last payment applied (its
+    ``received_at``, not when it was keyed in), over each customer's closed invoices
+    (negative: pays early)."""
     rows = (
         Invoice.objects.filter(
             customer_id__in=customer_ids,
@@ -66,13 +67,12 @@ def customer_mean_delays(customer_ids: set[int]) -> dict[int, float]:
             allocations__reversed_at__isnull=True,
         )
         .values("pk", "customer_id", "due_date")
-        .annotate(paid_at=Max("allocations__applied_at"))
+        .annotate(paid_on=Max("allocations__payment__received_at"))
     )
     delays: dict[int, list[int]] = defaultdict(list)
     for row in rows:
-        if row["paid_at"] is not None:
-            paid_on = timezone.localdate(row["paid_at"])
-            delays[row["customer_id"]].append((paid_on - row["due_date"]).days)
+        if row["paid_on"] is not None:  # the business date: when the money was received
+            delays[row["customer_id"]].append((row["paid_on"] - row["due_date"]).days)
     return {customer: sum(days) / len(days) for customer, days in delays.items()}
 
 

@@ -43,6 +43,7 @@ from fatura.receivables.models import (
     InvoiceStatus,
 )
 from fatura.receivables.numbering import ADJUSTMENTS, CREDIT_NOTES
+from fatura.receivables.periods import business_moment, document_date, period_check
 
 T = TypeVar("T")
 
@@ -100,6 +101,16 @@ def dispute_register(*, by: User, number: str, reason: str, amount: Any, note: s
     return dispute
 
 
+def _dated(invoice: Invoice, date: dt.date | None, now: dt.datetime) -> dt.date:
+    """The correction's document date (default today): not before the invoice's issue date,
+    not in the future, not in a closed month."""
+    day = document_date(
+        date, now=now, not_before=invoice.issue_date, before_what=f"à emissão de {invoice.number}"
+    )
+    period_check(date=day)
+    return day
+
+
 def _credit_note(
     invoice: Invoice,
     amount: Decimal,
@@ -107,9 +118,12 @@ def _credit_note(
     by: Actor,
     now: dt.datetime,
     dispute: Dispute | None = None,
+    *,
+    date: dt.date | None = None,
 ) -> tuple[CreditNote, NewEvent]:
     """Lower what is owed. Above the open balance (already paid) the excess is the customer's
     credit and the invoice is overpaid; never more than the invoice is still worth."""
+    day = _dated(invoice, date, now)
     worth = invoice.total_charged - invoice.amount_credited + invoice.amount_debited
     worth -= invoice.amount_discounted + invoice.amount_written_off
     if amount > worth:
@@ -125,6 +139,7 @@ def _credit_note(
         amount=amount,
         excess=excess,
         reason=reason,
+        date=day,
         dispute=dispute,
         created_by=by,
         created_at=now,
@@ -136,7 +151,8 @@ def _credit_note(
         invoice,
         activities.CREDIT_NOTE_ISSUED,
         by=by,
-        now=now,
+        now=business_moment(day, now),
+        entered_at=now,
         credit_note=note.number,
         credit_amount=amount,
         customer_credit=excess,
@@ -150,7 +166,10 @@ def _adjustment(
     by: Actor,
     now: dt.datetime,
     dispute: Dispute | None = None,
+    *,
+    date: dt.date | None = None,
 ) -> tuple[Adjustment, NewEvent]:
+    day = _dated(invoice, date, now)
     if amount < 0 and -amount > invoice.balance:
         raise InvalidInput(
             f"O ajuste a crédito ({format_brl(amount)}) passa do saldo em aberto da fatura "
@@ -162,6 +181,7 @@ def _adjustment(
         invoice=invoice,
         amount=amount,
         reason=reason,
+        date=day,
         dispute=dispute,
         created_by=by,
         created_at=now,
@@ -175,7 +195,8 @@ def _adjustment(
         invoice,
         activities.INVOICE_ADJUSTED,
         by=by,
-        now=now,
+        now=business_moment(day, now),
+        entered_at=now,
         adjustment=adjustment.number,
         adjustment_amount=amount,
     )
@@ -210,7 +231,10 @@ def _correct(
         return _issue(invoice, by, now, issue)
 
 
-def credit_note_issue(*, by: User, number: str, amount: Any, reason: str) -> CreditNote:
+def credit_note_issue(
+    *, by: User, number: str, amount: Any, reason: str, date: dt.date | None = None
+) -> CreditNote:
+    """A credit note dated ``date`` (default today; see ``periods.document_date``)."""
     by = require(by, Capability.MANAGE_INVOICES)
     value = parse_amount(amount, "amount")
     reason = _reason(reason)
@@ -218,17 +242,18 @@ def credit_note_issue(*, by: User, number: str, amount: Any, reason: str) -> Cre
         number,
         "credit-note",
         by,
-        lambda invoice, now: _credit_note(invoice, value, reason, by, now),
+        lambda invoice, now: _credit_note(invoice, value, reason, by, now, date=date),
     )
 
 
 def invoice_adjust(
-    *, by: User, number: str, amount: Any, reason: str
+    *, by: User, number: str, amount: Any, reason: str, date: dt.date | None = None
 ) -> Adjustment | AdjustmentRequest:
     """Signed: positive raises what is owed (debit), negative lowers it (credit). A debit that
     takes the invoice's total above the approval threshold does not take effect: it waits,
     as an ``AdjustmentRequest``, for another Financeiro user (``invoice_adjustment_approve``
-    or ``_reject``). While one waits, the invoice takes no other adjustment."""
+    or ``_reject``). While one waits, the invoice takes no other adjustment. ``date``: the
+    adjustment's document date (default today), kept by a waiting request."""
     by = require(by, Capability.MANAGE_INVOICES)
     value = parse_amount(amount, "amount", allow_negative=True)
     reason = _reason(reason)
@@ -250,7 +275,12 @@ def invoice_adjust(
             threshold=approval_threshold(),
         ):
             request = AdjustmentRequest.objects.create(
-                invoice=invoice, amount=value, reason=reason, requested_by=by, requested_at=now
+                invoice=invoice,
+                amount=value,
+                reason=reason,
+                date=_dated(invoice, date, now),
+                requested_by=by,
+                requested_at=now,
             )
             record(
                 event(
@@ -264,7 +294,9 @@ def invoice_adjust(
                 )
             )
             return request
-        return _issue(invoice, by, now, lambda i, at: _adjustment(i, value, reason, by, at))
+        return _issue(
+            invoice, by, now, lambda i, at: _adjustment(i, value, reason, by, at, date=date)
+        )
 
 
 def _pending_adjustment(invoice: Invoice) -> AdjustmentRequest | None:
@@ -309,7 +341,9 @@ def invoice_adjustment_approve(*, by: User, number: str) -> Adjustment:
             invoice,
             by,
             now,
-            lambda i, at: _adjustment(i, request.amount, request.reason, request.requested_by, at),
+            lambda i, at: _adjustment(
+                i, request.amount, request.reason, request.requested_by, at, date=request.date
+            ),
             approved,
         )
         request.status = AdjustmentRequestStatus.APPROVED
@@ -411,19 +445,24 @@ def dispute_resolve(
     return dispute
 
 
-def invoice_write_off(*, by: User, number: str, reason: str) -> Invoice:
-    """Write off what is still owed (Financeiro only): the invoice closes as written off."""
+def invoice_write_off(
+    *, by: User, number: str, reason: str, date: dt.date | None = None
+) -> Invoice:
+    """Write off what is still owed (Financeiro only): the invoice closes as written off, as of
+    ``date`` (the write-off's document date, default today)."""
     by = require(by, Capability.WRITE_OFF)
     reason = _reason(reason)
     now = clock.now()
     with transaction.atomic():
         invoice = invoice_lock(number)
         check(invoice, "write-off")
+        day = _dated(invoice, date, now)
         written = invoice.balance
         invoice.amount_written_off += written
         refresh(invoice)
         invoice.status = InvoiceStatus.WRITTEN_OFF
         invoice.closed_at = now
+        invoice.written_off_on = day
         Dispute.objects.filter(invoice=invoice, resolved_at__isnull=True).update(
             resolution=DisputeResolution.REJECTED, resolved_by=by, resolved_at=now
         )
@@ -434,7 +473,8 @@ def invoice_write_off(*, by: User, number: str, reason: str) -> Invoice:
                 invoice,
                 activities.INVOICE_WRITTEN_OFF,
                 by=by,
-                now=now,
+                now=business_moment(day, now),
+                entered_at=now,
                 written_off=written,
                 reason=reason,
             )

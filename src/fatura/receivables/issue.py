@@ -29,6 +29,7 @@ from fatura.receivables.models import (
     PaymentStatus,
 )
 from fatura.receivables.numbering import INVOICES, PROFORMAS
+from fatura.receivables.periods import period_check
 
 # The columns of an invoice line, in the order of ``UsageInvoice.lines`` rows (without the
 # invoice id, which the first column takes once the invoice is saved).
@@ -95,6 +96,7 @@ def _build(usage: UsageInvoice, *, sequence: int, by: Actor, now: dt.datetime) -
 def usage_invoice_issue(*, usage: UsageInvoice, by: Actor, now: dt.datetime) -> Invoice:
     """Issue one usage invoice, completed, with the next invoice number (inside the caller's
     transaction). Its lines are kept on ``invoice.lines_cache``."""
+    period_check(issue_date=clock.localdate(now))
     invoice = _build(usage, sequence=INVOICES.take(), by=by, now=now)
     invoice.save(force_insert=True)
     lines = [
@@ -116,6 +118,7 @@ def usage_invoices_issue(
 ) -> list[Invoice]:
     """Issue usage invoices in bulk, numbered from ``first_sequence`` on (reserved with
     :func:`usage_invoices_reserve`), inside the caller's transaction."""
+    period_check(issue_date=clock.localdate(now))
     built = [
         _build(usage, sequence=first_sequence + offset, by=by, now=now)
         for offset, usage in enumerate(usages)
@@ -260,8 +263,11 @@ def invoice_build(
     now: dt.datetime,
     status: str = domain.DRAFT,
 ) -> Invoice:
-    """Create a direct invoice with its lines (inside the caller's transaction)."""
+    """Create a direct invoice with its lines (inside the caller's transaction); a receivable
+    issued in a closed month is refused (a proforma quote is no ledger entry)."""
     proforma = kind == InvoiceKind.PROFORMA
+    if not proforma:
+        period_check(issue_date=issue_date)
     series = PROFORMAS if proforma else INVOICES
     sequence = series.take()
     total = to_money(sum((line.amount for line in lines), Decimal(0)))

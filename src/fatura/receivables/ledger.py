@@ -1,13 +1,19 @@
 """The receivables ledger as of any date: aging, the customer statement, days sales
 outstanding (DSO) and the collector's worklist.
 
-**What an invoice owed at the end of a day** (``balance_as_of``; "as of D" is up to the end of
-day D in the configured time zone)::
+**What an invoice owed at the end of a day** (``balance_as_of``; "as of D" counts every entry
+whose *business date* is D or earlier, never when it was keyed in — docs/decisions/0021)::
 
-    total − allocations applied by then and not reversed by then (with their discounts)
-          − credit notes issued by then (their excess above the balance is customer credit)
-          ± adjustments made by then (signed: + debit, − credit)
-          − the write-off, when the invoice was written off by then
+    total − allocations of payments received by then and not reversed by then (reversal
+            date), with their discounts
+          − credit notes dated by then (their excess above the balance is customer credit)
+          ± adjustments dated by then (signed: + debit, − credit)
+          − the write-off, when it is dated by then
+
+An allocation counts from its payment's ``received_at`` (an invoice counts only from its issue
+date, so credit applied to a later invoice counts from that invoice's issue). Whatever order
+and whenever the documents were entered, the same documents give the same balance as of any
+day (tests/receivables/test_properties.py).
 
 Correlated subqueries with ``Sum`` compute it for every invoice in one SQL query, so each
 report is a few queries whatever the number of invoices. For today it equals
@@ -47,7 +53,6 @@ from fatura.core.money import to_money
 from fatura.customers.models import Customer
 from fatura.customers.selectors import customer_get
 from fatura.receivables import domain
-from fatura.receivables.common import day_start
 from fatura.receivables.domain import AgingRow, OpenAmount
 from fatura.receivables.models import (
     Adjustment,
@@ -86,9 +91,11 @@ _NO_GROUP = {
 }
 
 
-def end_of(day: dt.date) -> dt.datetime:
-    """The first moment after ``day`` (local midnight of the next day): "by then" is ``<``."""
-    return day_start(day + dt.timedelta(days=1))
+def _not_reversed_by(as_of: dt.date, prefix: str = "") -> Q:
+    """Allocations whose payment was not reversed by the end of ``as_of`` (reversal date)."""
+    return Q(**{f"{prefix}reversal_date__isnull": True}) | Q(
+        **{f"{prefix}reversal_date__gt": as_of}
+    )
 
 
 def _summed(rows: QuerySet[Any], expression: Any) -> Coalesce:
@@ -103,21 +110,23 @@ def _summed(rows: QuerySet[Any], expression: Any) -> Coalesce:
 
 def balance_as_of(as_of: dt.date) -> ExpressionWrapper:
     """An invoice annotation: what it owed at the end of ``as_of`` (see the module docstring)."""
-    end = end_of(as_of)
-    live = Q(reversed_at__isnull=True) | Q(reversed_at__gte=end)
     applied = _summed(
-        Allocation.objects.filter(live, invoice=OuterRef("pk"), applied_at__lt=end),
+        Allocation.objects.filter(
+            _not_reversed_by(as_of, "payment__"),
+            invoice=OuterRef("pk"),
+            payment__received_at__lte=as_of,
+        ),
         F("amount") + F("discount"),
     )
     credited = _summed(
-        CreditNote.objects.filter(invoice=OuterRef("pk"), created_at__lt=end),
+        CreditNote.objects.filter(invoice=OuterRef("pk"), date__lte=as_of),
         F("amount") - F("excess"),
     )
     adjusted = _summed(
-        Adjustment.objects.filter(invoice=OuterRef("pk"), created_at__lt=end), F("amount")
+        Adjustment.objects.filter(invoice=OuterRef("pk"), date__lte=as_of), F("amount")
     )
     written_off = Case(
-        When(status=domain.WRITTEN_OFF, closed_at__lt=end, then=F("amount_written_off")),
+        When(status=domain.WRITTEN_OFF, written_off_on__lte=as_of, then=F("amount_written_off")),
         default=Value(ZERO),
         output_field=MONEY,
     )
@@ -270,10 +279,10 @@ class CustomerStatement:
 def customer_statement(customer_id: int, as_of: dt.date | None = None) -> CustomerStatement:
     """The customer's open items, credit and payments as of the end of ``as_of`` (today by
     default). Credit available = payments received by then and not applied by then (none
-    once reversed) + the excess of credit notes issued by then. Three queries."""
+    once reversed by then) + the excess of credit notes dated by then; business dates
+    throughout (see the module docstring). Three queries."""
     customer = customer_get(customer_id)
     as_of = as_of or clock.today()
-    end = end_of(as_of)
     open_items = (
         receivables_as_of(as_of, customer_id=customer.pk)
         .order_by("due_date", "number")
@@ -286,9 +295,9 @@ def customer_statement(customer_id: int, as_of: dt.date | None = None) -> Custom
     ]
     applied = Subquery(
         Allocation.objects.filter(
-            Q(reversed_at__isnull=True) | Q(reversed_at__gte=end),
+            _not_reversed_by(as_of, "payment__"),
             payment=OuterRef("pk"),
-            applied_at__lt=end,
+            invoice__issue_date__lte=as_of,
         )
         .order_by()
         .values("payment")
@@ -303,7 +312,7 @@ def customer_statement(customer_id: int, as_of: dt.date | None = None) -> Custom
     )
     payments = []
     for payment in received:
-        reversed_then = payment.reversed_at is not None and payment.reversed_at < end
+        reversed_then = payment.reversal_date is not None and payment.reversal_date <= as_of
         applied_then = to_money(payment.applied_then)
         unapplied = ZERO if reversed_then else payment.amount - applied_then
         payments.append(
@@ -319,7 +328,7 @@ def customer_statement(customer_id: int, as_of: dt.date | None = None) -> Custom
             )
         )
     excess = CreditNote.objects.filter(
-        invoice__customer=customer, created_at__lt=end, excess__gt=0
+        invoice__customer=customer, date__lte=as_of, excess__gt=0
     ).aggregate(total=Coalesce(Sum("excess"), Value(ZERO), output_field=MONEY))["total"]
     return CustomerStatement(
         customer=customer,

@@ -38,6 +38,7 @@ from fatura.receivables.common import (
     reopen_if_owed,
 )
 from fatura.receivables.models import Allocation, Invoice, InvoiceStatus, Payment, PaymentMethod
+from fatura.receivables.periods import business_moment, document_date, period_check
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,11 @@ def _apply(
             errors=[{"field": "allocations", "message": "soma maior que o pagamento"}],
         )
     invoices = invoices_lock(a.invoice_number for a in allocations)
+    # An allocation counts from the later of the receipt and the invoice's issue (the ledger's
+    # rule): one issued in a later month than the receipt is an entry of that month.
+    period_check(
+        allocations=[i.issue_date for i in invoices.values() if i.issue_date > payment.received_at]
+    )
     events: list[NewEvent] = []
     for position, wanted in enumerate(allocations, start=1):
         invoice = invoices[wanted.invoice_number]
@@ -230,6 +236,7 @@ def payment_record(
     now = clock.now()
     try:
         with transaction.atomic():
+            period_check(received_at=received_at, posted_at=posted_at)
             payment = Payment.objects.create(
                 customer=customer,
                 amount=value,
@@ -285,13 +292,17 @@ def _replayed(first: Payment, key: str, asked: dict[str, Any]) -> PaymentResult:
     return PaymentResult(first, created=False)
 
 
-def _payment_event(payment: Payment, activity: str, by: User, now: dt.datetime) -> NewEvent:
+def _payment_event(
+    payment: Payment, activity: str, by: User, now: dt.datetime, day: dt.date | None = None
+) -> NewEvent:
+    """An event on the payment's own case, dated ``day`` (default: its receipt)."""
     return NewEvent(
         case_id=f"payment:{payment.pk}",
         activity=activity,
         user=by,
-        timestamp=_received_moment(payment.received_at, now),
+        timestamp=business_moment(day or payment.received_at, now),
         attributes={
+            "entered_at": now,
             "payment_id": payment.pk,
             "customer_id": payment.customer_id,
             "payment_method": payment.method,
@@ -374,6 +385,7 @@ def payment_post(*, by: User, payment_id: int, posted_at: dt.date) -> Payment:
                 "A data contábil não pode ser anterior ao recebimento.",
                 errors=[{"field": "posted_at", "message": "antes do recebimento"}],
             )
+        period_check(posted_at=posted_at)
         record(*_post(payment, posted_at, by=by, now=now))
     return payment
 
@@ -397,8 +409,12 @@ def _excess_back_to_credit(invoice: Invoice, reversed_amount: Decimal) -> None:
             break
 
 
-def payment_reverse(*, by: User, payment_id: int, reason: str) -> Payment:
-    """A bounced payment: every allocation is undone and closed invoices reopen."""
+def payment_reverse(
+    *, by: User, payment_id: int, reason: str, date: dt.date | None = None
+) -> Payment:
+    """A bounced payment: every allocation is undone and closed invoices reopen. ``date``:
+    the reversal's business date (default today; not before the receipt, not in the future,
+    not in a closed month); the ledger counts the payment as undone from that day."""
     by = require(by, Capability.RECORD_PAYMENTS)
     reason = (reason or "").strip() or "estorno"
     now = clock.now()
@@ -406,6 +422,11 @@ def payment_reverse(*, by: User, payment_id: int, reason: str) -> Payment:
         payment = payment_lock(payment_id)
         if payment.is_reversed:
             raise RuleViolation(f"O pagamento {payment.pk} já foi estornado.")
+        day = document_date(
+            date, now=now, not_before=payment.received_at, before_what="ao recebimento"
+        )
+        period_check(date=day)
+        moment = business_moment(day, now)
         active = list(payment.allocations.filter(reversed_at__isnull=True))
         invoices = invoices_lock(
             Invoice.objects.filter(pk__in=[a.invoice_id for a in active]).values_list(
@@ -432,7 +453,9 @@ def payment_reverse(*, by: User, payment_id: int, reason: str) -> Payment:
                     invoice,
                     activities.PAYMENT_REVERSED,
                     by=by,
-                    now=now,
+                    now=moment,
+                    entered_at=now,
+                    reversal_date=day,
                     payment_id=payment.pk,
                     reversed_amount=allocation.amount,
                     reason=reason[:200],
@@ -441,7 +464,8 @@ def payment_reverse(*, by: User, payment_id: int, reason: str) -> Payment:
             events.extend(reopened)
         payment.applied = Decimal("0.00")
         payment.reversed_at = now
+        payment.reversal_date = day
         payment.reversal_reason = reason[:200]
-        payment.save(update_fields=["applied", "reversed_at", "reversal_reason"])
-        record(*(events or [_payment_event(payment, activities.PAYMENT_REVERSED, by, now)]))
+        payment.save(update_fields=["applied", "reversed_at", "reversal_date", "reversal_reason"])
+        record(*(events or [_payment_event(payment, activities.PAYMENT_REVERSED, by, now, day)]))
     return payment

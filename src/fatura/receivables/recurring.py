@@ -24,6 +24,7 @@ from fatura.receivables.models import (
     InvoiceStatus,
     RecurringTemplate,
 )
+from fatura.receivables.periods import PeriodClosed
 
 SYSTEM = None  # events of the task are written as user "system"
 
@@ -151,5 +152,7 @@ def recurring_issue_due(*, today: dt.date | None = None) -> list[Invoice]:
                     )
             except IntegrityError:
                 continue  # issued by another worker meanwhile
+            except PeriodClosed:
+                continue  # dated in a closed month: issued once the month is reopened
             issued.append(invoice)
     return issued

@@ -171,9 +171,16 @@ class ResolveDisputeIn(Schema):
     note: Note = ""
 
 
+DOCUMENT_DATE = (
+    "Data do documento (AAAA-MM-DD); padrão: hoje. Não antes da emissão da fatura nem no "
+    'futuro (422); num mês fechado, 409. Os relatórios "na data" usam esta data.'
+)
+
+
 class CreditNoteIn(Schema):
     amount: PositiveAmountIn
     reason: Reason
+    date: DateIn | None = Field(None, description=DOCUMENT_DATE)
 
 
 class AdjustIn(Schema):
@@ -181,10 +188,12 @@ class AdjustIn(Schema):
         description="Com sinal: positivo aumenta o devido, negativo reduz."
     )
     reason: Reason
+    date: DateIn | None = Field(None, description=DOCUMENT_DATE)
 
 
 class WriteOffIn(Schema):
     reason: Reason
+    date: DateIn | None = Field(None, description=DOCUMENT_DATE)
 
 
 # --- payments -----------------------------------------------------------------------------
@@ -222,6 +231,13 @@ class PaymentPostIn(Schema):
 
 class PaymentReverseIn(Schema):
     reason: Annotated[str, text_in(200)] = ""
+    date: DateIn | None = Field(
+        None,
+        description=(
+            "Data do estorno (AAAA-MM-DD); padrão: hoje. Não antes do recebimento nem no "
+            "futuro (422); num mês fechado, 409."
+        ),
+    )
 
 
 class AllocationOut(Schema):
@@ -241,6 +257,7 @@ class PaymentOut(Schema):
     method: str
     reference: str
     reversed: bool
+    reversal_date: dt.date | None = Field(description="data do estorno (null: não estornado)")
     allocations: list[AllocationOut]
 
 
@@ -253,7 +270,8 @@ class CreditNoteOut(Schema):
     excess: MoneyOut
     reason: str
     dispute_id: int | None
-    created_at: dt.datetime
+    date: dt.date = Field(description="data do documento")
+    created_at: dt.datetime = Field(description="quando foi lançada")
     created_by: str
 
 
@@ -262,7 +280,8 @@ class AdjustmentOut(Schema):
     amount: MoneyOut
     reason: str
     dispute_id: int | None
-    created_at: dt.datetime
+    date: dt.date = Field(description="data do documento")
+    created_at: dt.datetime = Field(description="quando foi lançado")
     created_by: str
 
 
