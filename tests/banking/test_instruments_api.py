@@ -88,12 +88,14 @@ def test_a_paid_or_draft_invoice_has_no_instrument(books: Any, fin_api: Any) -> 
     paid = books.sent(amount="100.00")
     books.pay(paid, "100.00")
     draft = books.draft(amount="100.00")
+    issued = PaymentInstrument.objects.count()  # the paid one's, shown in its e-mail
     for invoice in (paid, draft):
         for path in ("pix", "boleto", "boleto.pdf"):
             response = fin_api.get(f"/invoices/{invoice.number}/{path}")
             assert response.status_code == 409, (path, response.content)
             assert "detail" in response.json()
-    assert not PaymentInstrument.objects.exists()
+    assert PaymentInstrument.objects.count() == issued
+    assert not PaymentInstrument.objects.filter(invoice=draft).exists()
 
 
 def test_not_configured_is_409(books: Any, fin_api: Any, settings: Any) -> None:

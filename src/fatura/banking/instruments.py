@@ -8,11 +8,9 @@ follow payments, credits, withholdings and late charges."""
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
-import segno
 from django.db import IntegrityError, transaction
 
 from fatura.banking import boleto as boleto_domain
@@ -131,22 +129,6 @@ def invoice_boleto(invoice: Invoice, installment: int | None = None) -> Boleto:
         raise RuleViolation(f"Boleto da fatura {invoice.number}: {exc}.") from None
 
 
-def qr_svg(payload: str) -> str:
-    """The QR code of a BR Code as inline SVG (error correction M, as the manual asks at
-    least)."""
-    qr = segno.make(payload, error="m", micro=False)
-    out = io.BytesIO()
-    qr.save(out, kind="svg", scale=4, border=2, xmldecl=False, svgns=True, title="QR Code PIX")
-    return out.getvalue().decode("utf-8")
-
-
-def qr_png(payload: str) -> bytes:
-    qr = segno.make(payload, error="m", micro=False)
-    out = io.BytesIO()
-    qr.save(out, kind="png", scale=6, border=2)
-    return out.getvalue()
-
-
 def payment_instructions_provider(invoice: Invoice) -> list[PaymentInstruction]:
     """Receivables' port: PIX and boleto of each open installment (what is configured)."""
     pix_on = pix_account() is not None
@@ -156,12 +138,7 @@ def payment_instructions_provider(invoice: Invoice) -> list[PaymentInstruction]:
         fields: dict[str, object] = {}
         if pix_on:
             pix = invoice_pix(invoice, due.installment_number)
-            fields.update(
-                pix_payload=pix.payload,
-                pix_txid=pix.txid,
-                pix_qr_svg=qr_svg(pix.payload),
-                pix_qr_png=qr_png(pix.payload),
-            )
+            fields.update(pix_payload=pix.payload, pix_txid=pix.txid)
         if boleto_on and due.due_date is not None:
             slip = invoice_boleto(invoice, due.installment_number)
             fields.update(

@@ -11,9 +11,13 @@ those land in receivables).
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
+
+import segno
 
 from fatura.core.money import format_brl
 from fatura.receivables.domain import RECEIVABLE
@@ -49,20 +53,39 @@ def amounts_due(invoice: Invoice) -> list[AmountDue]:
 
 @dataclass(frozen=True)
 class PaymentInstruction:
-    """How to pay one installment: the PIX "copia e cola" (and its QR code as SVG and PNG) and/or
-    the boleto's linha digitável. A field is empty when that instrument is not configured."""
+    """How to pay one installment: the PIX "copia e cola" (its QR code as SVG and PNG drawn on
+    demand) and/or the boleto's linha digitável. Empty when that instrument is not configured."""
 
     installment_number: int
     due_date: dt.date | None
     amount: Decimal
     pix_payload: str = ""
     pix_txid: str = ""
-    pix_qr_svg: str = ""
-    pix_qr_png: bytes = b""
     boleto_bank: str = ""
     boleto_nosso_numero: str = ""
     boleto_line: str = ""
     boleto_barcode: str = ""
+
+    @cached_property
+    def pix_qr_svg(self) -> str:
+        """The BR Code's QR code as inline SVG (segno, error correction M), drawn when asked:
+        the e-mail text never needs it."""
+        if not self.pix_payload:
+            return ""
+        out = io.BytesIO()
+        qr = segno.make(self.pix_payload, error="m", micro=False)
+        qr.save(out, kind="svg", scale=4, border=2, xmldecl=False, title="QR Code PIX")
+        return out.getvalue().decode("utf-8")
+
+    @cached_property
+    def pix_qr_png(self) -> bytes:
+        if not self.pix_payload:
+            return b""
+        out = io.BytesIO()
+        segno.make(self.pix_payload, error="m", micro=False).save(
+            out, kind="png", scale=6, border=2
+        )
+        return out.getvalue()
 
 
 Provider = Callable[[Invoice], list[PaymentInstruction]]
