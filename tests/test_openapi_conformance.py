@@ -46,6 +46,8 @@ BEYOND_SCHEMA = {
     "file": "a file's format and content, read by its parser",
     "object_type": "required when the log is OCEL 2.0",
     "delivery": "email only when the customer has an e-mail (another field)",
+    "invoice_numbers": "invoices that exist (POST /remittances)",
+    "installment": "an installment of the invoice still open (PIX/boleto)",
 }
 
 
