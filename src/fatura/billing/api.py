@@ -12,6 +12,7 @@ from fatura.billing.runs import billing_run_request
 from fatura.billing.schemas import (
     BillingRunIn,
     BillingRunOut,
+    ChargeFinalizedOut,
     ChargeOut,
     ChargeSituationCode,
     FinalizeIn,
@@ -25,7 +26,6 @@ from fatura.core.roles import Capability, require
 from fatura.core.schemas import Id, MonthField
 from fatura.customers.selectors import customer_get
 from fatura.receivables.api import invoice_out, line_out
-from fatura.receivables.schemas import InvoiceOut
 
 router = Router(tags=["charges and invoices"])
 
@@ -66,7 +66,7 @@ def charge_list(
     ]
 
 
-@router.post("/charges/finalize", response={201: InvoiceOut})
+@router.post("/charges/finalize", response={201: ChargeFinalizedOut})
 def charge_finalize(request: HttpRequest, payload: FinalizeIn) -> Status[dict[str, object]]:
     require(request.user, Capability.FINALIZE_CHARGES)
     invoice = services.charge_finalize(

@@ -7,6 +7,7 @@ from ninja import Schema
 from pydantic import Field
 
 from fatura.core.schemas import Id, MoneyOut, MonthField, PriceOut, QuantityOut, decimal_in, text_in
+from fatura.receivables.schemas import InvoiceOut
 
 Label = Annotated[str, text_in(60, required=True)]  # result center, ticket
 
@@ -39,6 +40,13 @@ class ChargeOut(Schema):
     issue_date: dt.date | None = Field(None, description="Data de emissão da fatura.")
     total_charged: MoneyOut | None = Field(None, description="Valor cobrado.")
     invoice_number: str | None = None
+
+
+class ChargeFinalizedOut(InvoiceOut):
+    """The invoice issued for the charge; ``status`` is the charge's ("finalized"), GET
+    /invoices/{number} gives the invoice's own."""
+
+    status: Literal["finalized"]  # type: ignore[assignment]
 
 
 class FinalizeIn(Schema):

@@ -17,13 +17,13 @@ from fatura.fiscal import events
 from fatura.fiscal.import_rows import ImportResult, RowError, brl, invalid
 from fatura.fiscal.models import Nfse, NfseCoverage, NfseStatus
 from fatura.fiscal.nfse_plan import (
-    STATUS_LABELS,
     Cancel,
     Known,
     Subject,
     chunked,
     duplicates,
     plan,
+    status_label,
 )
 from fatura.fiscal.nfse_rows import CANCELLED, ISSUED, REPLACED, IncomingCancellation, IncomingNfse
 
@@ -132,8 +132,8 @@ def _cancellations(
             errors.append(
                 origin.error(
                     "access_key",
-                    f"A NFS-e {subject.nfse.number} já está {STATUS_LABELS[current]}; o evento "
-                    f"{cancellation.event} a deixaria {STATUS_LABELS[wanted]}.",
+                    f"A NFS-e {subject.nfse.number} já está {status_label(current)}; o evento "
+                    f"{cancellation.event} a deixaria {status_label(wanted)}.",
                 )
             )
     return repeated

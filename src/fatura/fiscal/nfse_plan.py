@@ -21,10 +21,16 @@ from fatura.customers.models import Customer
 from fatura.fiscal.domain import split_value
 from fatura.fiscal.import_rows import RowError, brl
 from fatura.fiscal.models import Nfse, NfseCoverage, NfseStatus, ServiceOrder, Source
-from fatura.fiscal.nfse_rows import ISSUED, REPLACED, IncomingCancellation, IncomingNfse, Origin
+from fatura.fiscal.nfse_rows import ISSUED, IncomingCancellation, IncomingNfse, Origin
 
 CHUNK = 2000
-STATUS_LABELS = {ISSUED: "emitida", "cancelled": "cancelada", REPLACED: "substituída"}
+
+
+def status_label(status: str) -> str:
+    """An NFS-e status as a message names it ("emitida"), from ``NfseStatus``'s labels."""
+    return str(NfseStatus(status).label).lower()
+
+
 # what the file may fill in when the stored NFS-e has it empty, and how a difference reads
 FILLABLE = {
     "access_key": "outra chave de acesso",
@@ -322,8 +328,8 @@ def _csv_status(incoming: IncomingNfse, subject: Subject, errors: list[RowError]
     errors.append(
         incoming.origin.error(
             "status",
-            f"A NFS-e {nfse.number} está {STATUS_LABELS[nfse.status]} no sistema; o arquivo a "
-            f"traz como {STATUS_LABELS[status]}.",
+            f"A NFS-e {nfse.number} está {status_label(nfse.status)} no sistema; o arquivo a "
+            f"traz como {status_label(status)}.",
         )
     )
 

@@ -13,30 +13,19 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from fatura.core.money import to_money
+from fatura.receivables.vocabulary import InvoiceStatus, label_of
 
-DRAFT = "draft"
-COMPLETED = "completed"
-PENDING_APPROVAL = "pending_approval"
-APPROVED = "approved"
-SENT = "sent"
-OVERDUE = "overdue"
-DISPUTED = "disputed"
-CLOSED = "closed"
-WRITTEN_OFF = "written_off"
-CONVERTED = "converted"
-
-STATUS_LABELS = {
-    DRAFT: "Rascunho",
-    COMPLETED: "Concluída",
-    PENDING_APPROVAL: "Aguardando aprovação",
-    APPROVED: "Aprovada",
-    SENT: "Enviada ao cliente",
-    OVERDUE: "Vencida",
-    DISPUTED: "Em disputa",
-    CLOSED: "Encerrada",
-    WRITTEN_OFF: "Baixada como perda",
-    CONVERTED: "Convertida em fatura",
-}
+# The states' values and labels are defined once, in ``vocabulary``.
+DRAFT = InvoiceStatus.DRAFT.value
+COMPLETED = InvoiceStatus.COMPLETED.value
+PENDING_APPROVAL = InvoiceStatus.PENDING_APPROVAL.value
+APPROVED = InvoiceStatus.APPROVED.value
+SENT = InvoiceStatus.SENT.value
+OVERDUE = InvoiceStatus.OVERDUE.value
+DISPUTED = InvoiceStatus.DISPUTED.value
+CLOSED = InvoiceStatus.CLOSED.value
+WRITTEN_OFF = InvoiceStatus.WRITTEN_OFF.value
+CONVERTED = InvoiceStatus.CONVERTED.value
 
 # States in which the invoice is a receivable the customer owes (aging, dunning, payments).
 RECEIVABLE = frozenset({COMPLETED, APPROVED, SENT, OVERDUE, DISPUTED})
@@ -105,7 +94,7 @@ def check_action(action: str, status: str, *, number: str, proforma: bool = Fals
     kind = "proforma " if proforma else ""
     raise ActionNotAllowedError(
         f"Não é possível {spec.label} a fatura {kind}{number}: ela está "
-        f"“{STATUS_LABELS.get(status, status)}”. Ações permitidas: {shown}."
+        f"“{label_of(InvoiceStatus, status)}”. Ações permitidas: {shown}."
     )
 
 

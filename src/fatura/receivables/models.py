@@ -20,40 +20,14 @@ from fatura.catalog.models import BillingItem, PriceVersion
 from fatura.core.months import Month
 from fatura.customers.models import Customer
 
+# the invoice's vocabularies live in ``vocabulary`` (domain reads them too); importable here
+from fatura.receivables.vocabulary import InvoiceKind as InvoiceKind
+from fatura.receivables.vocabulary import InvoiceStatus as InvoiceStatus
+from fatura.receivables.vocabulary import PaymentStatus as PaymentStatus
+
 
 def money(label: Any = None, **kwargs: Any) -> Any:
     return models.DecimalField(label, max_digits=14, decimal_places=2, **kwargs)
-
-
-class InvoiceKind(models.TextChoices):
-    USAGE = "usage", _("Uso (cobrança mensal)")
-    SIMPLE = "simple", _("Avulsa")
-    RECURRING = "recurring", _("Recorrente")
-    PROFORMA = "proforma", _("Proforma")
-
-
-class InvoiceStatus(models.TextChoices):
-    """The document's state machine (see ``domain``)."""
-
-    DRAFT = "draft", _("Rascunho")
-    COMPLETED = "completed", _("Concluída")
-    PENDING_APPROVAL = "pending_approval", _("Aguardando aprovação")
-    APPROVED = "approved", _("Aprovada")
-    SENT = "sent", _("Enviada ao cliente")
-    OVERDUE = "overdue", _("Vencida")
-    DISPUTED = "disputed", _("Em disputa")
-    CLOSED = "closed", _("Encerrada")
-    WRITTEN_OFF = "written_off", _("Baixada como perda")
-    CONVERTED = "converted", _("Convertida em fatura")
-
-
-class PaymentStatus(models.TextChoices):
-    """The payment's state machine: what was applied against what is owed."""
-
-    UNPAID = "unpaid", _("Em aberto")
-    PARTIALLY_PAID = "partially_paid", _("Parcialmente paga")
-    PAID = "paid", _("Paga")
-    OVERPAID = "overpaid", _("Paga a maior")
 
 
 def _money(label: Any) -> Any:

@@ -16,7 +16,7 @@ from fatura.core.csv_export import cell
 from fatura.core.money import format_decimal_br
 from fatura.core.reports import Block, CsvTable, report_pdf
 from fatura.core.reports import pdf_response as pdf_response  # the pages' import (web.views)
-from fatura.receivables.domain import AGING_BUCKETS, AGING_LABELS, STATUS_LABELS, AgingRow
+from fatura.receivables.domain import AGING_BUCKETS, AGING_LABELS, AgingRow
 from fatura.receivables.ledger import (
     AgingReport,
     CustomerStatement,
@@ -24,6 +24,7 @@ from fatura.receivables.ledger import (
     WorklistItem,
 )
 from fatura.receivables.models import CallOutcome, PaymentMethod
+from fatura.receivables.vocabulary import InvoiceStatus, label_of
 
 # --- CSV ------------------------------------------------------------------------------------
 
@@ -81,7 +82,7 @@ def statement_csv(statement: CustomerStatement) -> CsvTable:
     """Open items, then the payments, then the totals: three blocks split by an empty line."""
     rows: list[list[Any]] = [
         [i.number, i.issue_date, i.due_date, i.total, i.balance, i.days_overdue,
-         STATUS_LABELS.get(i.status, i.status)]
+         label_of(InvoiceStatus, i.status)]
         for i in statement.items
     ]  # fmt: skip
     rows += [[], ["Pagamentos"], list(STATEMENT_PAYMENTS)]
@@ -175,7 +176,7 @@ def statement_pdf(statement: CustomerStatement) -> bytes:
             Block(
                 STATEMENT_ITEMS,
                 [[i.number, i.issue_date, i.due_date, i.total, i.balance, i.days_overdue,
-                  STATUS_LABELS.get(i.status, i.status)] for i in statement.items],
+                  label_of(InvoiceStatus, i.status)] for i in statement.items],
                 [0.16, 0.12, 0.12, 0.15, 0.15, 0.11, 0.19],
                 numeric=frozenset({3, 4, 5}),
                 heading="Faturas em aberto",

@@ -47,10 +47,28 @@ class PendingAdjustmentOut(Schema):
     requested_at: dt.datetime
 
 
+# The values of receivables.vocabulary's InvoiceKind, InvoiceStatus and PaymentStatus (a test
+# pins that they agree; their labels are the vocabulary's, in the reader's language).
+InvoiceKindCode = Literal["usage", "simple", "recurring", "proforma"]
+InvoiceStatusCode = Literal[
+    "draft",
+    "completed",
+    "pending_approval",
+    "approved",
+    "sent",
+    "overdue",
+    "disputed",
+    "closed",
+    "written_off",
+    "converted",
+]
+PaymentStatusCode = Literal["unpaid", "partially_paid", "paid", "overpaid"]
+
+
 class InvoiceOut(Schema):
     invoice_number: str
     number: str
-    kind: str
+    kind: InvoiceKindCode
     customer_id: int
     customer_name: str
     month: str
@@ -59,8 +77,8 @@ class InvoiceOut(Schema):
     total_charged: MoneyOut
     total: MoneyOut
     balance: MoneyOut
-    status: str
-    payment_status: str
+    status: InvoiceStatusCode
+    payment_status: PaymentStatusCode
     payment_terms: str
     due_date: dt.date | None
     discount_until: dt.date | None
@@ -311,8 +329,8 @@ class PaymentAppliedOut(Schema):
 
 class TimelineOut(Schema):
     number: str
-    status: str
-    payment_status: str
+    status: InvoiceStatusCode
+    payment_status: PaymentStatusCode
     balance: MoneyOut
     events: list[EventOut]
     credit_notes: list[CreditNoteOut]

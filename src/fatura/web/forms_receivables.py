@@ -67,10 +67,11 @@ def _required(form: forms.Form, *names: str) -> None:
         form.fields[name].widget.attrs["required"] = True
 
 
+# the kinds a user creates by hand (usage invoices come from finalized charges); labels from
+# the one vocabulary
 KIND_CHOICES = [
-    (InvoiceKind.SIMPLE.value, _("Avulsa")),
-    (InvoiceKind.RECURRING.value, _("Recorrente")),
-    (InvoiceKind.PROFORMA.value, _("Proforma (orçamento)")),
+    (kind.value, kind.label)
+    for kind in (InvoiceKind.SIMPLE, InvoiceKind.RECURRING, InvoiceKind.PROFORMA)
 ]
 
 

@@ -170,7 +170,6 @@ def price_replace(request: HttpRequest, item_id: int, price_id: int) -> HttpResp
 def items_csv(request: HttpRequest) -> StreamingHttpResponse:
     search = request.GET.get("q", "").strip()
     month = current_month()
-    source_labels = {"manual": _("Manual"), "volumetria": _("Volumetria")}
 
     def rows() -> Iterator[tuple[object, ...]]:
         for item in billing_item_list(search=search):
@@ -180,7 +179,7 @@ def items_csv(request: HttpRequest) -> StreamingHttpResponse:
                 item.name,
                 item.product,
                 item.unit,
-                source_labels.get(item.source, item.source),
+                item.get_source_display(),
                 current.unit_price if current else None,
                 current.month if current else None,
                 len(versions),

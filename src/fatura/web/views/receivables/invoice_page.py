@@ -23,6 +23,7 @@ from fatura.receivables.models import (
     DunningAction,
     Invoice,
     InvoiceKind,
+    InvoiceStatus,
     PaymentMethod,
 )
 from fatura.receivables.selectors import adjustment_pending
@@ -110,7 +111,7 @@ _KEY_ATTRIBUTES: tuple[tuple[str, Any, Any], ...] = (
     ("email", gettext_lazy("e-mail"), str),
     ("invoice", gettext_lazy("fatura nova"), str),
     ("proforma", gettext_lazy("proforma"), str),
-    ("status", gettext_lazy("situação"), lambda v: domain.STATUS_LABELS.get(v, v)),
+    ("status", gettext_lazy("situação"), _choice(InvoiceStatus.choices)),
     ("balance", gettext_lazy("saldo"), _money),
 )
 _ZERO_HIDDEN = {"discount", "customer_credit"}
