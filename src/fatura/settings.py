@@ -276,6 +276,10 @@ FATURA_COMPANY = {
 FATURA_HOLIDAYS_COUNTRY = os.environ.get("FATURA_HOLIDAYS_COUNTRY", "BR")
 FATURA_HOLIDAYS_SUBDIV = os.environ.get("FATURA_HOLIDAYS_SUBDIV", "")
 FATURA_APPROVAL_THRESHOLD = os.environ.get("FATURA_APPROVAL_THRESHOLD", "10000.00")
+# Late charges of a customer without its own (percent; 0 charges nothing): the fine once, the
+# interest per 30-day month, simple and pro rata die (receivables.late_charges, decision 0024)
+FATURA_LATE_FINE_PERCENT = os.environ.get("FATURA_LATE_FINE_PERCENT", "0")
+FATURA_LATE_INTEREST_MONTHLY_PERCENT = os.environ.get("FATURA_LATE_INTEREST_MONTHLY_PERCENT", "0")
 # days from a service order's completion to its NFS-e, when no setting of the fiscal app applies
 FATURA_NFSE_EXPECTED_LAG_DAYS = os.environ.get("FATURA_NFSE_EXPECTED_LAG_DAYS", "5")
 _SMTP_HOST = os.environ.get("FATURA_SMTP_HOST", "")

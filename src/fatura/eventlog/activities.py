@@ -43,6 +43,9 @@ PAYMENT_RECEIVED = "Payment Received"
 PAYMENT_POSTED = "Payment Posted"
 PAYMENT_APPLIED = "Payment Applied to Invoice"
 PAYMENT_REVERSED = "Payment Reversed"
+LATE_CHARGES_APPLIED = "Late Charges Applied"
+LATE_CHARGES_WAIVED = "Late Charges Waived"
+LATE_CHARGES_REVERSED = "Late Charges Reversed"
 INVOICE_CLOSED = "Invoice Closed"
 INVOICE_WRITTEN_OFF = "Invoice Written Off"
 PROFORMA_CONVERTED = "Proforma Converted"
@@ -93,6 +96,9 @@ LABELS = {
     PAYMENT_POSTED: _("Pagamento contabilizado"),
     PAYMENT_APPLIED: _("Pagamento aplicado à fatura"),
     PAYMENT_REVERSED: _("Pagamento estornado"),
+    LATE_CHARGES_APPLIED: _("Encargos por atraso lançados"),
+    LATE_CHARGES_WAIVED: _("Encargos por atraso dispensados"),
+    LATE_CHARGES_REVERSED: _("Encargos por atraso estornados"),
     INVOICE_CLOSED: _("Fatura encerrada"),
     INVOICE_WRITTEN_OFF: _("Fatura baixada como perda"),
     PROFORMA_CONVERTED: _("Proforma convertida em fatura"),

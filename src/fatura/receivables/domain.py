@@ -187,6 +187,106 @@ def days_overdue(due_date: dt.date | None, as_of: dt.date) -> int:
     return max(0, (as_of - due_date).days) if due_date else 0
 
 
+# --- late charges (multa e juros de mora) ----------------------------------------------------
+
+PERCENT = Decimal(100)
+DAYS_PER_MONTH = Decimal(30)  # "pro rata die" over 30-day months (the commercial month)
+
+
+@dataclass(frozen=True)
+class LatePortion:
+    """Part of a payment that covered an amount owed since ``due_date`` (the invoice's due
+    date, or an installment's)."""
+
+    amount: Decimal
+    due_date: dt.date
+
+
+@dataclass(frozen=True)
+class LateCharges:
+    """What paying ``base`` late costs: ``fine`` (multa, once) and ``interest`` (juros de mora,
+    simple, per day late); ``days_late`` is the longest delay among the portions."""
+
+    base: Decimal
+    fine: Decimal
+    interest: Decimal
+    days_late: int
+
+    @property
+    def total(self) -> Decimal:
+        return self.fine + self.interest
+
+
+NO_LATE_CHARGES = LateCharges(Decimal("0.00"), Decimal("0.00"), Decimal("0.00"), 0)
+
+
+def late_charges(
+    portions: Iterable[LatePortion],
+    *,
+    paid_on: dt.date,
+    fine_percent: Decimal,
+    interest_monthly_percent: Decimal,
+) -> LateCharges:
+    """The fine and the interest on what was paid after its due date, each portion by its
+    own due date: ``fine = amount × fine% `` and ``interest = amount × monthly% × days late
+    / 30`` (simple interest, pro rata die over 30-day months), each rounded half-up to the
+    cent per portion (``core.money.to_money``), then summed. Portions paid on or before their
+    due date cost nothing; so does everything when both percents are zero."""
+    base = fine = interest = Decimal("0.00")
+    longest = 0
+    for portion in portions:
+        days = (paid_on - portion.due_date).days
+        if days <= 0 or portion.amount <= 0:
+            continue
+        base += portion.amount
+        fine += to_money(portion.amount * fine_percent / PERCENT)
+        interest += to_money(
+            portion.amount * interest_monthly_percent / PERCENT * days / DAYS_PER_MONTH
+        )
+        longest = max(longest, days)
+    if not fine and not interest:
+        return NO_LATE_CHARGES
+    return LateCharges(base, fine, interest, longest)
+
+
+def late_split(*, balance: Decimal, late_net: Decimal) -> tuple[Decimal, Decimal]:
+    """An invoice's open balance as (principal, late charges). Payments cover the principal
+    first (what the invoice charged with its credits, debits and discounts), then the late
+    charges booked on it (``late_net``: charged − waived − reversed): so the open late charges
+    are ``min(balance, late_net)`` and a payment covering them bears no late charges itself
+    (no interest on interest)."""
+    late_open = min(balance, max(Decimal("0.00"), late_net))
+    return balance - late_open, late_open
+
+
+def due_if_paid(
+    *,
+    balance: Decimal,
+    late_net: Decimal,
+    due_dates: Iterable[LatePortion],
+    on: dt.date,
+    fine_percent: Decimal,
+    interest_monthly_percent: Decimal,
+) -> Decimal:
+    """What settles the invoice if paid in full on ``on``: the balance plus the late charges
+    that paying its open principal (``due_dates``: the open principal by due date, oldest
+    first) on that day would book."""
+    principal, _late = late_split(balance=balance, late_net=late_net)
+    portions: list[LatePortion] = []
+    for portion in due_dates:
+        take = min(principal, portion.amount)
+        if take > 0:
+            portions.append(LatePortion(take, portion.due_date))
+        principal -= take
+    charges = late_charges(
+        portions,
+        paid_on=on,
+        fine_percent=fine_percent,
+        interest_monthly_percent=interest_monthly_percent,
+    )
+    return balance + charges.total
+
+
 AGING_BUCKETS = ("current", "1-30", "31-60", "61-90", "90+")
 AGING_LABELS = {
     "current": "A vencer",
