@@ -50,17 +50,18 @@ __all__ = ["frozen_clock"]  # autouse: every row is made and read at tests.scena
 API_QUERY_COUNTS: dict[str, int] = {
     "/billing-items": 5,  # + which versions a finalized charge used (catalog.uses)
     "/charges": 7,  # + the month's finalized charges (Registrar cobrança keeps them)
-    "/collections/worklist": 9,
+    "/collections/worklist": 10,  # + the payment terms (the forecast reads them; 0023)
     "/consumptions": 4,
     "/customers": 3,
     "/events": 4,
-    "/forecast/cash-flow": 8,
+    "/forecast/cash-flow": 9,  # + the payment terms' net days (a table since 0023)
     "/forecast/models": 3,
-    "/invoices": 6,  # + the adjustments waiting for approval
+    "/invoices": 7,  # + the adjustments waiting for approval, + the installments (0023)
     "/kpis/nfse-after-billing": 6,
     "/mining/logs": 3,
     "/nfse": 5,
     "/nfse/backlog": 5,
+    "/payment-terms": 4,
     "/payments": 5,
     "/reports/aging": 3,
     "/reports/dso": 4,
@@ -81,7 +82,7 @@ PAGE_QUERY_COUNTS: dict[str, int] = {
     "web:cash_in": 5,
     "web:charges": 9,
     "web:consumption": 8,
-    "web:customers": 5,
+    "web:customers": 6,  # + the payment terms (a table since docs/decisions/0023)
     "web:dso": 29,
     "web:dunning_strategies": 5,
     "web:events": 5,
@@ -92,14 +93,15 @@ PAGE_QUERY_COUNTS: dict[str, int] = {
     "web:fiscal_nfse": 8,
     "web:fiscal_orders": 11,
     "web:fiscal_post_service": 15,
-    "web:forecast": 10,
+    "web:forecast": 11,  # + the payment terms' net days (a table since 0023)
     "web:home": 9,
     "web:invoices": 6,
     "web:items": 6,
     "web:mining": 5,
+    "web:payment_terms": 5,
     "web:payments": 6,
     "web:usage": 9,
-    "web:worklist": 12,
+    "web:worklist": 13,  # + the payment terms (the forecast reads them; 0023)
     "web:payment_open_invoices": 4,
 }
 

@@ -166,6 +166,7 @@ def _register_routers() -> None:
     from fatura.billing.api import router as billing_router
     from fatura.catalog.api import router as catalog_router
     from fatura.customers.api import router as customers_router
+    from fatura.customers.terms_api import router as payment_terms_router
     from fatura.eventlog.api import router as events_router
     from fatura.fiscal.api.kpi import router as fiscal_kpi_router
     from fatura.fiscal.api.nfse import router as nfse_router
@@ -178,6 +179,7 @@ def _register_routers() -> None:
     from fatura.usage.api import router as usage_router
 
     api.add_router("/customers", customers_router)
+    api.add_router("/payment-terms", payment_terms_router)
     api.add_router("/billing-items", catalog_router)
     api.add_router("/consumptions", usage_router)
     api.add_router("/", billing_router)

@@ -10,8 +10,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from fatura.customers import schemas as customers_schemas
-from fatura.customers.models import Customer, PaymentTerms
+from fatura.customers.models import Customer
 from fatura.receivables import models as receivables_models
 from fatura.receivables import schemas as receivables_schemas
 from fatura.usage.models import Consumption
@@ -211,7 +210,6 @@ def test_ids_beyond_64_bits_are_422_not_500(fin_api):
         (receivables_schemas.DisputeReasonCode, receivables_models.DisputeReason.values),
         (receivables_schemas.ResolutionCode, receivables_models.DisputeResolution.values),
         (receivables_schemas.CallOutcomeCode, receivables_models.CallOutcome.values),
-        (customers_schemas.PaymentTermCode, PaymentTerms.values),
         (
             receivables_schemas.DirectInvoiceKind,
             [k for k in receivables_models.InvoiceKind.values if k != "usage"],

@@ -115,6 +115,9 @@ def test_create_answers_201_with_the_draft_invoice(fin_api, customer):
                 "amount": "1234.56",
             }
         ],
+        "installments": [
+            {"number": 1, "due_date": "2026-06-04", "amount": "1234.56", "balance": "1234.56"}
+        ],
         "pending_adjustment": None,
     }
     assert fin_api.get("/invoices/FAT-00000001").json() == response.json()

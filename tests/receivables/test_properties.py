@@ -50,6 +50,7 @@ from fatura.receivables import (
     tasks,
 )
 from fatura.receivables.domain import payment_status
+from fatura.receivables.installments import balances, schedules
 from fatura.receivables.ledger import balance_as_of
 from fatura.receivables.models import (
     Adjustment,
@@ -99,7 +100,7 @@ steps = st.one_of(
 setups = st.lists(
     st.tuples(
         st.integers(10_000, 900_000),
-        st.sampled_from(["NET30", "2_10_NET30", "NET60"]),
+        st.sampled_from(["NET30", "2_10_NET30", "NET60", "30/60/90"]),
         st.sampled_from([0, 0, 5, 45, 75, 130]),
     ),
     min_size=2,
@@ -400,8 +401,14 @@ def check_books() -> None:
     for a in allocations:
         if (a["payment_id"], numbers[a["invoice_id"]]) in bounced_after:
             written_off[numbers[a["invoice_id"]]] += a["amount"] + a["discount"]
-    passed = Counter(e["case_id"] for e in events if e["activity"] == activities.DUE_DATE_PASSED)
+    # once per installment (an invoice in installments goes overdue once per installment)
+    passed = Counter(
+        (e["case_id"], e["attributes"].get("installment", 1))
+        for e in events
+        if e["activity"] == activities.DUE_DATE_PASSED
+    )
     assert max(passed.values(), default=0) <= 1, f"Due Date Passed twice: {passed}"
+    check_installments()
 
     # The reports recompute what is owed from the rows, in SQL: today they agree with the books.
     owed_today = dict(
@@ -463,7 +470,7 @@ def check_books() -> None:
         )
     )
     assert max(keys.values(), default=0) <= 1
-    notices = Counter(DunningNotice.objects.values_list("invoice_id", "level"))
+    notices = Counter(DunningNotice.objects.values_list("invoice_id", "installment", "level"))
     assert max(notices.values(), default=0) <= 1
     periods = Counter(
         Invoice.objects.filter(recurring_template__isnull=False).values_list(
@@ -471,6 +478,35 @@ def check_books() -> None:
         )
     )
     assert max(periods.values(), default=0) <= 1
+
+
+def check_installments() -> None:
+    """Per installment: balance = its share of (total − payments − credits + debits −
+    discounts − write-offs), never below zero; the installments add up to the invoice's total
+    and their balances to the invoice's balance (today's and any as-of balance); the invoice's
+    due date is its oldest open installment's."""
+    split = schedules(Invoice.objects.values_list("pk", flat=True))
+    as_of = clock.today() - dt.timedelta(days=20)
+    owed_then = dict(
+        Invoice.objects.exclude(kind="proforma")
+        .annotate(owed=balance_as_of(as_of))
+        .values_list("pk", "owed")
+    )
+    for inv in Invoice.objects.all():
+        slots = split[inv.pk]
+        assert [s.number for s in slots] == list(range(1, len(slots) + 1)), inv.number
+        assert len(slots) == inv.installment_count, inv.number
+        assert sum((s.amount for s in slots), ZERO) == inv.total_charged, inv.number
+        parts = [b.balance for b in balances(slots, inv.balance)]
+        assert all(p >= 0 for p in parts), inv.number
+        assert all(p <= s.amount for p, s in zip(parts[:-1], slots, strict=False)), inv.number
+        assert sum(parts, ZERO) == inv.balance, inv.number
+        if inv.balance > 0:
+            oldest_open = next(s for s, p in zip(slots, parts, strict=True) if p > 0)
+            assert inv.due_date == oldest_open.due_date, inv.number
+        if inv.pk in owed_then:
+            then = max(to_money(owed_then[inv.pk]), ZERO)
+            assert sum((b.balance for b in balances(slots, then)), ZERO) == then, inv.number
 
 
 @pytest.mark.django_db

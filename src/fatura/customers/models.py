@@ -1,16 +1,59 @@
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from fatura.core.documents import format_document
+from fatura.core.terms import Installment, TermRule
+
+# The term a customer gets unless another is chosen (created by migration 0004).
+DEFAULT_TERMS = "NET30"
 
 
-class PaymentTerms(models.TextChoices):
-    NET_30 = "NET30", _("Líquido 30")
-    NET_60 = "NET60", _("Líquido 60")
-    DUE_ON_RECEIPT = "DUE_ON_RECEIPT", _("Vencimento no recebimento")
-    DISCOUNT_2_10_NET_30 = "2_10_NET30", _("2% 10, Líquido 30")
+class PaymentTerm(models.Model):
+    """A payment term ("condição de pagamento"): installments as (days after the issue date,
+    percent of the total) and an optional early-payment discount. Its rules are pure
+    (``core.terms``); ``customers.terms`` validates and writes. Customers and invoices carry
+    the code; an invoice keeps its own installments, so editing a term changes only the
+    invoices issued after."""
+
+    code = models.CharField(_("código"), max_length=20, unique=True)
+    label = models.CharField(_("descrição"), max_length=80)
+    # [{"days": 30, "percent": "33.33"}, ...]: days ascending, percents summing to 100
+    installments = models.JSONField(_("parcelas"), default=list)
+    discount_percent = models.DecimalField(
+        _("desconto (%)"), max_digits=4, decimal_places=2, default=0
+    )
+    discount_days = models.PositiveSmallIntegerField(_("dias do desconto"), default=0)
+    active = models.BooleanField(_("ativa"), default=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("condição de pagamento")
+        verbose_name_plural = _("condições de pagamento")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(discount_percent__gte=0, discount_percent__lt=100),
+                name="payment_term_discount_percent",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} ({self.label})"
+
+    @property
+    def rule(self) -> TermRule:
+        return TermRule(
+            code=self.code,
+            label=self.label,
+            installments=tuple(
+                Installment(int(i["days"]), Decimal(str(i["percent"]))) for i in self.installments
+            ),
+            discount_percent=Decimal(self.discount_percent),
+            discount_days=self.discount_days,
+        )
 
 
 class DeliveryPolicy(models.TextChoices):
@@ -31,11 +74,9 @@ class Customer(models.Model):
     region = models.CharField(_("região"), max_length=80, blank=True)
     country = models.CharField(_("país"), max_length=2, default="BR")
     business_unit = models.CharField(_("unidade de negócio"), max_length=80, blank=True)
+    # the code of a PaymentTerm (checked by customers.services)
     payment_terms = models.CharField(
-        _("condição de pagamento"),
-        max_length=20,
-        choices=PaymentTerms.choices,
-        default=PaymentTerms.NET_30,
+        _("condição de pagamento"), max_length=20, default=DEFAULT_TERMS
     )
     # a row written without the service (no e-mail known) sends nothing by itself;
     # customers.services picks "email" when the customer has an e-mail

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Annotated, Literal
 
 from ninja import Schema
 from pydantic import Field
 
-from fatura.core.schemas import text_in
+from fatura.core.schemas import patterned, text_in
+from fatura.core.terms import CODE_PATTERN, MAX_DAYS, MAX_INSTALLMENTS
 
 # What Django's validate_email accepts, in a form a client can check (empty: no e-mail).
 _LABEL = "[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
@@ -14,8 +16,16 @@ EMAIL_PATTERN = (
     + f"({_LABEL}[.]){{1,4}}[A-Za-z]{{2,24}}$"
 )
 
-# The codes of customers.models.PaymentTerms (a test pins that they agree).
-PaymentTermCode = Literal["NET30", "NET60", "DUE_ON_RECEIPT", "2_10_NET30"]
+# The code of a payment term (customers.models.PaymentTerm; GET /payment-terms lists them).
+PaymentTermCode = Annotated[
+    str,
+    patterned(
+        CODE_PATTERN,
+        "Código de condição de pagamento inválido: {value!r}.",
+        maxLength=20,
+        description="Código de uma condição de pagamento (GET /payment-terms), ex.: NET30.",
+    ),
+]
 # The codes of customers.models.DeliveryPolicy.
 DeliveryCode = Literal["email", "manual"]
 
@@ -69,3 +79,64 @@ class CustomerOut(Schema):
     business_unit: str
     payment_terms: str
     delivery: DeliveryCode
+
+
+# --- payment terms ------------------------------------------------------------------------
+
+Percent = Annotated[
+    Decimal,
+    Field(
+        gt=0,
+        le=100,
+        max_digits=7,
+        decimal_places=4,
+        description="Percentual do total, até 4 casas (um terço: 33.3333).",
+    ),
+]
+
+
+class InstallmentIn(Schema):
+    days: int = Field(ge=0, le=MAX_DAYS, description="Dias após a emissão.")
+    percent: Percent
+
+
+class InstallmentOut(Schema):
+    days: int
+    percent: str
+
+
+class PaymentTermIn(Schema):
+    code: PaymentTermCode
+    label: Annotated[str, text_in(80, required=True)]
+    installments: list[InstallmentIn] = Field(
+        min_length=1,
+        max_length=MAX_INSTALLMENTS,
+        description="Dias crescentes; percentuais somando exatamente 100 (a última parcela "
+        "fica com o centavo do arredondamento).",
+    )
+    discount_percent: Decimal = Field(
+        Decimal(0), ge=0, lt=100, max_digits=4, decimal_places=2, description="Desconto (%)."
+    )
+    discount_days: int = Field(0, ge=0, le=MAX_DAYS, description="Dias do desconto.")
+    active: bool = True
+
+
+class PaymentTermPatch(Schema):
+    """``PATCH /payment-terms/{code}``: only the fields given change (the code never does)."""
+
+    label: Annotated[str, text_in(80, required=True)] | None = None
+    installments: list[InstallmentIn] | None = Field(
+        None, min_length=1, max_length=MAX_INSTALLMENTS
+    )
+    discount_percent: Decimal | None = Field(None, ge=0, lt=100, max_digits=4, decimal_places=2)
+    discount_days: int | None = Field(None, ge=0, le=MAX_DAYS)
+    active: bool | None = None
+
+
+class PaymentTermOut(Schema):
+    code: str
+    label: str
+    installments: list[InstallmentOut]
+    discount_percent: str
+    discount_days: int
+    active: bool

@@ -10,7 +10,7 @@ from fatura.core.documents import document_kind, only_digits
 from fatura.core.errors import InvalidInput, NotFound, RuleViolation
 from fatura.core.roles import Capability, require
 from fatura.core.users import User
-from fatura.customers.models import Customer, DeliveryPolicy, PaymentTerms
+from fatura.customers.models import DEFAULT_TERMS, Customer, DeliveryPolicy, PaymentTerm
 from fatura.eventlog import activities
 from fatura.eventlog.services import event_record
 
@@ -62,8 +62,10 @@ def _validated(
             errors.append({"field": "email", "message": f"E-mail inválido: {email}"})
     if len(country) != 2 or not country.isalpha():
         errors.append({"field": "country", "message": "País: código ISO de 2 letras (ex.: BR)."})
-    if payment_terms not in PaymentTerms.values:
-        allowed = ", ".join(PaymentTerms.values)
+    if not PaymentTerm.objects.filter(code=payment_terms, active=True).exists():
+        allowed = ", ".join(
+            PaymentTerm.objects.filter(active=True).order_by("code").values_list("code", flat=True)
+        )
         errors.append(
             {"field": "payment_terms", "message": f"Condição de pagamento inválida; use {allowed}."}
         )
@@ -83,7 +85,7 @@ def customer_create(
     region: str = "",
     country: str = "BR",
     business_unit: str = "",
-    payment_terms: str = PaymentTerms.NET_30,
+    payment_terms: str = DEFAULT_TERMS,
     delivery: str | None = None,
 ) -> Customer:
     """A new customer; ``delivery`` defaults to "email" when there is an e-mail, else "manual"."""

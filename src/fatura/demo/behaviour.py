@@ -20,7 +20,7 @@ from django.contrib.auth.models import User
 
 from fatura.core import clock
 from fatura.core.money import to_money
-from fatura.core.terms import TERMS, is_business_day, next_business_day
+from fatura.core.terms import is_business_day, next_business_day
 from fatura.customers.models import Customer
 from fatura.receivables.collections import invoice_call, invoice_remind
 from fatura.receivables.corrections import (
@@ -247,7 +247,7 @@ class Behaviour:
             disputed = Dispute.objects.filter(invoice=invoice, resolved_at__isnull=True)
             amount -= sum((d.amount for d in disputed), Decimal(0))
         elif invoice.discount_until and clock.localdate() <= invoice.discount_until:
-            earned = TERMS[invoice.payment_terms].discount_on(invoice.total_charged)
+            earned = to_money(invoice.total_charged * invoice.discount_percent / 100)
             if not invoice.amount_discounted and amount > earned:
                 amount -= earned
         return max(amount, Decimal("0.00"))

@@ -10,6 +10,8 @@ from django.utils.translation import gettext_lazy as _
 
 CUSTOMER_CREATED = "Customer Created"
 CUSTOMER_UPDATED = "Customer Updated"
+PAYMENT_TERM_CREATED = "Payment Term Created"
+PAYMENT_TERM_CHANGED = "Payment Term Changed"
 BILLING_ITEM_CREATED = "Billing Item Created"
 PRICE_VERSION_ADDED = "Price Version Added"
 PRICE_VERSION_REMOVED = "Price Version Removed"
@@ -64,6 +66,8 @@ BANK_ENTRY_IGNORED = "Bank Entry Ignored"
 LABELS = {
     CUSTOMER_CREATED: _("Cliente cadastrado"),
     CUSTOMER_UPDATED: _("Cliente alterado"),
+    PAYMENT_TERM_CREATED: _("Condição de pagamento criada"),
+    PAYMENT_TERM_CHANGED: _("Condição de pagamento alterada"),
     BILLING_ITEM_CREATED: _("Item de cobrança criado"),
     PRICE_VERSION_ADDED: _("Preço cadastrado"),
     PRICE_VERSION_REMOVED: _("Preço removido"),

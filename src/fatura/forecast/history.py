@@ -15,7 +15,7 @@ import polars as pl
 from django.db.models import Max, Q
 from django.utils import timezone
 
-from fatura.core.terms import TERMS
+from fatura.customers.terms import payment_term_rules
 from fatura.forecast.facts import INVOICE_SCHEMA, Facts
 from fatura.receivables.models import (
     Allocation,
@@ -47,9 +47,10 @@ def load_facts() -> Facts:
         .values_list("invoice_id", "last")
     )
     rows = []
+    rules = payment_term_rules()
     for inv in invoices.select_related("customer", "customer__collector").iterator(chunk_size=5000):
         customer = inv.customer
-        term = TERMS.get(inv.payment_terms)
+        term = rules.get(inv.payment_terms)
         paid = inv.payment_status in (PaymentStatus.PAID, PaymentStatus.OVERPAID)
         written = inv.status == InvoiceStatus.WRITTEN_OFF
         rows.append(

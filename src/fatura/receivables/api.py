@@ -21,6 +21,7 @@ from fatura.customers.selectors import customer_get
 from fatura.eventlog.selectors import event_list
 from fatura.receivables import collections, corrections, payments, selectors, services
 from fatura.receivables.domain import ACTIONS, allowed_actions
+from fatura.receivables.installments import installment_balances
 from fatura.receivables.models import AdjustmentRequest, Invoice, Payment
 from fatura.receivables.pdf import invoice_pdf
 from fatura.receivables.schemas import (
@@ -102,6 +103,10 @@ def invoice_out(invoice: Invoice) -> dict[str, object]:
         "result_center": invoice.result_center,
         "ticket": invoice.ticket,
         "lines": [line_out(line) for line in lines],
+        "installments": [
+            {"number": i.number, "due_date": i.due_date, "amount": i.amount, "balance": i.balance}
+            for i in installment_balances(invoice)
+        ],
         "pending_adjustment": _pending_out(selectors.adjustment_pending(invoice)),
     }
 

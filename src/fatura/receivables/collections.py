@@ -20,6 +20,7 @@ from fatura.core.users import User
 from fatura.eventlog import activities
 from fatura.receivables.common import check, event, invoice_lock, record
 from fatura.receivables.domain import days_overdue
+from fatura.receivables.installments import installments_open
 from fatura.receivables.mail import MailFailed, send_reminder_email
 from fatura.receivables.models import (
     CallOutcome,
@@ -221,8 +222,10 @@ class DunningReport:
 def _run_level(
     invoice: Invoice, level: DunningLevel, today: dt.date, now: dt.datetime, report: DunningReport
 ) -> None:
+    open_parts = installments_open(invoice) if invoice.installment_count > 1 else []
     DunningNotice.objects.create(
         invoice=invoice,
+        installment=open_parts[0].number if open_parts else 1,
         level=level.level,
         action=level.action,
         balance=invoice.balance,
@@ -236,6 +239,8 @@ def _run_level(
         "dunning_action": level.action,
         "days_overdue": days_overdue(invoice.due_date, today),
     }
+    if open_parts:  # the installment being dunned: the oldest open one
+        extra |= {"installment": open_parts[0].number, "installment_amount": open_parts[0].balance}
     events = []
     if first:
         events.append(

@@ -21,6 +21,7 @@ from fatura.eventlog.services import NewEvent, events_record_many
 from fatura.receivables import domain
 from fatura.receivables.domain import ActionNotAllowedError, Amounts
 from fatura.receivables.events import invoice_attributes
+from fatura.receivables.installments import follow
 from fatura.receivables.models import Invoice
 
 
@@ -90,6 +91,7 @@ def refresh(invoice: Invoice) -> None:
     invoice.payment_status = domain.payment_status(
         amounts.owed, invoice.amount_applied, invoice.amount_overpaid
     )
+    follow(invoice)  # installments: the next due date is the oldest open installment's
 
 
 def reopen(invoice: Invoice, now: dt.datetime) -> list[NewEvent]:

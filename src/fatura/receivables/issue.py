@@ -17,10 +17,12 @@ from fatura.core.bounds import check_text, fit_decimal
 from fatura.core.errors import InvalidInput
 from fatura.core.money import line_amount, parse_decimal, to_money
 from fatura.core.months import Month
-from fatura.core.terms import term
+from fatura.core.terms import TermRule
 from fatura.core.users import Actor
 from fatura.customers.models import Customer
+from fatura.customers.terms import payment_term_rule, payment_term_rules
 from fatura.receivables import domain
+from fatura.receivables.installments import installments_insert, plan
 from fatura.receivables.models import (
     Invoice,
     InvoiceKind,
@@ -47,12 +49,18 @@ LINE_FIELDS = (
 )
 
 
-def receivable_open(invoice: Invoice, *, terms_code: str) -> None:
-    """Set terms, due date and the opening balance (= total charged) of an unsaved invoice."""
-    terms = term(terms_code)
+def receivable_open(invoice: Invoice, *, terms: TermRule) -> None:
+    """Set terms, installments (``invoice.planned``, stored by ``installments_insert`` once the
+    invoice is saved), due date (the first installment's), discount and the opening balance
+    (= total charged) of an unsaved invoice."""
     invoice.payment_terms = terms.code
-    invoice.due_date = terms.due_date(invoice.issue_date)
+    invoice.planned = plan(  # type: ignore[attr-defined]
+        terms, issue_date=invoice.issue_date, total=invoice.total_charged
+    )
+    invoice.installment_count = len(invoice.planned)  # type: ignore[attr-defined]
+    invoice.due_date = invoice.planned[0].due_date  # type: ignore[attr-defined]
     invoice.discount_until = terms.discount_until(invoice.issue_date)
+    invoice.discount_percent = terms.discount_percent if terms.has_discount else Decimal(0)
     invoice.balance = invoice.total_charged
     invoice.payment_status = (
         PaymentStatus.PAID if invoice.total_charged == Decimal(0) else PaymentStatus.UNPAID
@@ -72,7 +80,9 @@ class UsageInvoice:
     lines: list[tuple[Any, ...]]  # rows of LINE_FIELDS[1:]
 
 
-def _build(usage: UsageInvoice, *, sequence: int, by: Actor, now: dt.datetime) -> Invoice:
+def _build(
+    usage: UsageInvoice, *, sequence: int, by: Actor, now: dt.datetime, terms: TermRule
+) -> Invoice:
     # ``by`` was checked by billing (``require``): a user with a role, not an anonymous one
     invoice = Invoice(
         number=INVOICES.format(sequence),
@@ -89,7 +99,7 @@ def _build(usage: UsageInvoice, *, sequence: int, by: Actor, now: dt.datetime) -
         created_at=now,
         completed_at=now,
     )
-    receivable_open(invoice, terms_code=usage.customer.payment_terms)
+    receivable_open(invoice, terms=terms)
     return invoice
 
 
@@ -97,8 +107,10 @@ def usage_invoice_issue(*, usage: UsageInvoice, by: Actor, now: dt.datetime) -> 
     """Issue one usage invoice, completed, with the next invoice number (inside the caller's
     transaction). Its lines are kept on ``invoice.lines_cache``."""
     period_check(issue_date=clock.localdate(now))
-    invoice = _build(usage, sequence=INVOICES.take(), by=by, now=now)
+    terms = payment_term_rule(usage.customer.payment_terms)
+    invoice = _build(usage, sequence=INVOICES.take(), by=by, now=now, terms=terms)
     invoice.save(force_insert=True)
+    installments_insert([invoice])
     lines = [
         InvoiceLine(invoice=invoice, **dict(zip(LINE_FIELDS[1:], row, strict=True)))
         for row in usage.lines
@@ -119,8 +131,16 @@ def usage_invoices_issue(
     """Issue usage invoices in bulk, numbered from ``first_sequence`` on (reserved with
     :func:`usage_invoices_reserve`), inside the caller's transaction."""
     period_check(issue_date=clock.localdate(now))
+    rules = payment_term_rules()
     built = [
-        _build(usage, sequence=first_sequence + offset, by=by, now=now)
+        _build(
+            usage,
+            sequence=first_sequence + offset,
+            by=by,
+            now=now,
+            terms=rules.get(usage.customer.payment_terms)
+            or payment_term_rule(usage.customer.payment_terms),
+        )
         for offset, usage in enumerate(usages)
     ]
     saved = Invoice.objects.bulk_create(built)
@@ -131,6 +151,7 @@ def usage_invoices_issue(
         )
         for invoice in saved:
             invoice.pk = ids[invoice.number]
+    installments_insert(saved)
     _insert_lines(
         [
             (invoice.pk, *row)
@@ -286,10 +307,11 @@ def invoice_build(
         created_by=by,
         created_at=now,
     )
-    receivable_open(invoice, terms_code=payment_terms)
+    receivable_open(invoice, terms=payment_term_rule(payment_terms))
     if proforma:  # a quote: nothing is owed
         invoice.balance = Decimal("0.00")
     invoice.save()
+    installments_insert([invoice])
     InvoiceLine.objects.bulk_create(
         InvoiceLine(
             invoice=invoice,

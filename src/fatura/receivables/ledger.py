@@ -54,6 +54,7 @@ from fatura.customers.models import Customer
 from fatura.customers.selectors import customer_get
 from fatura.receivables import domain
 from fatura.receivables.domain import AgingRow, OpenAmount
+from fatura.receivables.installments import Slot, open_parts, schedules
 from fatura.receivables.models import (
     Adjustment,
     Allocation,
@@ -195,17 +196,24 @@ def check_group_by(group_by: str) -> str:
 def aging(*, as_of: dt.date, group_by: str = "customer", **filters: Any) -> AgingReport:
     """Open balances as of the end of ``as_of`` per group (customer, segment, business unit or
     collector) in the buckets current, 1–30, 31–60, 61–90 and 90+ days past due. One query."""
-    rows = receivables_as_of(as_of, **filters).values_list(
-        _GROUP_KEYS[check_group_by(group_by)],
-        "customer__name",
-        "customer__collector__first_name",
-        "customer__collector__last_name",
-        "due_date",
-        "open_balance",
+    rows = list(
+        receivables_as_of(as_of, **filters).values_list(
+            _GROUP_KEYS[check_group_by(group_by)],
+            "customer__name",
+            "customer__collector__first_name",
+            "customer__collector__last_name",
+            "due_date",
+            "open_balance",
+            "pk",
+            "installment_count",
+        )
     )
+    # an invoice in installments ages each installment by its own due date
+    split = schedules(row[6] for row in rows if row[7] > 1)
     amounts = (
-        OpenAmount(_key(key), _label(group_by, key, name, first, last), due, to_money(balance))
-        for key, name, first, last, due, balance in rows.iterator()
+        OpenAmount(_key(key), _label(group_by, key, name, first, last), part_due, part)
+        for key, name, first, last, due, balance, pk, _count in rows
+        for part_due, part in open_parts(to_money(balance), due, split.get(pk))
     )
     table = domain.aging_rows(amounts, as_of)
     return AgingReport(as_of, group_by, table, domain.aging_total(table))
@@ -235,6 +243,14 @@ class StatementItem:
     balance: Decimal
     days_overdue: int
     status: str
+    installment: str = ""  # "2/3" for an invoice in installments
+
+
+def _installment_label(slots: list[Slot] | None, due: dt.date | None) -> str:
+    if not slots:
+        return ""
+    number = next((s.number for s in slots if s.due_date == due), 0)
+    return f"{number}/{len(slots)}" if number else ""
 
 
 @dataclass(frozen=True)
@@ -283,15 +299,36 @@ def customer_statement(customer_id: int, as_of: dt.date | None = None) -> Custom
     throughout (see the module docstring). Three queries."""
     customer = customer_get(customer_id)
     as_of = as_of or clock.today()
-    open_items = (
+    open_items = list(
         receivables_as_of(as_of, customer_id=customer.pk)
         .order_by("due_date", "number")
-        .values_list("number", "issue_date", "due_date", "total_charged", "open_balance", "status")
+        .values_list(
+            "number",
+            "issue_date",
+            "due_date",
+            "total_charged",
+            "open_balance",
+            "status",
+            "pk",
+            "installment_count",
+        )
     )
+    # an invoice in installments is one item per open installment (its own due date)
+    split = schedules(row[6] for row in open_items if row[7] > 1)
     items = [
-        StatementItem(number, issued, due, total, owed, domain.days_overdue(due, as_of), status)
-        for number, issued, due, total, balance, status in open_items
-        if (owed := to_money(balance)) > 0
+        StatementItem(
+            number,
+            issued,
+            part_due,
+            total,
+            part,
+            domain.days_overdue(part_due, as_of),
+            status,
+            installment=_installment_label(split.get(pk), part_due),
+        )
+        for number, issued, due, total, balance, status, pk, _count in open_items
+        for part_due, part in open_parts(to_money(balance), due, split.get(pk))
+        if part > 0
     ]
     applied = Subquery(
         Allocation.objects.filter(

@@ -66,8 +66,14 @@ class Invoice(models.Model):
         default=PaymentStatus.UNPAID,
     )
     payment_terms = models.CharField(_("condição de pagamento"), max_length=20, default="NET30")
+    # the next due date: the oldest open installment's (receivables.installments)
     due_date = models.DateField(_("vencimento"), null=True, blank=True)
     discount_until = models.DateField(_("desconto até"), null=True, blank=True)
+    # what the terms granted when the invoice was issued (editing a term changes neither)
+    discount_percent = models.DecimalField(
+        _("desconto (%)"), max_digits=4, decimal_places=2, default=0, db_default=0
+    )
+    installment_count = models.PositiveSmallIntegerField(_("parcelas"), default=1, db_default=1)
     currency = models.CharField(max_length=3, default="BRL")
     description = models.CharField(_("descrição"), max_length=200, blank=True)
     amount_applied = _money(_("pagamentos aplicados"))
@@ -134,6 +140,32 @@ class Invoice(models.Model):
     def is_usage(self) -> bool:
         """Issued by billing for a finalized charge (``self.charge`` is that charge)."""
         return self.kind == InvoiceKind.USAGE
+
+
+class InvoiceInstallment(models.Model):
+    """One installment ("parcela") of an invoice: what is owed by its due date. Its balance is
+    computed from the invoice's (``receivables.installments``: the open balance fills the
+    schedule from its end, so payments and credits settle the oldest installment first)."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="installments")
+    number = models.PositiveSmallIntegerField(_("parcela"))
+    due_date = models.DateField(_("vencimento"))
+    amount = money(_("valor"))
+
+    class Meta:
+        ordering = ["invoice_id", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["invoice", "number"], name="invoice_installment_number"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(amount__gte=0), name="invoice_installment_amount_gte_0"
+            ),
+        ]
+        indexes = [models.Index(fields=["due_date"], name="invoice_installment_due")]
+
+    def __str__(self) -> str:
+        return f"{self.invoice_id} parcela {self.number}"
 
 
 class InvoiceLine(models.Model):
@@ -471,6 +503,8 @@ class DunningNotice(models.Model):
     """One dunning level run on one invoice: never twice (the daily task may re-run)."""
 
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="dunning_notices")
+    # the installment that was overdue (each installment goes through the levels once)
+    installment = models.PositiveSmallIntegerField(default=1, db_default=1)
     level = models.PositiveSmallIntegerField()
     action = models.CharField(max_length=16, choices=DunningAction.choices)
     balance = money()
@@ -479,7 +513,9 @@ class DunningNotice(models.Model):
     class Meta:
         ordering = ["invoice_id", "level"]
         constraints = [
-            models.UniqueConstraint(fields=["invoice", "level"], name="dunning_notice_once")
+            models.UniqueConstraint(
+                fields=["invoice", "installment", "level"], name="dunning_notice_once"
+            )
         ]
 
     def __str__(self) -> str:

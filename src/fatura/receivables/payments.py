@@ -20,7 +20,6 @@ from fatura.core import clock
 from fatura.core.errors import InvalidInput, NotFound, RuleViolation
 from fatura.core.money import format_brl
 from fatura.core.roles import Capability, require
-from fatura.core.terms import TERMS
 from fatura.core.users import Actor, User
 from fatura.customers.models import Customer
 from fatura.eventlog import activities
@@ -186,8 +185,8 @@ def _apply(
 
 
 def _discount_percent(invoice: Invoice) -> Decimal:
-    terms = TERMS.get(invoice.payment_terms)
-    return terms.discount_percent if terms else Decimal(0)
+    """What the invoice's terms granted when it was issued (``Invoice.discount_percent``)."""
+    return invoice.discount_percent
 
 
 def payment_record(

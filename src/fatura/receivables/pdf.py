@@ -15,11 +15,11 @@ from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from fatura.core.money import format_brl, format_decimal_br
+from fatura.core.money import format_brl, format_decimal_br, to_money
 from fatura.core.months import Month
 from fatura.core.pdf_layout import BRAND, LINE, MUTED, draw_footer, esc, letterhead
-from fatura.core.terms import TERMS
-from fatura.customers.models import PaymentTerms
+from fatura.customers.models import PaymentTerm
+from fatura.receivables.installments import installment_balances
 from fatura.receivables.models import Invoice
 
 
@@ -49,14 +49,42 @@ def _footer(canvas: Any, doc: Any) -> None:
 
 
 def _discount_text(invoice: Invoice) -> str:
-    terms = TERMS.get(invoice.payment_terms)
-    if not terms or not terms.has_discount or invoice.discount_until is None:
+    if not invoice.discount_percent or invoice.discount_until is None:
         return "—"
-    percent = format_decimal_br(terms.discount_percent)
-    return (
-        f"{percent}% ({format_brl(terms.discount_on(invoice.total_charged))}) "
-        f"se pago até {invoice.discount_until:%d/%m/%Y}"
+    percent = format_decimal_br(invoice.discount_percent)
+    discount = to_money(invoice.total_charged * invoice.discount_percent / Decimal(100))
+    return f"{percent}% ({format_brl(discount)}) se pago até {invoice.discount_until:%d/%m/%Y}"
+
+
+def _installments_table(invoice: Invoice, width: float) -> Table | None:
+    """The installments (parcelas) with their due dates, when there is more than one."""
+    if invoice.installment_count <= 1 or invoice.kind == "proforma":
+        return None
+    rows: list[list[object]] = [["Parcela", "Vencimento", "Valor", "Em aberto"]]
+    parts = installment_balances(invoice)
+    for part in parts:
+        rows.append(
+            [
+                f"{part.number}/{len(parts)}",
+                f"{part.due_date:%d/%m/%Y}",
+                format_brl(part.amount),
+                format_brl(part.balance),
+            ]
+        )
+    table = Table(rows, colWidths=[width * w for w in (0.15, 0.2, 0.2, 0.2)], hAlign="LEFT")
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONT", (0, 0), (-1, 0), "Helvetica-Bold", 8.5),
+                ("TEXTCOLOR", (0, 0), (-1, 0), colors.white),
+                ("BACKGROUND", (0, 0), (-1, 0), BRAND),
+                ("FONT", (0, 1), (-1, -1), "Helvetica", 9),
+                ("ALIGN", (2, 0), (-1, -1), "RIGHT"),
+                ("LINEBELOW", (0, -1), (-1, -1), 0.6, LINE),
+            ]
+        )
     )
+    return table
 
 
 def invoice_pdf(invoice: Invoice) -> bytes:
@@ -92,6 +120,7 @@ def _invoice_pdf(invoice: Invoice) -> bytes:
             Paragraph(f"Referência: {month.label_pt()}", s["right"]),
             Paragraph(
                 f"<b>Vencimento: {invoice.due_date:%d/%m/%Y}</b>"
+                + (" (próxima parcela)" if invoice.installment_count > 1 else "")
                 if invoice.due_date and invoice.kind != "proforma"
                 else "",
                 s["right"],
@@ -102,7 +131,8 @@ def _invoice_pdf(invoice: Invoice) -> bytes:
         small_style=s["small"],
     )
     code = invoice.payment_terms or customer.payment_terms
-    terms = PaymentTerms(code).label if code in PaymentTerms.values else code
+    found = PaymentTerm.objects.filter(code=code).values_list("label", flat=True).first()
+    terms = f"{code} — {found}" if found else code
     usage = invoice.is_usage
     parties = Table(
         [
@@ -219,6 +249,12 @@ def _invoice_pdf(invoice: Invoice) -> bytes:
         Spacer(1, 5 * mm),
         totals,
         Spacer(1, 10 * mm),
+    ]
+    schedule = _installments_table(invoice, width)
+    if schedule is not None:
+        story += [Paragraph("<b>Parcelas</b>", s["normal"]), Spacer(1, 2 * mm), schedule]
+        story += [Spacer(1, 6 * mm)]
+    story += [
         Paragraph(
             "Valores em reais (BRL). Cada linha é quantidade × preço unitário, arredondada ao "
             "centavo; o total devido é a soma das linhas.",

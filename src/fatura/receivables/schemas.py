@@ -39,6 +39,16 @@ class InvoiceLineOut(Schema):
     amount: MoneyOut
 
 
+class InstallmentOut(Schema):
+    number: int
+    due_date: dt.date
+    amount: MoneyOut
+    balance: MoneyOut = Field(
+        description="O que a parcela ainda deve: pagamentos e créditos quitam a parcela em "
+        "aberto mais antiga primeiro (docs/decisions/0023)."
+    )
+
+
 class PendingAdjustmentOut(Schema):
     id: int
     amount: MoneyOut
@@ -95,6 +105,10 @@ class InvoiceOut(Schema):
     result_center: str
     ticket: str
     lines: list[InvoiceLineOut]
+    installments: list[InstallmentOut] = Field(
+        description="As parcelas, cada uma com seu vencimento (ao menos uma; due_date da "
+        "fatura é o da parcela em aberto mais antiga)."
+    )
     pending_adjustment: PendingAdjustmentOut | None = Field(
         None,
         description=(
@@ -152,7 +166,9 @@ class InvoiceIn(Schema):
     kind: DirectInvoiceKind = Field(description="simple | recurring | proforma")
     issue_date: DateIn
     payment_terms: PaymentTermCode | None = Field(
-        None, description="NET30, NET60, DUE_ON_RECEIPT, 2_10_NET30; padrão: o do cliente."
+        None,
+        description="Código de uma condição de pagamento ativa (GET /payment-terms, ex.: "
+        "NET30, 30/60/90); padrão: a do cliente.",
     )
     description: Annotated[str, text_in(200)] = ""
     lines: list[InvoiceLineIn] = Field(min_length=1, max_length=1000)

@@ -73,6 +73,7 @@ def invoice_get(number: str) -> Invoice:
             .prefetch_related(
                 Prefetch("lines", queryset=InvoiceLine.objects.order_by("position")),
                 _pending_adjustments(),
+                "installments",
             )
             .get(number=number)
         )
@@ -81,10 +82,12 @@ def invoice_get(number: str) -> Invoice:
 
 
 def invoices_with_lines(qs: QuerySet[Invoice]) -> QuerySet[Invoice]:
-    """With their lines and the adjustment each one has waiting for approval."""
+    """With their lines, installments and the adjustment each one has waiting for
+    approval."""
     return qs.prefetch_related(
         Prefetch("lines", queryset=InvoiceLine.objects.order_by("position")),
         _pending_adjustments(),
+        "installments",
     )
 
 

@@ -13,9 +13,9 @@ from django.db import transaction
 from fatura.core import clock
 from fatura.core.errors import Forbidden, InvalidInput, RuleViolation
 from fatura.core.roles import Capability, require
-from fatura.core.terms import TERMS
 from fatura.core.users import User
 from fatura.customers.models import Customer
+from fatura.customers.terms import payment_term_rule
 from fatura.eventlog import activities
 from fatura.eventlog.services import NewEvent
 from fatura.receivables import domain
@@ -29,19 +29,15 @@ from fatura.receivables.common import (
     invoices_lock,
     record,
 )
+from fatura.receivables.installments import Slot, balances, schedules
 from fatura.receivables.issue import LineIn, invoice_build, parse_lines
 from fatura.receivables.mail import send_invoice_email
 from fatura.receivables.models import Invoice, InvoiceKind, InvoiceStatus
 
 
 def _terms(code: str) -> str:
-    if code not in TERMS:
-        known = ", ".join(TERMS)
-        raise InvalidInput(
-            f"Condição de pagamento desconhecida: {code!r}. Use uma de: {known}.",
-            errors=[{"field": "payment_terms", "message": "desconhecida"}],
-        )
-    return code
+    """An active payment term's code (422 on ``payment_terms`` otherwise)."""
+    return payment_term_rule(code).code
 
 
 def invoice_create(
@@ -235,11 +231,26 @@ def due_dates_passed(*, today: dt.date | None = None) -> int:
         for invoice in due:
             invoice.status = InvoiceStatus.OVERDUE
         Invoice.objects.filter(pk__in=[i.pk for i in due]).update(status=InvoiceStatus.OVERDUE)
-        record(*(_due_date_passed(invoice, today) for invoice in due))
+        split = schedules(i.pk for i in due if i.installment_count > 1)
+        record(*(_due_date_passed(invoice, today, split.get(invoice.pk)) for invoice in due))
     return len(due)
 
 
-def _due_date_passed(invoice: Invoice, today: dt.date) -> NewEvent:
+def _installment_facts(invoice: Invoice, slots: list[Slot] | None) -> dict[str, Any]:
+    """Which installment's due date passed (the oldest open one) and what it still owes."""
+    if not slots:
+        return {}
+    for part in balances(slots, invoice.balance):
+        if part.balance > 0:
+            return {
+                "installment": part.number,
+                "installments": len(slots),
+                "installment_amount": part.balance,
+            }
+    return {}
+
+
+def _due_date_passed(invoice: Invoice, today: dt.date, slots: list[Slot] | None = None) -> NewEvent:
     assert invoice.due_date is not None
     return event(
         invoice,
@@ -251,6 +262,7 @@ def _due_date_passed(invoice: Invoice, today: dt.date) -> NewEvent:
         else day_start(invoice.due_date + dt.timedelta(days=1)),
         automated=True,
         days_overdue=(today - invoice.due_date).days,
+        **_installment_facts(invoice, slots),
     )
 
 

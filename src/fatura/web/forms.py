@@ -12,8 +12,9 @@ from fatura.catalog.selectors import billing_item_list
 from fatura.core.bounds import validate_month_range
 from fatura.core.documents import format_document
 from fatura.core.months import Month
-from fatura.customers.models import PaymentTerms
+from fatura.customers.models import DEFAULT_TERMS
 from fatura.customers.selectors import customer_list
+from fatura.customers.terms import payment_term_choices
 
 
 def decimal_from_input(text: str) -> str:
@@ -100,8 +101,8 @@ class CustomerForm(forms.Form):
     business_unit = forms.CharField(label=_("Unidade de negócio"), max_length=80, required=False)
     payment_terms = forms.ChoiceField(
         label=_("Condição de pagamento"),
-        choices=PaymentTerms.choices,
-        initial=PaymentTerms.NET_30,
+        choices=payment_term_choices,
+        initial=DEFAULT_TERMS,
         required=False,
     )
 
@@ -115,7 +116,7 @@ class CustomerForm(forms.Form):
         return str(self.cleaned_data.get("country") or "BR").strip().upper()
 
     def clean_payment_terms(self) -> str:
-        return str(self.cleaned_data.get("payment_terms") or PaymentTerms.NET_30)
+        return str(self.cleaned_data.get("payment_terms") or DEFAULT_TERMS)
 
 
 class BillingItemForm(forms.Form):

@@ -13,7 +13,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from fatura.core.bounds import validate_date_range
-from fatura.customers.models import PaymentTerms
+from fatura.customers.terms import payment_term_choices
 from fatura.receivables.models import (
     CallOutcome,
     DisputeReason,
@@ -25,6 +25,11 @@ from fatura.receivables.models import (
     PaymentStatus,
 )
 from fatura.web.forms import DecimalTextField, ListFilterForm, _customer_choices
+
+
+def _terms_or_customers() -> list[tuple[str, str]]:
+    return [("", str(_("A do cliente"))), *payment_term_choices()]
+
 
 DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d")
 
@@ -81,7 +86,7 @@ class InvoiceCreateForm(forms.Form):
     issue_date = DateBRField(label=_("Data de emissão"))
     payment_terms = forms.ChoiceField(
         label=_("Condição de pagamento"),
-        choices=[("", _("A do cliente")), *PaymentTerms.choices],
+        choices=_terms_or_customers,
         required=False,
     )
     description = forms.CharField(label=_("Descrição"), max_length=200, required=False)

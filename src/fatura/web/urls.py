@@ -6,7 +6,7 @@ from django.urls import path
 from fatura.web.views import home
 from fatura.web.views.billing import charges
 from fatura.web.views.catalog import items as catalog
-from fatura.web.views.customers import customers
+from fatura.web.views.customers import customers, payment_terms
 from fatura.web.views.events import events
 from fatura.web.views.fiscal import dashboard as fiscal
 from fatura.web.views.fiscal import lags as fiscal_lags
@@ -38,6 +38,7 @@ urlpatterns = [
     path("", home.home, name="home"),
     path("clientes/", customers.customers, name="customers"),
     path("clientes/exportar.csv", customers.customers_csv, name="customers_csv"),
+    path("clientes/condicoes-de-pagamento/", payment_terms.payment_terms, name="payment_terms"),
     path("itens/", catalog.items, name="items"),
     path("itens/exportar.csv", catalog.items_csv, name="items_csv"),
     path("itens/<int:item_id>/", catalog.item_detail, name="item_detail"),

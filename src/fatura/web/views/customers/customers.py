@@ -1,14 +1,17 @@
 from __future__ import annotations
 
+from typing import cast
+
+from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from fatura.core.errors import DomainError
-from fatura.customers.models import PaymentTerms
 from fatura.customers.selectors import customer_list
 from fatura.customers.services import customer_create
+from fatura.customers.terms import payment_term_labels, payment_term_options
 from fatura.web.csv_export import csv_response
 from fatura.web.forms import CustomerForm
 from fatura.web.views.common import add_domain_errors, form_status, page, paginate
@@ -20,12 +23,14 @@ def _render(
     request: HttpRequest, form: CustomerForm, error: DomainError | None = None
 ) -> HttpResponse:
     search = request.GET.get("q", "").strip()
+    choices, labels = payment_term_options()  # one read for the form's select and the table
+    cast(forms.ChoiceField, form.fields["payment_terms"]).choices = choices
     context = {
         "page_obj": paginate(request, customer_list(search=search), PER_PAGE),
         "search": search,
         "form": form,
         "error": error,
-        "terms": dict(PaymentTerms.choices),
+        "terms": labels,
     }
     return render(request, "web/customers/list.html", context, status=form_status(form, error))
 
@@ -49,7 +54,7 @@ def customers(request: HttpRequest) -> HttpResponse:
 @page
 def customers_csv(request: HttpRequest) -> StreamingHttpResponse:
     search = request.GET.get("q", "").strip()
-    terms = dict(PaymentTerms.choices)
+    terms = payment_term_labels()
     rows = (
         (
             c.name,

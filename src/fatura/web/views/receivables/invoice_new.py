@@ -14,7 +14,6 @@ from fatura.core import clock
 from fatura.core.errors import DomainError
 from fatura.core.money import format_brl
 from fatura.core.roles import Capability, require
-from fatura.core.terms import TERMS
 from fatura.customers.selectors import customer_get
 from fatura.receivables import services
 from fatura.receivables.models import InvoiceKind
@@ -56,7 +55,6 @@ def _render_create(
         "rows": rows,
         "error": error,
         "lines_error": lines_error,
-        "terms": TERMS,
     }
     status = form_status(form, error)
     if lines_error and status == 200:

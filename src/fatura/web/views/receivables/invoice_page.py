@@ -11,11 +11,12 @@ from django.utils.translation import gettext_lazy
 from fatura.core import clock
 from fatura.core.money import format_brl
 from fatura.core.roles import Capability, can
-from fatura.core.terms import TERMS
 from fatura.core.users import User
+from fatura.customers.terms import payment_term_label
 from fatura.eventlog.models import Event
 from fatura.eventlog.selectors import event_list, typed_attributes
 from fatura.receivables import domain
+from fatura.receivables.installments import installment_balances
 from fatura.receivables.models import (
     CallOutcome,
     DisputeReason,
@@ -149,9 +150,8 @@ def invoice_context(invoice: Invoice, user: User) -> dict[str, Any]:
         "disputes": list(invoice.disputes.all()),
         "status_badge": STATUS_BADGES.get(invoice.status, "badge-neutral"),
         "payment_badge": PAYMENT_BADGES.get(invoice.payment_status, "badge-neutral"),
-        "terms_label": TERMS[invoice.payment_terms].label
-        if invoice.payment_terms in TERMS
-        else invoice.payment_terms,
+        "terms_label": payment_term_label(invoice.payment_terms),
+        "installments": installment_balances(invoice) if invoice.installment_count > 1 else [],
         "days_overdue": domain.days_overdue(invoice.due_date, today) if owed else 0,
         "can_record_payment": owed
         and invoice.kind != InvoiceKind.PROFORMA
