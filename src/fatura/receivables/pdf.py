@@ -21,6 +21,7 @@ from fatura.core.pdf_layout import BRAND, LINE, MUTED, draw_footer, esc, letterh
 from fatura.customers.models import PaymentTerm
 from fatura.receivables.installments import installment_balances
 from fatura.receivables.models import Invoice
+from fatura.receivables.payment_pdf import payment_flowables
 
 
 def _styles() -> dict[str, ParagraphStyle]:
@@ -254,6 +255,7 @@ def _invoice_pdf(invoice: Invoice) -> bytes:
     if schedule is not None:
         story += [Paragraph("<b>Parcelas</b>", s["normal"]), Spacer(1, 2 * mm), schedule]
         story += [Spacer(1, 6 * mm)]
+    story += payment_flowables(invoice, width, s)  # "Como pagar": PIX and boleto (the port)
     story += [
         Paragraph(
             "Valores em reais (BRL). Cada linha é quantidade × preço unitário, arredondada ao "
