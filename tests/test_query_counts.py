@@ -63,6 +63,7 @@ API_QUERY_COUNTS: dict[str, int] = {
     "/nfse/backlog": 5,
     "/payment-terms": 4,
     "/payments": 5,
+    "/periods": 4,  # the closed months, the first invoice's issue date (no count: a list)
     "/reports/aging": 3,
     "/reports/dso": 4,
     "/service-orders": 5,
@@ -100,6 +101,7 @@ PAGE_QUERY_COUNTS: dict[str, int] = {
     "web:mining": 5,
     "web:payment_terms": 5,
     "web:payments": 6,
+    "web:periods": 5,
     "web:usage": 9,
     "web:worklist": 13,  # + the payment terms (the forecast reads them; 0023)
     "web:payment_open_invoices": 4,

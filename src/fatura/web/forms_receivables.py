@@ -204,6 +204,25 @@ class AmountReasonForm(forms.Form):
         _required(self, "amount", "reason")
 
 
+def document_date_field() -> DateBRField:
+    """The date of a correction document (blank: today); the service checks its bounds."""
+    return DateBRField(
+        label=_("Data do documento"),
+        required=False,
+        help_text=_("Em branco: hoje. Os relatórios na data contam a partir dela."),
+    )
+
+
+class DatedAmountReasonForm(AmountReasonForm):
+    """A credit note or an adjustment: amount, reason and the document's date."""
+
+    date = document_date_field()
+
+
+class WriteOffForm(ReasonForm):
+    date = document_date_field()
+
+
 # --- payments ----------------------------------------------------------------------------
 
 
@@ -246,6 +265,7 @@ class ReverseForm(forms.Form):
         required=False,
         help_text=_("Ex.: cheque devolvido, boleto cancelado."),
     )
+    date = DateBRField(label=_("Data do estorno"), required=False, help_text=_("Em branco: hoje."))
 
 
 # --- filters -----------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from fatura.web.views.receivables import (
     invoices,
     payment_detail,
     payments,
+    periods,
     reports,
 )
 from fatura.web.views.usage import charts as usage
@@ -110,6 +111,9 @@ urlpatterns = [
     path("relatorios/caixa/", reports.cash_in, name="cash_in"),
     path("relatorios/caixa/exportar.csv", reports.cash_in_csv, name="cash_in_csv"),
     path("relatorios/dso/", reports.dso, name="dso"),
+    path("relatorios/fechamento/", periods.periods, name="periods"),
+    path("relatorios/fechamento/<str:month>/fechar/", periods.period_close, name="period_close"),
+    path("relatorios/fechamento/<str:month>/reabrir/", periods.period_reopen, name="period_reopen"),
     path("relatorios/dso/exportar.csv", reports.dso_csv, name="dso_csv"),
     path("relatorios/dso/exportar.pdf", reports.dso_pdf, name="dso_pdf"),
     path("clientes/<int:customer_id>/extrato/", reports.statement, name="customer_statement"),

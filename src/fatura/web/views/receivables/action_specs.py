@@ -23,12 +23,13 @@ from fatura.receivables.domain import allowed_actions
 from fatura.receivables.models import AdjustmentRequest, Invoice, InvoiceKind
 from fatura.receivables.selectors import adjustment_pending, invoice_open_disputes
 from fatura.web.forms_receivables import (
-    AmountReasonForm,
     CallForm,
     ConfirmForm,
+    DatedAmountReasonForm,
     DisputeForm,
     ReasonForm,
     ResolveDisputeForm,
+    WriteOffForm,
 )
 
 Data = dict[str, Any]
@@ -102,7 +103,11 @@ def _resolve(user: User, invoice: Invoice, data: Data) -> Outcome:
 
 def _credit_note(user: User, invoice: Invoice, data: Data) -> Outcome:
     note = corrections.credit_note_issue(
-        by=user, number=invoice.number, amount=data["amount"], reason=data["reason"]
+        by=user,
+        number=invoice.number,
+        amount=data["amount"],
+        reason=data["reason"],
+        date=data.get("date"),
     )
     return _("Nota de crédito %(number)s emitida: %(amount)s.") % {
         "number": note.number,
@@ -112,7 +117,11 @@ def _credit_note(user: User, invoice: Invoice, data: Data) -> Outcome:
 
 def _adjust(user: User, invoice: Invoice, data: Data) -> Outcome:
     adjustment = corrections.invoice_adjust(
-        by=user, number=invoice.number, amount=data["amount"], reason=data["reason"]
+        by=user,
+        number=invoice.number,
+        amount=data["amount"],
+        reason=data["reason"],
+        date=data.get("date"),
     )
     if isinstance(adjustment, AdjustmentRequest):
         return _(
@@ -143,7 +152,9 @@ def _reject_adjustment(user: User, invoice: Invoice, data: Data) -> Outcome:
 
 
 def _write_off(user: User, invoice: Invoice, data: Data) -> Outcome:
-    done = corrections.invoice_write_off(by=user, number=invoice.number, reason=data["reason"])
+    done = corrections.invoice_write_off(
+        by=user, number=invoice.number, reason=data["reason"], date=data.get("date")
+    )
     return _("Saldo de %(amount)s baixado como perda: a fatura foi encerrada.") % {
         "amount": format_brl(done.amount_written_off)
     }, None
@@ -202,9 +213,10 @@ SPECS: dict[str, ActionSpec] = {
                    lambda i, d: ResolveDisputeForm(d, disputes=invoice_open_disputes(i)),
                    style="button-primary"),
         ActionSpec("credit-note", gettext_lazy("Emitir nota de crédito"),
-                   Capability.MANAGE_INVOICES, _credit_note, lambda i, d: AmountReasonForm(d)),
+                   Capability.MANAGE_INVOICES, _credit_note,
+                   lambda i, d: DatedAmountReasonForm(d)),
         ActionSpec("adjust", gettext_lazy("Ajustar"), Capability.MANAGE_INVOICES, _adjust,
-                   lambda i, d: AmountReasonForm(d, signed=True)),
+                   lambda i, d: DatedAmountReasonForm(d, signed=True)),
         ActionSpec("approve-adjustment", gettext_lazy("Aprovar ajuste"),
                    Capability.APPROVE_INVOICES, _approve_adjustment, style="button-primary",
                    hint=gettext_lazy("A aprovação deve vir de quem não pediu o ajuste.")),
@@ -212,7 +224,7 @@ SPECS: dict[str, ActionSpec] = {
                    Capability.APPROVE_INVOICES, _reject_adjustment, lambda i, d: ReasonForm(d),
                    style="button-danger-ghost"),
         ActionSpec("write-off", gettext_lazy("Baixar como perda"), Capability.WRITE_OFF,
-                   _write_off, lambda i, d: ReasonForm(d), style="button-danger-ghost",
+                   _write_off, lambda i, d: WriteOffForm(d), style="button-danger-ghost",
                    hint=gettext_lazy("Baixa todo o saldo em aberto e encerra a fatura.")),
         ActionSpec("convert", gettext_lazy("Converter em fatura"), Capability.MANAGE_INVOICES,
                    _convert, style="button-primary",

@@ -139,7 +139,10 @@ def payment_reverse(request: HttpRequest, payment_id: int) -> HttpResponse:
         return _failed(request, payment_id, "reverse", form)
     try:
         payment_services.payment_reverse(
-            by=request.user, payment_id=payment_id, reason=form.cleaned_data["reason"]
+            by=request.user,
+            payment_id=payment_id,
+            reason=form.cleaned_data["reason"],
+            date=form.cleaned_data["date"],
         )
     except DomainError as exc:
         add_domain_errors(form, exc)
