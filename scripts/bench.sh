@@ -10,6 +10,8 @@
 # e.g. a quick run: FATURA_BENCH_CUSTOMERS=1000 FATURA_BENCH_PEER=100 \
 #   FATURA_BENCH_FISCAL_ORDERS=100000 FATURA_BENCH_MINING_EVENTS=100000 \
 #   FATURA_BENCH_FORECAST_INVOICES=100000 make bench
+# FATURA_BENCH_BANK_INVOICES / FATURA_BENCH_BANK_ENTRIES (100000 each: bank statement
+# matching, bench/bank_matching.py, limit 30 s);
 # FATURA_BENCH_DATABASES=sqlite|postgres runs one of the two. Results: bench/results/*.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,6 +20,7 @@ export FATURA_SECRET_KEY=${FATURA_SECRET_KEY:-bench-only-not-a-secret-0123456789
 WHICH=${FATURA_BENCH_DATABASES:-sqlite postgres}
 BENCH_DB=fatura_bench
 FISCAL_DB=fatura_bench_fiscal
+BANK_DB=fatura_bench_bank
 results=()
 fiscal_results=()
 
@@ -58,6 +61,7 @@ if [[ " $WHICH " == *" sqlite "* ]]; then
   trap 'rm -rf "$SQLITE_DIR"' EXIT
   run sqlite "sqlite:///$SQLITE_DIR/bench.sqlite3"
   run_fiscal sqlite "sqlite:///$SQLITE_DIR/fiscal.sqlite3"
+  DATABASE_URL="sqlite:///$SQLITE_DIR/bank.sqlite3" "$PY" bench/bank_matching.py --label sqlite
   rm -rf "$SQLITE_DIR"
 fi
 
@@ -75,6 +79,8 @@ if [[ " $WHICH " == *" postgres "* ]]; then
   run postgresql "${PG_URL%/*}/$BENCH_DB"
   fresh_pg_database "$PG_URL" "$FISCAL_DB"
   run_fiscal postgresql "${PG_URL%/*}/$FISCAL_DB"
+  fresh_pg_database "$PG_URL" "$BANK_DB"
+  DATABASE_URL="${PG_URL%/*}/$BANK_DB" "$PY" bench/bank_matching.py --label postgresql
 fi
 
 if (( ${#results[@]} > 1 )); then

@@ -29,6 +29,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from fatura.banking import bank_files
+from fatura.banking.files.write import Transaction, ofx_statement
 from fatura.fiscal.models import (
     ExpectedLag,
     Nfse,
@@ -48,6 +50,7 @@ __all__ = ["frozen_clock"]  # autouse: every row is made and read at tests.scena
 # GET collection endpoints of /api/v1 (path as in the OpenAPI schema) -> queries at most. The
 # paginated lists (fatura.core.pagination) spend one of theirs on the total (X-Total-Count).
 API_QUERY_COUNTS: dict[str, int] = {
+    "/bank-entries": 4,
     "/billing-items": 5,  # + which versions a finalized charge used (catalog.uses)
     "/charges": 7,  # + the month's finalized charges (Registrar cobrança keeps them)
     "/collections/worklist": 10,  # + the payment terms (the forecast reads them; 0023)
@@ -80,6 +83,7 @@ API_QUERIES: dict[str, str] = {
 # Pages of the site without URL parameters ("web:<name>") -> queries at most.
 PAGE_QUERY_COUNTS: dict[str, int] = {
     "web:aging": 4,
+    "web:bank_files": 6,  # + the latest files
     "web:cash_in": 5,
     "web:charges": 9,
     "web:consumption": 8,
@@ -217,6 +221,10 @@ class Rows:
         self.books.pay(sent, "100.00")
         self.books.sent(customer, amount="300.00")
         self.books.sent(self.first, amount="200.00")  # the first customer's open invoices
+        statement = ofx_statement(
+            [Transaction(f"Q{n}", dt.date(2026, 5, 4), Decimal("12.34"), memo="DEPOSITO")]
+        )
+        bank_files.bank_file_import(by=self.by, data=statement)  # an unmatched entry
         order = ServiceOrder.objects.create(
             number=f"OS-{n}",
             customer=customer,

@@ -14,6 +14,7 @@ confirmada, debits) are ignored with the reason."""
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
@@ -21,6 +22,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, TypeVar
 
+from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext as _
 
 from fatura.banking.files import EntryKind, ParsedEntry
@@ -42,14 +44,25 @@ class Rule:
     MANUAL = "manual"
 
 
+@functools.cache
+def _text(message: str, language: str) -> str:
+    """A translated reason, once per import rather than once per entry."""
+    return _(message)
+
+
+def _reason(message: str) -> str:
+    return _text(message, get_language() or "")
+
+
 def ignored_reason(kind: str) -> str:
-    return {
-        EntryKind.REGISTRATION: _("Entrada confirmada pelo banco (sem recebimento)."),
-        EntryKind.REJECTED: _("Rejeitado pelo banco (sem recebimento)."),
-        EntryKind.WRITE_OFF: _("Baixa do título no banco (sem recebimento)."),
-        EntryKind.FEE: _("Tarifa bancária (não é recebimento de cliente)."),
-        EntryKind.DEBIT: _("Saída da conta (não é recebimento de cliente)."),
-    }.get(kind, _("Movimento sem recebimento."))
+    messages = {
+        EntryKind.REGISTRATION: gettext_noop("Entrada confirmada pelo banco (sem recebimento)."),
+        EntryKind.REJECTED: gettext_noop("Rejeitado pelo banco (sem recebimento)."),
+        EntryKind.WRITE_OFF: gettext_noop("Baixa do título no banco (sem recebimento)."),
+        EntryKind.FEE: gettext_noop("Tarifa bancária (não é recebimento de cliente)."),
+        EntryKind.DEBIT: gettext_noop("Saída da conta (não é recebimento de cliente)."),
+    }
+    return _reason(messages.get(kind, gettext_noop("Movimento sem recebimento.")))
 
 
 @dataclass
@@ -114,10 +127,11 @@ def _boletos(entries: list[ParsedEntry]) -> dict[tuple[str, str], int]:
     """(bank, nosso número without leading zeros) → invoice id."""
     references = sorted({e.nosso_numero for e in entries if e.nosso_numero})
     wanted = sorted({r for ref in references for r in (ref, ref.lstrip("0"))})
+    banks = sorted({e.bank_code for e in entries if e.nosso_numero})
     found: dict[tuple[str, str], int] = {}
     for part in chunks(wanted):
         rows = PaymentInstrument.objects.filter(
-            kind=InstrumentKind.BOLETO, reference__in=part
+            kind=InstrumentKind.BOLETO, bank_code__in=banks, reference__in=part
         ).values_list("bank_code", "reference", "invoice_id")
         for bank, reference, invoice_id in rows:
             found[(bank, reference.lstrip("0"))] = invoice_id
@@ -125,7 +139,11 @@ def _boletos(entries: list[ParsedEntry]) -> dict[tuple[str, str], int]:
 
 
 def memo_tokens(memo: str) -> list[str]:
-    return list(dict.fromkeys(t for t in _TOKEN.findall(memo) if not t.isalpha()))
+    """The words of a memo that may be a txid (letters and digits: ours are like
+    ``FAT00000042P1``; a CPF/CNPJ or a plain word is not)."""
+    return list(
+        dict.fromkeys(t for t in _TOKEN.findall(memo) if not t.isalpha() and not t.isdigit())
+    )
 
 
 def _pix(entries: list[ParsedEntry]) -> dict[str, int]:
@@ -134,7 +152,7 @@ def _pix(entries: list[ParsedEntry]) -> dict[str, int]:
     found: dict[str, int] = {}
     for part in chunks(tokens):
         rows = PaymentInstrument.objects.filter(
-            kind=InstrumentKind.PIX, reference__in=part
+            kind=InstrumentKind.PIX, bank_code="", reference__in=part
         ).values_list("reference", "invoice_id")
         found.update({reference.upper(): invoice_id for reference, invoice_id in rows})
     return found
@@ -200,7 +218,7 @@ def decide(entries: list[ParsedEntry]) -> list[Decision]:
                 decision.txid, target = next(iter(hits))
                 decision.rule = Rule.TXID
             elif hits:
-                decision.reason = _("O histórico cita mais de um txid.")
+                decision.reason = _reason(gettext_noop("O histórico cita mais de um txid."))
                 decision.suggestions = sorted(invoices[i].number for _, i in hits)
                 continue
         if target is not None:
@@ -235,13 +253,17 @@ def _by_amount_and_document(decisions: list[Decision]) -> None:
                 decision.rule = Rule.AMOUNT_DOCUMENT
                 continue
             if exact:
-                decision.reason = _("Mais de uma fatura do pagador com esse valor.")
+                decision.reason = _reason(
+                    gettext_noop("Mais de uma fatura do pagador com esse valor.")
+                )
                 decision.suggestions = [c.number for c in exact[:MAX_SUGGESTIONS]]
             else:
-                decision.reason = _("Nenhuma fatura do pagador em aberto com esse valor.")
+                decision.reason = _reason(
+                    gettext_noop("Nenhuma fatura do pagador em aberto com esse valor.")
+                )
                 decision.suggestions = [c.number for c in owned[:MAX_SUGGESTIONS]]
             continue
-        decision.reason = decision.reason or _(
-            "Sem nosso número, txid ou CPF/CNPJ de um cliente com fatura em aberto."
+        decision.reason = decision.reason or _reason(
+            gettext_noop("Sem nosso número, txid ou CPF/CNPJ de um cliente com fatura em aberto.")
         )
         decision.suggestions = by_amount.get(entry.amount, [])

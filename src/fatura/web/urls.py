@@ -4,6 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from fatura.web.views import home
+from fatura.web.views.banking import bank_files
 from fatura.web.views.billing import charges
 from fatura.web.views.catalog import items as catalog
 from fatura.web.views.customers import customers, payment_terms
@@ -85,6 +86,17 @@ urlpatterns = [
     path("pagamentos/", payments.payments, name="payments"),
     path("pagamentos/exportar.csv", payments.payments_csv, name="payments_csv"),
     path("pagamentos/novo/", payments.payment_new, name="payment_new"),
+    path("pagamentos/banco/", bank_files.bank_files_page, name="bank_files"),
+    path(
+        "pagamentos/banco/<int:entry_id>/conciliar/",
+        bank_files.bank_entry_match,
+        name="bank_entry_match",
+    ),
+    path(
+        "pagamentos/banco/<int:entry_id>/ignorar/",
+        bank_files.bank_entry_ignore,
+        name="bank_entry_ignore",
+    ),
     path("pagamentos/novo/faturas/", payments.payment_open_invoices, name="payment_open_invoices"),
     path("pagamentos/<int:payment_id>/", payment_detail.payment_detail, name="payment_detail"),
     path(

@@ -15,7 +15,7 @@ from fatura.core.documents import document_kind
 
 # The bounds of one file (the request body limit comes first, in core.uploads).
 MAX_BYTES = 50 * 1024 * 1024
-MAX_LINES = 400_000
+MAX_LINES = 2_000_000
 MAX_ENTRIES = 200_000
 # ``Payment.idempotency_key`` holds 80 characters: longer bank ids are hashed.
 MAX_ENTRY_ID = 80

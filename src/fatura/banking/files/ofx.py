@@ -73,40 +73,43 @@ def parse(data: bytes) -> ParsedFile:
     current: dict[str, tuple[str, int]] | None = None
     opened_at = 0
     for match in _TAG.finditer(text, start):
-        closing, tag, value = match.group(1), match.group(2).upper(), match.group(3)
-        line = _line_of(newlines, match.start())
+        closing, tag, value = match.groups()
+        tag = tag.upper()
+        where = match.start()  # a position: turned into a line only when one is reported
         if tag == "STMTTRN":
             if closing:
                 if current is None:
+                    line = _line_of(newlines, where)
                     raise BankFileError(
                         f"Linha {line}: </STMTTRN> sem <STMTTRN>.", line=line, field="STMTTRN"
                     )
-                entries.append(_entry(current, opened_at, bank, account))
+                entries.append(_entry(current, opened_at, bank, account, newlines))
                 if len(entries) > MAX_ENTRIES:
                     raise BankFileError(
-                        f"Extrato com mais de {MAX_ENTRIES} lançamentos.", line=line
+                        f"Extrato com mais de {MAX_ENTRIES} lançamentos.",
+                        line=_line_of(newlines, where),
                     )
                 current = None
             else:
                 if current is not None:  # an unclosed transaction: the next one closes it
-                    entries.append(_entry(current, opened_at, bank, account))
-                current, opened_at = {}, line
+                    entries.append(_entry(current, opened_at, bank, account, newlines))
+                current, opened_at = {}, where
             continue
         if closing:
             if current is not None and tag in ("BANKTRANLIST", "STMTRS", "CCSTMTRS"):
-                entries.append(_entry(current, opened_at, bank, account))
+                entries.append(_entry(current, opened_at, bank, account, newlines))
                 current = None
             continue
-        content = html.unescape(value).strip()
+        content = (html.unescape(value) if "&" in value else value).strip()
         if current is not None:
             if tag in _FIELDS and content:
-                current.setdefault(tag, (content, line))
+                current.setdefault(tag, (content, where))
         elif tag == "BANKID" and content:
             bank = content
         elif tag == "ACCTID" and content:
             account = content
     if current is not None:
-        entries.append(_entry(current, opened_at, bank, account))
+        entries.append(_entry(current, opened_at, bank, account, newlines))
     bank_code = re.sub(r"\D", "", bank)[-3:].zfill(3) if bank else ""
     return ParsedFile(kind="ofx", bank_code=bank_code, entries=entries)
 
@@ -116,6 +119,7 @@ def _line_of(newlines: list[int], position: int) -> int:
 
 
 def _required(fields: dict[str, tuple[str, int]], name: str, opened_at: int) -> tuple[str, int]:
+    """The field's text and line (``opened_at``: the transaction's line)."""
     if name not in fields:
         raise BankFileError(
             f"Linha {opened_at}: lançamento sem <{name}>.", line=opened_at, field=name
@@ -152,13 +156,19 @@ def ofx_amount(value: str, *, line: int) -> Decimal:
 
 
 def _entry(
-    fields: dict[str, tuple[str, int]], opened_at: int, bank: str, account: str
+    fields: dict[str, tuple[str, int]],
+    opened_at: int,
+    bank: str,
+    account: str,
+    newlines: list[int],
 ) -> ParsedEntry:
-    fitid, _ = _required(fields, "FITID", opened_at)
-    posted, posted_line = _required(fields, "DTPOSTED", opened_at)
-    raw_amount, amount_line = _required(fields, "TRNAMT", opened_at)
-    amount = ofx_amount(raw_amount, line=amount_line)
-    day = ofx_date(posted, line=posted_line, name="DTPOSTED")
+    """One STMTTRN; positions (``opened_at``, each field's) become lines here."""
+    line = _line_of(newlines, opened_at)
+    fitid, _ = _required(fields, "FITID", line)
+    posted, posted_at = _required(fields, "DTPOSTED", line)
+    raw_amount, amount_at = _required(fields, "TRNAMT", line)
+    amount = ofx_amount(raw_amount, line=_line_of(newlines, amount_at))
+    day = ofx_date(posted, line=_line_of(newlines, posted_at), name="DTPOSTED")
     trntype = fields.get("TRNTYPE", ("", 0))[0].upper()
     if trntype in _FEES:
         kind = EntryKind.FEE
@@ -173,7 +183,7 @@ def _entry(
     return ParsedEntry(
         entry_id=bounded_id(f"ofx:{bank}:{account}:{fitid}"),
         kind=kind,
-        line=opened_at,
+        line=line,
         movement=trntype,
         amount=abs(amount),
         credited_on=day,
