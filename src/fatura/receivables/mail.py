@@ -29,16 +29,26 @@ class InvoiceEmail(EmailMessage):
     """An e-mail carrying the invoice PDF, rendered when a backend serializes the message
     (SMTP, files, locmem: then it is in ``attachments`` like any other) and not before: a
     backend that never serializes (dummy) or fails before it (no SMTP connection) renders
-    nothing. Rendered once; later serializations reuse it."""
+    nothing. Rendered once; later serializations reuse it. So is the body when it is given
+    as ``write_body`` (the payment instructions in it issue the PIX/boleto identities)."""
 
     def __init__(
-        self, *, invoice: Invoice, render: Callable[[Invoice], bytes], **kwargs: object
+        self,
+        *,
+        invoice: Invoice,
+        render: Callable[[Invoice], bytes],
+        write_body: Callable[[], str] | None = None,
+        **kwargs: object,
     ) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self._invoice: Invoice | None = invoice
         self._render = render
+        self._write_body = write_body
 
     def message(self) -> MIMEBase:
+        if self._write_body is not None:
+            write, self._write_body = self._write_body, None
+            self.body = write()
         if self._invoice is not None:
             invoice, self._invoice = self._invoice, None
             self.attach(f"fatura-{invoice.number}.pdf", self._render(invoice), "application/pdf")
@@ -57,19 +67,18 @@ def _send(message: EmailMessage, invoice: Invoice) -> None:
 
 def send_invoice_email(invoice: Invoice) -> None:
     company = settings.FATURA_COMPANY
-    body = (
+    head = (
         f"Prezado(a) {invoice.customer.name},\n\n"
         f"Segue a fatura {invoice.number}, emitida em {_date(invoice.issue_date)}, "
         f"no valor de {format_brl(invoice.total_charged)}, com vencimento em "
         f"{_date(invoice.due_date)}.\n\n"
-        f"{payment_instructions_text(invoice)}"
-        f"Atenciosamente,\n{company['name']}\n{company['email']}\n"
     )
+    tail = f"Atenciosamente,\n{company['name']}\n{company['email']}\n"
     message = InvoiceEmail(
         invoice=invoice,
         render=invoice_pdf,
+        write_body=lambda: f"{head}{payment_instructions_text(invoice)}{tail}",
         subject=f"Fatura {invoice.number} — {company['name']}",
-        body=body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[invoice.customer.email],
     )
@@ -79,19 +88,18 @@ def send_invoice_email(invoice: Invoice) -> None:
 def send_reminder_email(invoice: Invoice, *, level: int, second: bool = False) -> None:
     company = settings.FATURA_COMPANY
     which = "Segundo lembrete" if second else "Lembrete"
-    body = (
+    head = (
         f"Prezado(a) {invoice.customer.name},\n\n"
         f"Não identificamos o pagamento da fatura {invoice.number}, vencida em "
         f"{_date(invoice.due_date)}. Saldo em aberto: {format_brl(invoice.balance)}.\n"
         "Se o pagamento já foi feito, por favor desconsidere esta mensagem.\n\n"
-        f"{payment_instructions_text(invoice)}"
-        f"Atenciosamente,\n{company['name']}\n{company['email']}\n"
     )
+    tail = f"Atenciosamente,\n{company['name']}\n{company['email']}\n"
     message = InvoiceEmail(
         invoice=invoice,
         render=invoice_pdf,
+        write_body=lambda: f"{head}{payment_instructions_text(invoice)}{tail}",
         subject=f"{which}: fatura {invoice.number} em aberto",
-        body=body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[invoice.customer.email] if invoice.customer.email else [],
     )
