@@ -126,3 +126,24 @@ def test_the_port_gives_receivables_both_instruments(books: Any) -> None:
     assert instruction.boleto_line and instruction.boleto_bank == "341"
     assert instruction.due_date == invoice.due_date
     assert isinstance(instruction.due_date, dt.date)
+
+
+def test_one_pix_and_one_boleto_per_open_installment(books: Any, fin_api: Any) -> None:
+    # 1,000.00 in 30/60/90 issued 2026-03-02: 333.33 / 333.33 / 333.34, the first overdue
+    invoice = books.sent(
+        books.customer(), amount="1000.00", terms="30/60/90", issue_date=dt.date(2026, 3, 2)
+    )
+    dues = [(i.installment_number, i.amount) for i in payment_instructions(invoice)]
+    assert dues == [(1, Decimal("333.33")), (2, Decimal("333.33")), (3, Decimal("333.34"))]
+    first = fin_api.get(f"/invoices/{invoice.number}/pix").json()
+    third = fin_api.get(f"/invoices/{invoice.number}/pix", {"installment": 3}).json()
+    assert (first["installment"], first["amount"]) == (1, "333.33")
+    assert third["txid"] == invoice.number.replace("-", "") + "P3"
+    assert parse(third["payload"])["54"] == "333.34"
+    boleto = fin_api.get(f"/invoices/{invoice.number}/boleto", {"installment": 2}).json()
+    assert boleto["installment"] == 2 and boleto["amount"] == "333.33"
+    books.pay(invoice, "400.00")  # the first installment and 66.67 of the second
+    dues = [(i.installment_number, i.amount) for i in payment_instructions(books.reload(invoice))]
+    assert dues == [(2, Decimal("266.66")), (3, Decimal("333.34"))]
+    response = fin_api.get(f"/invoices/{invoice.number}/pix", {"installment": 1})
+    assert response.status_code == 422

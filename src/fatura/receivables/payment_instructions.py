@@ -21,6 +21,7 @@ import segno
 
 from fatura.core.money import format_brl
 from fatura.receivables.domain import RECEIVABLE
+from fatura.receivables.installments import installments_open
 from fatura.receivables.models import Invoice, InvoiceKind
 
 
@@ -45,10 +46,15 @@ def invoice_payable(invoice: Invoice) -> bool:
 
 
 def amounts_due(invoice: Invoice) -> list[AmountDue]:
-    """What is left to pay on ``invoice``, by installment (empty when not payable)."""
+    """What is left to pay on ``invoice``, by open installment, oldest first (empty when not
+    payable): the open balance (net of withholdings, credits and payments) as
+    ``installments.installments_open`` spreads it over the schedule."""
     if not invoice_payable(invoice):
         return []
-    return [AmountDue(installment_number=1, due_date=invoice.due_date, amount=invoice.balance)]
+    parts = installments_open(invoice)
+    if not parts:
+        return [AmountDue(1, invoice.due_date, invoice.balance)]
+    return [AmountDue(part.number, part.due_date, part.balance) for part in parts]
 
 
 @dataclass(frozen=True)
