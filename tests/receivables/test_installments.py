@@ -218,3 +218,13 @@ def test_invoices_without_a_stored_schedule_still_answer(books):
     InvoiceInstallment.objects.filter(invoice=invoice).delete()
     fresh = Invoice.objects.get(pk=invoice.pk)
     assert owed(fresh) == [D("10.00")]
+
+
+def test_the_statement_api_names_the_installment(fin_api, thirds):
+    response = fin_api.get(f"/customers/{thirds.customer_id}/statement", {"as_of": "2026-05-05"})
+    assert response.status_code == 200, response.content
+    assert [i["installment"] for i in response.json()["items"]] == ["1/3", "2/3", "3/3"]
+    csv = fin_api.get(
+        f"/customers/{thirds.customer_id}/statement", {"as_of": "2026-05-05", "format": "csv"}
+    )
+    assert f"{thirds.number} (2/3)" in b"".join(csv.streaming_content).decode()

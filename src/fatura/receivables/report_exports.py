@@ -21,6 +21,7 @@ from fatura.receivables.ledger import (
     AgingReport,
     CustomerStatement,
     DsoReport,
+    StatementItem,
     WorklistItem,
 )
 from fatura.receivables.models import CallOutcome, PaymentMethod
@@ -78,10 +79,15 @@ def _statement_totals(statement: CustomerStatement) -> list[tuple[str, Decimal]]
     ]
 
 
+def _item_number(item: StatementItem) -> str:
+    """The invoice's number, with the installment of an invoice in installments (2/3)."""
+    return f"{item.number} ({item.installment})" if item.installment else item.number
+
+
 def statement_csv(statement: CustomerStatement) -> CsvTable:
     """Open items, then the payments, then the totals: three blocks split by an empty line."""
     rows: list[list[Any]] = [
-        [i.number, i.issue_date, i.due_date, i.total, i.balance, i.days_overdue,
+        [_item_number(i), i.issue_date, i.due_date, i.total, i.balance, i.days_overdue,
          label_of(InvoiceStatus, i.status)]
         for i in statement.items
     ]  # fmt: skip
@@ -175,8 +181,8 @@ def statement_pdf(statement: CustomerStatement) -> bytes:
         blocks=[
             Block(
                 STATEMENT_ITEMS,
-                [[i.number, i.issue_date, i.due_date, i.total, i.balance, i.days_overdue,
-                  label_of(InvoiceStatus, i.status)] for i in statement.items],
+                [[_item_number(i), i.issue_date, i.due_date, i.total, i.balance,
+                  i.days_overdue, label_of(InvoiceStatus, i.status)] for i in statement.items],
                 [0.16, 0.12, 0.12, 0.15, 0.15, 0.11, 0.19],
                 numeric=frozenset({3, 4, 5}),
                 heading="Faturas em aberto",

@@ -67,6 +67,9 @@ class StatementItemOut(Schema):
     balance: MoneyOut
     days_overdue: int
     status: str
+    installment: str = Field(
+        "", description="A parcela (ex.: 2/3) de uma fatura parcelada; vazio: parcela única."
+    )
 
 
 class StatementPaymentOut(Schema):
