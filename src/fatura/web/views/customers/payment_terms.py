@@ -45,8 +45,8 @@ class PaymentTermForm(forms.Form):
         max_length=120,
         required=False,
         help_text=gettext_lazy(
-            "Separados por “/”, somando 100 (ex.: 33,33/33,33/33,34). Em branco: partes "
-            "iguais, a última com o centavo do arredondamento."
+            "Separados por “/”, somando 100, até 4 casas (ex.: 50/30/20). Em branco: partes "
+            "iguais (um terço: 33,3333), a última com o centavo do arredondamento."
         ),
     )
     discount_percent = DecimalTextField(
