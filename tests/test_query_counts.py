@@ -106,6 +106,7 @@ PAGE_QUERY_COUNTS: dict[str, int] = {
     "web:payment_terms": 5,
     "web:payments": 6,
     "web:periods": 5,
+    "web:remittances": 6,  # open invoices (count + page) and the latest remittances
     "web:usage": 9,
     "web:worklist": 13,  # + the payment terms (the forecast reads them; 0023)
     "web:payment_open_invoices": 4,

@@ -146,5 +146,7 @@ def test_post_remittances_refusals(books: Any, fin_api: Any, ops_api: Any) -> No
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "invoice_numbers"
     assert fin_api.post("/remittances", {"invoice_numbers": []}).status_code == 422
-    assert ops_api.post("/remittances", {"invoice_numbers": [open_invoice.number]}).status_code == 403
+    assert (
+        ops_api.post("/remittances", {"invoice_numbers": [open_invoice.number]}).status_code == 403
+    )
     assert not Remittance.objects.exists()

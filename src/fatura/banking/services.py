@@ -28,6 +28,11 @@ def remittance_create(*, by: User, invoice_numbers: list[str]) -> Remittance:
     if account is None:
         raise RuleViolation("Boleto não configurado: defina FATURA_BOLETO_BANK e a conta.")
     numbers = list(dict.fromkeys(invoice_numbers))
+    if not numbers:
+        raise InvalidInput(
+            "Escolha ao menos uma fatura para a remessa.",
+            errors=[{"field": "invoice_numbers", "message": "nenhuma fatura escolhida"}],
+        )
     invoices = {
         i.number: i for i in Invoice.objects.select_related("customer").filter(number__in=numbers)
     }

@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from fatura.web.views import home
-from fatura.web.views.banking import bank_files
+from fatura.web.views.banking import bank_files, remittances
 from fatura.web.views.billing import charges
 from fatura.web.views.catalog import items as catalog
 from fatura.web.views.customers import customers, payment_terms
@@ -77,6 +77,7 @@ urlpatterns = [
     path("faturas/exportar.csv", invoices.invoices_csv, name="invoices_csv"),
     path("faturas/nova/", invoice_new.invoice_new, name="invoice_new"),
     path("faturas/<str:number>/", invoices.invoice_detail, name="invoice_detail"),
+    path("faturas/<str:number>/boleto.pdf", remittances.boleto_pdf_view, name="invoice_boleto_pdf"),
     path("faturas/<str:number>/pdf/", invoices.invoice_pdf_view, name="invoice_pdf"),
     path(
         "faturas/<str:number>/acoes/<str:action>/",
@@ -87,6 +88,12 @@ urlpatterns = [
     path("pagamentos/exportar.csv", payments.payments_csv, name="payments_csv"),
     path("pagamentos/novo/", payments.payment_new, name="payment_new"),
     path("pagamentos/banco/", bank_files.bank_files_page, name="bank_files"),
+    path("pagamentos/remessa/", remittances.remittances_page, name="remittances"),
+    path(
+        "pagamentos/remessa/<int:number>/",
+        remittances.remittance_download,
+        name="remittance_download",
+    ),
     path(
         "pagamentos/banco/<int:entry_id>/conciliar/",
         bank_files.bank_entry_match,
