@@ -106,6 +106,7 @@ RECEIVABLE_KEYS = (
     "open_disputes",
     "allowed_actions",
     "converted_to",
+    "delivery",
     "installments",
 )
 

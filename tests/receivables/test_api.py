@@ -97,6 +97,7 @@ def test_create_answers_201_with_the_draft_invoice(fin_api, customer):
         "amount_discounted": "0.00",
         "amount_written_off": "0.00",
         "amount_overpaid": "0.00",
+        "delivery": {"status": "", "attempts": 0, "last_error": "", "retry_at": None},
         "dunning_level": 0,
         "open_disputes": 0,
         "allowed_actions": ["complete"],

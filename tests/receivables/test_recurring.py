@@ -246,6 +246,8 @@ def test_the_daily_task_issues_recurring_invoices_then_runs_dunning(books):
         "dunning_notices": 2,  # 29 days late: reminder and second reminder (default levels)
         "call_tasks": 0,
         "mail_failures": 0,
+        "deliveries_retried_sent": 0,
+        "deliveries_retried_failed": 0,
     }
     assert periods_of(first) == [dt.date(2026, m, 5) for m in (3, 4, 5)]
     assert books.reload(sent).status == "overdue"

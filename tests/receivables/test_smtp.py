@@ -109,7 +109,7 @@ def test_invoice_sent_by_smtp_arrives_with_the_pdf(books: Books, smtp_server: In
     assert sent_event.attributes["email"] == invoice.customer.email
 
 
-def test_smtp_server_down_is_502_and_nothing_changes(
+def test_smtp_server_down_is_502_the_invoice_stays_and_the_failure_shows(
     books: Books, smtp_settings: Any, fin_api: Any
 ) -> None:
     invoice = _completed(books, "300.00")
@@ -118,7 +118,13 @@ def test_smtp_server_down_is_502_and_nothing_changes(
     with pytest.raises(MailFailed) as caught:
         services.invoice_send(by=books.user, number=invoice.number)
     assert caught.value.status == 502
-    assert invoice.number in caught.value.message and "Nada foi alterado" in caught.value.message
+    assert invoice.number in caught.value.message and "não foi enviada" in caught.value.message
+    failed = books.reload(invoice)
+    assert (failed.delivery, failed.delivery_attempts) == ("failed", 1)
+    assert failed.delivery_error  # the SMTP error, shown on the page and in the API
+    assert Event.objects.filter(
+        case_id=invoice.number, activity=activities.INVOICE_DELIVERY_FAILED
+    ).exists()
 
     response = fin_api.post(f"/invoices/{invoice.number}/send")
     assert response.status_code == 502, response.content

@@ -55,10 +55,11 @@ def test_invoices_csv(fin_client, invoice):
     lines = text(response).lstrip("\ufeff").splitlines()
     assert lines[0] == (
         "Número;Cliente;CPF/CNPJ;Mês de referência;Data de emissão;Total devido (R$);"
-        "Total cobrado (R$);Centro de resultado;Chamado;Tipo;Situação;Pagamento"
+        "Total cobrado (R$);Centro de resultado;Chamado;Tipo;Situação;Pagamento;"
+        "Envio por e-mail;Erro do envio"
     )
     number, name, _, month, issued, due, charged, center, ticket, *labels = lines[1].split(";")
-    assert labels == ["Uso (cobrança mensal)", "Concluída", "Em aberto"]
+    assert labels == ["Uso (cobrança mensal)", "Concluída", "Em aberto", "", ""]
     assert (number, name, month, issued) == (
         invoice.number,
         "ACME Serviços Ltda",

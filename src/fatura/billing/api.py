@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated
 
 from django.http import HttpRequest
@@ -7,6 +8,7 @@ from ninja import Router, Status
 from pydantic import Field
 
 from fatura.billing import selectors, services
+from fatura.billing.deliveries import billing_run_deliveries
 from fatura.billing.models import BillingRun
 from fatura.billing.runs import billing_run_request
 from fatura.billing.schemas import (
@@ -92,6 +94,7 @@ def _run_out(run: BillingRun) -> dict[str, object]:
         "last_invoice": run.last_invoice,
         "error": run.error,
         "progress": billing_run_progress(run.pk),
+        "deliveries": asdict(billing_run_deliveries(run)),
     }
 
 

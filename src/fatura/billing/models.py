@@ -64,8 +64,18 @@ class BillingRunStatus(models.TextChoices):
     FAILED = "failed", _("Falhou")
 
 
+class RunDeliveryStatus(models.TextChoices):
+    """The e-mails of a billing run's invoices (``billing.deliveries``), after the run."""
+
+    NONE = "", _("—")
+    QUEUED = "queued", _("Envio na fila")
+    RUNNING = "running", _("Enviando as faturas")
+    DONE = "done", _("Envio concluído")
+
+
 class BillingRun(models.Model):
-    """Finalizing every pending charge of a month at once, in one transaction, by the worker."""
+    """Finalizing every pending charge of a month at once, in one transaction, by the worker;
+    then e-mailing the invoices of customers under the automatic delivery (another task)."""
 
     month = models.DateField()
     result_center = models.CharField(max_length=60)
@@ -83,6 +93,14 @@ class BillingRun(models.Model):
     first_invoice = models.CharField(max_length=20, blank=True)
     last_invoice = models.CharField(max_length=20, blank=True)
     error = models.TextField(blank=True)
+    delivery_status = models.CharField(
+        max_length=10,
+        choices=RunDeliveryStatus.choices,
+        blank=True,
+        default=RunDeliveryStatus.NONE,
+        db_default=RunDeliveryStatus.NONE,
+    )
+    delivery_finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-requested_at"]

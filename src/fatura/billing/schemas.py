@@ -81,6 +81,26 @@ class BillingRunIn(Schema):
     ticket: Label
 
 
+class RunDeliveriesOut(Schema):
+    """The e-mails of the run's invoices (sent by the worker after the run; counts read live,
+    so a later retry shows too)."""
+
+    status: Literal["", "queued", "running", "done"] = Field(
+        description="Envio das faturas: vazio antes do fim do faturamento; queued, running, done."
+    )
+    sent: int = Field(description="Faturas enviadas por e-mail.")
+    failed: int = Field(
+        description="Envios que falharam (nova tentativa automática ou “Reenviar”; "
+        "GET /invoices?delivery=failed)."
+    )
+    held: int = Field(
+        description="Faturas acima do limite de aprovação: não saem antes de aprovadas "
+        "(a aprovação as envia)."
+    )
+    waiting: int = Field(description="Na fila ou sendo enviadas agora.")
+    manual: int = Field(description="Clientes com envio manual: o Financeiro as envia.")
+
+
 class BillingRunOut(Schema):
     id: int
     month: str
@@ -91,3 +111,4 @@ class BillingRunOut(Schema):
     last_invoice: str
     error: str
     progress: dict[str, int | str] | None = None
+    deliveries: RunDeliveriesOut

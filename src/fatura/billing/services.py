@@ -27,13 +27,14 @@ from fatura.core.roles import Capability, require
 from fatura.core.users import Actor, User
 from fatura.customers.models import Customer
 from fatura.eventlog.services import events_record_many
+from fatura.receivables.delivery import deliveries_after_commit
 from fatura.receivables.issue import (
     UsageInvoice,
     usage_invoice_issue,
     usage_invoices_issue,
     usage_invoices_reserve,
 )
-from fatura.receivables.models import Invoice
+from fatura.receivables.models import DeliveryStatus, Invoice
 from fatura.usage.models import Consumption
 from fatura.usage.services import MonthClosing, months_close
 
@@ -186,6 +187,8 @@ def charge_finalize(
             invoice.charge.save(force_insert=True)
             months_close(closings=[_closing(invoice)], now=now)
             events_record_many(events.charge_finalized(invoice, by=by, now=now))
+            if invoice.delivery == DeliveryStatus.QUEUED:  # e-mailed once this commits
+                deliveries_after_commit([invoice.number])
     except IntegrityError:
         # The unique constraint is the last line of defence (e.g. SQLite without row locks).
         existing = charge_finalized(customer.pk, month)

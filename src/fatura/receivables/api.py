@@ -20,6 +20,7 @@ from fatura.core.schemas import Id, InvoiceNumber, MonthField
 from fatura.customers.selectors import customer_get
 from fatura.eventlog.selectors import event_list
 from fatura.receivables import collections, corrections, payments, selectors, services
+from fatura.receivables.delivery import invoice_resend as delivery_resend
 from fatura.receivables.domain import ACTIONS, allowed_actions
 from fatura.receivables.installments import installment_balances
 from fatura.receivables.models import AdjustmentRequest, Invoice, Payment
@@ -28,6 +29,7 @@ from fatura.receivables.schemas import (
     AdjustIn,
     CallIn,
     CreditNoteIn,
+    DeliveryFilter,
     DisputeIn,
     InvoiceIn,
     InvoiceOut,
@@ -96,6 +98,12 @@ def invoice_out(invoice: Invoice) -> dict[str, object]:
         "amount_discounted": invoice.amount_discounted,
         "amount_written_off": invoice.amount_written_off,
         "amount_overpaid": invoice.amount_overpaid,
+        "delivery": {
+            "status": invoice.delivery,
+            "attempts": invoice.delivery_attempts,
+            "last_error": invoice.delivery_error,
+            "retry_at": invoice.delivery_retry_at,
+        },
         "dunning_level": invoice.dunning_level,
         "open_disputes": invoice.open_disputes,
         "allowed_actions": allowed_actions(invoice.status, proforma=proforma),
@@ -151,13 +159,16 @@ def invoice_list(
     response: HttpResponse,
     customer_id: Id | None = None,
     month: MonthField | None = None,
+    delivery: DeliveryFilter | None = None,
     limit: Limit = DEFAULT_LIMIT,
     offset: Offset = 0,
 ) -> list[Body]:
     """Invoices, the latest numbered first. Paginated (``limit``/``offset``; the total in
-    ``X-Total-Count``, the next page in ``Link``)."""
+    ``X-Total-Count``, the next page in ``Link``). ``delivery=failed``: the failed e-mails."""
     require(request.user, Capability.VIEW)
-    qs = selectors.invoice_list(customer_id=customer_id, month=_month(month) if month else None)
+    qs = selectors.invoice_list(
+        customer_id=customer_id, month=_month(month) if month else None, delivery=delivery
+    )
     rows = page(
         selectors.invoices_with_lines(qs),
         request=request,
@@ -310,6 +321,14 @@ def invoice_reject(request: HttpRequest, number: InvoiceNumber, payload: RejectI
 def invoice_send(request: HttpRequest, number: InvoiceNumber) -> Body:
     """Envia ao cliente por e-mail, com o PDF anexo."""
     services.invoice_send(by=request.user, number=number)
+    return _invoice(number)
+
+
+@router.post("/invoices/{number}/resend", response=InvoiceOut)
+def invoice_resend(request: HttpRequest, number: InvoiceNumber) -> Body:
+    """Reenviar: nova tentativa, agora, do e-mail de uma fatura cujo envio falhou (409 se não
+    falhou; 502 se falhar de novo, com a falha registrada)."""
+    delivery_resend(by=request.user, number=number)
     return _invoice(number)
 
 

@@ -22,6 +22,7 @@ from fatura.core.users import Actor
 from fatura.customers.models import Customer
 from fatura.customers.terms import payment_term_rule, payment_term_rules
 from fatura.receivables import domain
+from fatura.receivables.delivery import delivery_initial
 from fatura.receivables.installments import installments_insert, plan
 from fatura.receivables.models import (
     Invoice,
@@ -99,6 +100,7 @@ def _build(
         created_at=now,
         completed_at=now,
     )
+    delivery_initial(invoice, now)  # e-mailed after the issue commits, if the customer wants
     receivable_open(invoice, terms=terms)
     return invoice
 

@@ -34,6 +34,18 @@ def _money(label: Any) -> Any:
     return models.DecimalField(label, max_digits=14, decimal_places=2, default=0, db_default=0)
 
 
+class DeliveryStatus(models.TextChoices):
+    """Where the invoice's e-mail is (``receivables.delivery``); empty: no automatic delivery
+    (the customer's policy is manual, or the invoice was not issued for sending)."""
+
+    NONE = "", _("—")
+    QUEUED = "queued", _("Na fila de envio")
+    SENDING = "sending", _("Enviando")
+    DELIVERED = "delivered", _("Enviada por e-mail")
+    FAILED = "failed", _("Falha no envio")
+    HELD = "held", _("Retida para aprovação")
+
+
 class Invoice(models.Model):
     """The invoice document ("fatura"). Its number comes from a gapless sequence taken in the
     transaction that creates it; a finalized invoice is never edited."""
@@ -91,6 +103,21 @@ class Invoice(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     sent_at = models.DateTimeField(null=True, blank=True)
+    # the e-mail with the PDF (receivables.delivery): status, attempts, the last error and when
+    # the retry task tries again (also the lease of an attempt under way)
+    delivery = models.CharField(
+        _("envio"),
+        max_length=10,
+        choices=DeliveryStatus.choices,
+        blank=True,
+        default=DeliveryStatus.NONE,
+        db_default=DeliveryStatus.NONE,
+    )
+    delivery_attempts = models.PositiveSmallIntegerField(default=0, db_default=0)
+    delivery_error = models.CharField(
+        _("erro do envio"), max_length=300, blank=True, default="", db_default=""
+    )
+    delivery_retry_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     # the write-off's document date (business date; ``closed_at`` is when it was entered)
     written_off_on = models.DateField(_("baixada em"), null=True, blank=True)
@@ -117,6 +144,7 @@ class Invoice(models.Model):
             models.Index(fields=["month"], name="invoice_month"),
             models.Index(fields=["status", "due_date"], name="invoice_status_due"),
             models.Index(fields=["customer", "balance"], name="invoice_customer_balance"),
+            models.Index(fields=["delivery", "delivery_retry_at"], name="invoice_delivery"),
         ]
         constraints = [
             models.CheckConstraint(

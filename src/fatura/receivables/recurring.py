@@ -16,8 +16,10 @@ from fatura.core.users import Actor
 from fatura.customers.models import Customer
 from fatura.eventlog import activities
 from fatura.receivables.common import event, record
+from fatura.receivables.delivery import deliveries_after_commit, delivery_initial
 from fatura.receivables.issue import invoice_build, parse_lines
 from fatura.receivables.models import (
+    DeliveryStatus,
     Frequency,
     Invoice,
     InvoiceKind,
@@ -94,9 +96,15 @@ def recurring_template_create(
     )
 
 
+def _queued(invoices: list[Invoice]) -> list[str]:
+    return [i.number for i in invoices if i.delivery == DeliveryStatus.QUEUED]
+
+
 def recurring_issue_due(*, today: dt.date | None = None) -> list[Invoice]:
-    """Issue every period due up to ``today`` that has no invoice yet (completed, ready to
-    send). Each period in its own transaction; a period already issued is skipped."""
+    """Issue every period due up to ``today`` that has no invoice yet (completed; e-mailed once
+    its transaction commits when the customer's delivery is automatic, see
+    ``receivables.delivery``). Each period in its own transaction; a period already issued is
+    skipped."""
     today = today or clock.today()
     issued: list[Invoice] = []
     templates = list(
@@ -128,9 +136,17 @@ def recurring_issue_due(*, today: dt.date | None = None) -> list[Invoice]:
                     invoice.recurring_template = template
                     invoice.recurring_period = period
                     invoice.completed_at = now
+                    delivery_initial(invoice, now)
                     invoice.save(
-                        update_fields=["recurring_template", "recurring_period", "completed_at"]
+                        update_fields=[
+                            "recurring_template",
+                            "recurring_period",
+                            "completed_at",
+                            "delivery",
+                            "delivery_retry_at",
+                        ]
                     )
+                    deliveries_after_commit(_queued([invoice]))
                     extra = {"recurring_template": template.pk, "period": period}
                     record(
                         event(

@@ -75,6 +75,23 @@ InvoiceStatusCode = Literal[
 PaymentStatusCode = Literal["unpaid", "partially_paid", "paid", "overpaid"]
 
 
+DeliveryFilter = Literal["none", "queued", "sending", "delivered", "failed", "held"]
+"""``GET /invoices?delivery=``: the invoices in that delivery status (none: no automatic one)."""
+
+
+class DeliveryOut(Schema):
+    status: Literal["", "queued", "sending", "delivered", "failed", "held"] = Field(
+        description="Vazio: sem envio automático (envio manual); queued: na fila; sending: "
+        "enviando; delivered: enviada por e-mail; failed: falhou (veja last_error); held: "
+        "acima do limite de aprovação, sai quando aprovada."
+    )
+    attempts: int
+    last_error: str
+    retry_at: dt.datetime | None = Field(
+        description="Quando o envio será tentado de novo automaticamente (nulo: não será)."
+    )
+
+
 class InvoiceOut(Schema):
     invoice_number: str
     number: str
@@ -98,6 +115,10 @@ class InvoiceOut(Schema):
     amount_discounted: MoneyOut
     amount_written_off: MoneyOut
     amount_overpaid: MoneyOut
+    delivery: DeliveryOut = Field(
+        description="O e-mail da fatura (envio automático ou “Enviar”): situação, tentativas, "
+        "último erro e a próxima tentativa automática."
+    )
     dunning_level: int
     open_disputes: int
     allowed_actions: list[str]

@@ -46,6 +46,7 @@ def invoice_list(
     payment_status: str | None = None,
     kind: str | None = None,
     overdue_on: dt.date | None = None,
+    delivery: str | None = None,
 ) -> QuerySet[Invoice]:
     """Invoices, the latest first, with their customer: the API's list and the Faturas page.
     ``overdue_on``: still owed after the due date as of that day, whatever the daily task has
@@ -61,6 +62,8 @@ def invoice_list(
         qs = qs.filter(payment_status=payment_status)
     if kind:
         qs = qs.filter(kind=kind)
+    if delivery:  # "none": no automatic delivery
+        qs = qs.filter(delivery="" if delivery == "none" else delivery)
     if overdue_on is not None:
         qs = qs.filter(status__in=domain.RECEIVABLE, balance__gt=0, due_date__lt=overdue_on)
     return qs.order_by("-sequence")

@@ -11,16 +11,14 @@ from typing import Any
 from django.db import transaction
 
 from fatura.core import clock
-from fatura.core.errors import Forbidden, InvalidInput, RuleViolation
+from fatura.core.errors import Forbidden, InvalidInput
 from fatura.core.roles import Capability, require
 from fatura.core.users import User
 from fatura.customers.models import Customer
 from fatura.customers.terms import payment_term_rule
 from fatura.eventlog import activities
 from fatura.eventlog.services import NewEvent
-from fatura.receivables import domain
 from fatura.receivables.common import (
-    approval_threshold,
     check,
     close_if_settled,
     day_start,
@@ -29,9 +27,13 @@ from fatura.receivables.common import (
     invoices_lock,
     record,
 )
+from fatura.receivables.delivery import (
+    deliveries_after_commit,
+    delivery_requeue,
+    invoice_send_by,
+)
 from fatura.receivables.installments import Slot, balances, schedules
 from fatura.receivables.issue import LineIn, invoice_build, parse_lines
-from fatura.receivables.mail import send_invoice_email
 from fatura.receivables.models import Invoice, InvoiceKind, InvoiceStatus
 
 
@@ -153,6 +155,8 @@ def invoice_approve(*, by: User, number: str) -> Invoice:
             )
         invoice.status = InvoiceStatus.APPROVED
         invoice.approved_by = approver
+        if delivery_requeue(invoice, now):  # held for approval: now it goes out
+            deliveries_after_commit([invoice.number])
         return [event(invoice, activities.INVOICE_APPROVED, by=by, now=now)]
 
     return _transition(
@@ -178,35 +182,13 @@ def invoice_reject(*, by: User, number: str, reason: str = "") -> Invoice:
 
 
 def invoice_send(*, by: User, number: str, now: dt.datetime | None = None) -> Invoice:
-    """Send to the customer: e-mail with the PDF attached (SMTP). The e-mail goes out before
-    the state changes are committed; if it fails nothing changes and the error says why."""
-
-    def change(invoice: Invoice, now: dt.datetime) -> list[NewEvent]:
-        if (
-            invoice.kind != InvoiceKind.PROFORMA
-            and invoice.status == InvoiceStatus.COMPLETED
-            and domain.needs_approval(invoice.total_charged, approval_threshold())
-        ):
-            raise RuleViolation(
-                f"A fatura {invoice.number} está “Concluída” e passa de "
-                f"R$ {approval_threshold()}: precisa de aprovação antes do envio. "
-                "Ações permitidas: enviar para aprovação."
-            )
-        if not invoice.customer.email:
-            raise RuleViolation(
-                f"O cliente {invoice.customer.name} não tem e-mail cadastrado; "
-                "cadastre-o antes de enviar a fatura."
-            )
-        invoice.status = InvoiceStatus.SENT
-        invoice.sent_at = now
-        send_invoice_email(invoice)
-        return [
-            event(invoice, activities.INVOICE_SENT, by=by, now=now, email=invoice.customer.email)
-        ]
-
-    return _transition(
-        number, "send", by=by, capability=Capability.MANAGE_INVOICES, change=change, now=now
-    )
+    """Send to the customer: e-mail with the PDF attached (SMTP), through
+    ``receivables.delivery`` — the e-mail goes out outside any transaction and the invoice
+    becomes "sent" with its event once it went. If it fails the invoice stays as it was, the
+    failure is recorded (delivery "failed", its error, "Invoice Delivery Failed") and the
+    error says why (502); "Reenviar" (``delivery.invoice_resend``) tries again."""
+    by = require(by, Capability.MANAGE_INVOICES)
+    return invoice_send_by(by=by, number=number, now=now)
 
 
 def due_dates_passed(*, today: dt.date | None = None) -> int:

@@ -10,15 +10,18 @@ from django_tasks import task
 
 from fatura.core import clock
 from fatura.receivables.collections import dunning_run
+from fatura.receivables.delivery import deliveries_retry
 from fatura.receivables.recurring import recurring_issue_due
 
 
 def daily_run(*, today: dt.date | None = None) -> dict[str, Any]:
-    """The day's receivables routine: issue the recurring invoices due, then record the due
-    dates passed and run the dunning strategies. Running it twice on a day does nothing the
-    second time (a period, a due date and a dunning level are each done once)."""
+    """The day's receivables routine: issue the recurring invoices due (e-mailed as they are
+    issued under the automatic policy), retry the deliveries whose time has come, then record
+    the due dates passed and run the dunning strategies. Running it twice on a day does
+    nothing the second time (a period, a due date and a dunning level are each done once)."""
     today = today or clock.today()
     issued = recurring_issue_due(today=today)
+    delivered = deliveries_retry()
     report = dunning_run(today=today)
     return {
         "date": today.isoformat(),
@@ -27,6 +30,8 @@ def daily_run(*, today: dt.date | None = None) -> dict[str, Any]:
         "dunning_notices": report.notices,
         "call_tasks": report.call_tasks,
         "mail_failures": report.mail_failures,
+        "deliveries_retried_sent": delivered.sent,
+        "deliveries_retried_failed": delivered.failed,
     }
 
 
@@ -49,5 +54,7 @@ def summary_text(summary: dict[str, Any]) -> str:
         f"  tarefas de ligação criadas: {summary['call_tasks']}",
         f"  e-mails de cobrança não enviados: {summary['mail_failures']}"
         + (" (nova tentativa amanhã)" if summary["mail_failures"] else ""),
+        f"  faturas reenviadas: {summary.get('deliveries_retried_sent', 0)}"
+        f" (falharam de novo: {summary.get('deliveries_retried_failed', 0)})",
     ]
     return "\n".join(lines)

@@ -106,6 +106,21 @@ class CustomerForm(forms.Form):
         required=False,
     )
 
+    # customers.models.DeliveryPolicy; empty: automatic when there is an e-mail
+    delivery = forms.ChoiceField(
+        label=_("Envio da fatura"),
+        choices=[
+            ("", _("Automático se houver e-mail")),
+            ("email", _("E-mail automático")),
+            ("manual", _("Manual")),
+        ],
+        required=False,
+        help_text=_(
+            "E-mail automático: a fatura emitida sai na hora por e-mail, com o PDF. "
+            "Manual: o Financeiro a envia."
+        ),
+    )
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["name"].widget.attrs.update(required=True, autocomplete="organization")

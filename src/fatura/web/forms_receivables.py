@@ -16,6 +16,7 @@ from fatura.core.bounds import validate_date_range
 from fatura.customers.terms import payment_term_choices
 from fatura.receivables.models import (
     CallOutcome,
+    DeliveryStatus,
     DisputeReason,
     DisputeResolution,
     Frequency,
@@ -282,6 +283,15 @@ class InvoiceFilterForm(ListFilterForm):
         label=_("Tipo"), required=False, choices=[("", _("Todos")), *InvoiceKind.choices]
     )
     vencidas = forms.BooleanField(label=_("Só vencidas com saldo"), required=False)
+    envio = forms.ChoiceField(
+        label=_("Envio por e-mail"),
+        required=False,
+        choices=[
+            ("", _("Todos")),
+            *[c for c in DeliveryStatus.choices if c[0]],
+            ("none", _("Sem envio automático")),
+        ],
+    )
 
 
 class PaymentFilterForm(forms.Form):

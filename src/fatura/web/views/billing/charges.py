@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from fatura.billing.deliveries import billing_run_deliveries
 from fatura.billing.models import BillingRun, BillingRunStatus, ChargeSituation
 from fatura.billing.runs import billing_run_request
 from fatura.billing.selectors import (
@@ -152,7 +153,13 @@ def _render_run(
     request: HttpRequest, run: BillingRun | None, form: forms.Form | None = None, status: int = 200
 ) -> HttpResponse:
     progress = billing_run_progress(run.pk) if run is not None else None
-    context = {"run": run, "progress": progress, "run_form": form, "active": ACTIVE}
+    context = {
+        "run": run,
+        "progress": progress,
+        "run_form": form,
+        "active": ACTIVE,
+        "deliveries": billing_run_deliveries(run) if run is not None else None,
+    }
     template = "web/charges/_run.html" if is_htmx(request) else "web/charges/run.html"
     return render(request, template, context, status=status)
 

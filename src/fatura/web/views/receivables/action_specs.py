@@ -19,8 +19,9 @@ from fatura.core.roles import Capability, can
 from fatura.core.users import User
 from fatura.receivables import corrections, services
 from fatura.receivables.collections import invoice_call, invoice_remind
+from fatura.receivables.delivery import invoice_resend
 from fatura.receivables.domain import allowed_actions
-from fatura.receivables.models import AdjustmentRequest, Invoice, InvoiceKind
+from fatura.receivables.models import AdjustmentRequest, DeliveryStatus, Invoice, InvoiceKind
 from fatura.receivables.selectors import adjustment_pending, invoice_open_disputes
 from fatura.web.forms_receivables import (
     CallForm,
@@ -60,6 +61,13 @@ def _reject(user: User, invoice: Invoice, data: Data) -> Outcome:
 def _send(user: User, invoice: Invoice, data: Data) -> Outcome:
     sent = services.invoice_send(by=user, number=invoice.number)
     return _("Fatura enviada ao cliente por e-mail (%(email)s), com o PDF.") % {
+        "email": sent.customer.email
+    }, None
+
+
+def _resend(user: User, invoice: Invoice, data: Data) -> Outcome:
+    sent = invoice_resend(by=user, number=invoice.number)
+    return _("Fatura reenviada ao cliente por e-mail (%(email)s), com o PDF.") % {
         "email": sent.customer.email
     }, None
 
@@ -201,6 +209,9 @@ SPECS: dict[str, ActionSpec] = {
         ActionSpec("send", gettext_lazy("Enviar ao cliente"), Capability.MANAGE_INVOICES, _send,
                    style="button-primary",
                    hint=gettext_lazy("Envia por e-mail ao cliente, com o PDF anexo.")),
+        ActionSpec("resend", gettext_lazy("Reenviar"), Capability.MANAGE_INVOICES, _resend,
+                   style="button-primary",
+                   hint=gettext_lazy("O envio por e-mail falhou: tenta de novo agora, com o PDF.")),
         ActionSpec("remind", gettext_lazy("Enviar lembrete"), Capability.LOG_COLLECTION, _remind,
                    hint=gettext_lazy("Envia um lembrete de pagamento por e-mail ao cliente.")),
         ActionSpec("call", gettext_lazy("Registrar ligação"), Capability.LOG_COLLECTION, _call,
@@ -242,6 +253,8 @@ def buttons_for(invoice: Invoice, user: User) -> list[ActionSpec]:
     then, while an adjustment waits, its approval and rejection."""
     proforma = invoice.kind == InvoiceKind.PROFORMA
     names = allowed_actions(invoice.status, proforma=proforma)
+    if invoice.delivery == DeliveryStatus.FAILED:  # the e-mail failed: "Reenviar" instead
+        names = ["resend" if n == "send" else n for n in names]
     if adjustment_pending(invoice) is not None:
         names = [n for n in names if n != "adjust"] + list(PENDING_ADJUSTMENT_ACTIONS)
     return [SPECS[name] for name in names if name in SPECS and can(user, SPECS[name].capability)]

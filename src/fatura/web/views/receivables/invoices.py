@@ -9,7 +9,13 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from fatura.core import clock
-from fatura.receivables.models import Invoice, InvoiceKind, InvoiceStatus, PaymentStatus
+from fatura.receivables.models import (
+    DeliveryStatus,
+    Invoice,
+    InvoiceKind,
+    InvoiceStatus,
+    PaymentStatus,
+)
 from fatura.receivables.payment_instructions import payment_instructions
 from fatura.receivables.pdf import invoice_pdf
 from fatura.receivables.selectors import invoice_detail as invoice_detail_read
@@ -30,6 +36,9 @@ def _filtered(request: HttpRequest) -> tuple[QuerySet[Invoice], bool]:
     payment = request.GET.get("pagamento", "")
     kind = request.GET.get("tipo", "")
     overdue = request.GET.get("vencidas") in {"on", "1", "true"}
+    delivery = request.GET.get("envio", "")
+    if delivery not in DeliveryStatus.values and delivery != "none":
+        delivery = ""
     qs = invoice_list(
         customer_id=customer_id,
         month=month,
@@ -37,8 +46,9 @@ def _filtered(request: HttpRequest) -> tuple[QuerySet[Invoice], bool]:
         payment_status=payment if payment in PaymentStatus.values else None,
         kind=kind if kind in InvoiceKind.values else None,
         overdue_on=clock.today() if overdue else None,
+        delivery=delivery or None,
     )
-    active = bool(customer_id or month or status or payment or kind or overdue)
+    active = bool(customer_id or month or status or payment or kind or overdue or delivery)
     return qs, active
 
 
@@ -89,6 +99,8 @@ def invoices_csv(request: HttpRequest) -> StreamingHttpResponse:
             i.get_kind_display(),
             i.get_status_display(),
             i.get_payment_status_display(),
+            i.get_delivery_display() if i.delivery else "",
+            i.delivery_error,
         )
         for i in qs.iterator()
     )
@@ -105,5 +117,7 @@ def invoices_csv(request: HttpRequest) -> StreamingHttpResponse:
         _("Tipo"),
         _("Situação"),
         _("Pagamento"),
+        _("Envio por e-mail"),
+        _("Erro do envio"),
     ]
     return csv_response("faturas.csv", header, rows)
