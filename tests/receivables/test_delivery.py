@@ -282,3 +282,19 @@ def test_post_resend(books, smtp_down, fin_api, ops_api, client, monkeypatch):
     )
     again = fin_api.post(f"/invoices/{invoice.number}/resend")
     assert again.status_code == 409 and "não falhou" in again.json()["detail"]
+
+
+def test_a_caller_may_send_the_queued_invoices_itself(books, django_capture_on_commit_callbacks):
+    customer = books.customer(delivery="email")
+    books.draft(
+        customer,
+        kind="recurring",
+        issue_date=dt.date(2026, 5, 5),
+        recurrence={"frequency": "monthly"},
+    )
+    with delivery.deliveries_by_caller(), django_capture_on_commit_callbacks() as callbacks:
+        [invoice] = recurring_issue_due(today=dt.date(2026, 6, 5))
+    assert callbacks == [] and books.reload(invoice).delivery == "queued"
+    moment = dt.datetime(2026, 6, 5, 11, 0, tzinfo=dt.UTC)
+    outcome, sent = invoice_deliver(invoice.number, now=moment)
+    assert (outcome, sent.sent_at, sent.status) == ("sent", moment, "sent")

@@ -24,7 +24,9 @@ approve it, and the approval queues it again (``invoice_approve``)."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -103,11 +105,28 @@ def delivery_requeue(invoice: Invoice, now: dt.datetime) -> bool:
     return True
 
 
+# Whether issuing services send their queued invoices after commit (see deliveries_by_caller).
+_AFTER_COMMIT: ContextVar[bool] = ContextVar("fatura_deliveries_after_commit", default=True)
+
+
+@contextmanager
+def deliveries_by_caller() -> Iterator[None]:
+    """Inside it, issuing services leave their invoices ``queued`` and send nothing after
+    commit: the caller sends them (``invoice_deliver(number, now=...)`` or
+    :func:`deliveries_send`). For the demo, which replays a year in one transaction on its own
+    clock; the retry task would send what it leaves queued."""
+    token = _AFTER_COMMIT.set(False)
+    try:
+        yield
+    finally:
+        _AFTER_COMMIT.reset(token)
+
+
 def deliveries_after_commit(numbers: Iterable[str]) -> None:
     """Send these invoices once the current transaction commits (nothing if it rolls back).
     ``robust``: a surprise there is logged, never turned into an error of what committed."""
     wanted = list(numbers)
-    if wanted:
+    if wanted and _AFTER_COMMIT.get():
         transaction.on_commit(lambda: deliveries_send(numbers=wanted), robust=True)
 
 
