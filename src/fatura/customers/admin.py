@@ -11,8 +11,16 @@ from fatura.customers.terms import payment_term_create, payment_term_update
 
 @admin.register(Customer)
 class CustomerAdmin(admin.ModelAdmin):
-    list_display = ("name", "document", "segment", "region", "business_unit", "payment_terms")
-    list_filter = ("segment", "region", "business_unit", "payment_terms")
+    list_display = (
+        "name",
+        "document",
+        "segment",
+        "region",
+        "business_unit",
+        "payment_terms",
+        "delivery",
+    )
+    list_filter = ("segment", "region", "business_unit", "payment_terms", "delivery")
     search_fields = ("name", "document", "email")
 
 

@@ -23,7 +23,7 @@ class InvoiceAdmin(admin.ModelAdmin):
 
     list_display = ("number", "customer", "month", "issue_date", "total_due", "total_charged")
     search_fields = ("number", "customer__name", "customer__document")
-    list_filter = ("status", "month")
+    list_filter = ("status", "delivery", "month")
     inlines = [InvoiceLineInline, InvoiceInstallmentInline]
 
     def get_readonly_fields(self, request, obj=None):
