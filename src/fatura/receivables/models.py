@@ -21,6 +21,7 @@ from fatura.core.months import Month
 from fatura.customers.models import Customer
 
 # the invoice's vocabularies live in ``vocabulary`` (domain reads them too); importable here
+from fatura.receivables.vocabulary import DeliveryStatus as DeliveryStatus
 from fatura.receivables.vocabulary import InvoiceKind as InvoiceKind
 from fatura.receivables.vocabulary import InvoiceStatus as InvoiceStatus
 from fatura.receivables.vocabulary import PaymentStatus as PaymentStatus
@@ -32,18 +33,6 @@ def money(label: Any = None, **kwargs: Any) -> Any:
 
 def _money(label: Any) -> Any:
     return models.DecimalField(label, max_digits=14, decimal_places=2, default=0, db_default=0)
-
-
-class DeliveryStatus(models.TextChoices):
-    """Where the invoice's e-mail is (``receivables.delivery``); empty: no automatic delivery
-    (the customer's policy is manual, or the invoice was not issued for sending)."""
-
-    NONE = "", _("—")
-    QUEUED = "queued", _("Na fila de envio")
-    SENDING = "sending", _("Enviando")
-    DELIVERED = "delivered", _("Enviada por e-mail")
-    FAILED = "failed", _("Falha no envio")
-    HELD = "held", _("Retida para aprovação")
 
 
 class Invoice(models.Model):

@@ -44,3 +44,15 @@ def label_of(choices: type[models.TextChoices], value: str) -> str:
     """The label of ``value`` in the active language; an unknown value as it is (an old event
     attribute, say)."""
     return str(choices(value).label) if value in choices.values else value
+
+
+class DeliveryStatus(models.TextChoices):
+    """Where the invoice's e-mail is (``receivables.delivery``); empty: no automatic delivery
+    (the customer's policy is manual, or the invoice was not issued for sending)."""
+
+    NONE = "", _("—")
+    QUEUED = "queued", _("Na fila de envio")
+    SENDING = "sending", _("Enviando")
+    DELIVERED = "delivered", _("Enviada por e-mail")
+    FAILED = "failed", _("Falha no envio")
+    HELD = "held", _("Retida para aprovação")
