@@ -22,6 +22,7 @@ from fatura.banking.files.write import (
 from fatura.banking.models import BankEntry, BankFile, PaymentInstrument
 from fatura.core.errors import InvalidInput, RuleViolation
 from fatura.eventlog.models import Event
+from fatura.receivables import installments
 from fatura.receivables.models import Invoice, Payment
 from tests.receivables.builders import Books
 from tests.scenarios import frozen_clock
@@ -150,6 +151,17 @@ def test_ofx_pix_txid_in_the_memo_and_amount_plus_document(books: Books) -> None
     assert BankEntry.objects.get(entry_id__endswith=":F2").matched_by_rule == "amount_document"
     received = Event.objects.get(case_id=by_txid.number, activity="Payment Received")
     assert received.attributes["source"] == "ofx"
+
+
+def test_amount_of_the_oldest_open_installment_matches_by_document(books: Books) -> None:
+    customer = books.customer()
+    invoice = books.sent(customer, amount="900.00", terms="30/60/90")
+    first = installments.schedules([invoice.pk])[invoice.pk][0].amount  # 299.99
+    data = ofx_statement([Transaction("I1", CREDIT, first, memo=f"TED {customer.document}")])
+    result = load(books, data)
+    assert result.matched == 1
+    assert books.reload(invoice).balance == Decimal("900.00") - first
+    assert BankEntry.objects.get().matched_by_rule == "amount_document"
 
 
 def test_unmatched_entries_wait_with_suggestions_then_are_matched_or_ignored(books: Books) -> None:

@@ -4,7 +4,8 @@ dictionary lookup. The rules, in order:
 
 1. nosso número (boleto, CNAB files) → the boleto issued with it;
 2. txid (PIX, a word of the statement's memo) → the PIX BR Code issued with it;
-3. amount + the payer's CPF/CNPJ → the payer's one open invoice with exactly that balance;
+3. amount + the payer's CPF/CNPJ → the payer's one open invoice with exactly that balance
+   (or with an oldest open installment of exactly that amount);
 4. otherwise unmatched, with suggestions (the payer's open invoices, or invoices of any
    customer whose balance is the amount) for Financeiro to match by hand.
 
@@ -29,6 +30,7 @@ from fatura.banking.files import EntryKind, ParsedEntry
 from fatura.banking.models import InstrumentKind, PaymentInstrument
 from fatura.customers.models import Customer
 from fatura.receivables import domain as receivables_domain
+from fatura.receivables import installments
 from fatura.receivables.models import Invoice
 
 CHUNK = 5000
@@ -73,6 +75,11 @@ class Candidate:
     balance: Decimal
     status: str
     kind: str
+    next_installment: Decimal | None = None  # what the oldest open installment owes
+
+    def pays(self, amount: Decimal) -> bool:
+        """``amount`` settles the invoice, or its oldest open installment."""
+        return amount == self.balance or amount == self.next_installment
 
     @property
     def open(self) -> bool:
@@ -172,9 +179,14 @@ def _open_invoices_of(documents: Iterable[str]) -> dict[str, list[Candidate]]:
             balance__gt=0,
             status__in=receivables_domain.RECEIVABLE,
         ).order_by("due_date", "id")
-        for candidate in _candidates(query):
-            if candidate.open:
-                found[customers[candidate.customer_id]].append(candidate)
+        owned = [c for c in _candidates(query) if c.open]
+        slots = installments.schedules([c.invoice_id for c in owned])
+        for candidate in owned:
+            amounts = [slot.amount for slot in slots.get(candidate.invoice_id, [])]
+            if len(amounts) > 1:
+                parts = installments.spread(candidate.balance, amounts)
+                candidate.next_installment = next((p for p in parts if p > 0), None)
+            found[customers[candidate.customer_id]].append(candidate)
     return found
 
 
@@ -247,7 +259,7 @@ def _by_amount_and_document(decisions: list[Decision]) -> None:
         entry = decision.entry
         owned = by_document.get(entry.payer_document) if entry.payer_document else None
         if owned:
-            exact = [c for c in owned if c.balance == entry.amount]
+            exact = [c for c in owned if c.pays(entry.amount)]
             if len(exact) == 1:
                 decision.status, decision.invoice = "matched", exact[0]
                 decision.rule = Rule.AMOUNT_DOCUMENT
