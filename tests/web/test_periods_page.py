@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 
 from fatura.eventlog.models import Event
+from fatura.receivables import corrections
 from fatura.receivables.models import CreditNote, Payment, Period
 from tests.receivables.builders import Books
 from tests.scenarios import frozen_clock
@@ -90,3 +91,17 @@ def test_the_reverse_form_takes_a_date(fin_client, books):
     )
     assert done.status_code in (200, 302)
     assert Payment.objects.get().reversal_date == dt.date(2026, 4, 2)
+
+
+def test_the_invoice_page_shows_the_document_date_and_when_it_was_entered(fin_client, books):
+    invoice = books.sent(amount="100.00", issue_date=dt.date(2026, 3, 2))
+    corrections.credit_note_issue(
+        by=books.user,
+        number=invoice.number,
+        amount="10.00",
+        reason="acordo",
+        date=dt.date(2026, 4, 10),
+    )
+    html = fin_client.get(f"/faturas/{invoice.number}/").content.decode()
+    assert "10/04/2026" in html  # the document's date
+    assert "05/05/2026 11:30 · fin" in html  # and when it was keyed in, by whom
