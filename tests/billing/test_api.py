@@ -102,6 +102,8 @@ RECEIVABLE_KEYS = (
     "amount_discounted",
     "amount_written_off",
     "amount_overpaid",
+    "amount_late_charged",
+    "due_if_paid_today",
     "dunning_level",
     "open_disputes",
     "allowed_actions",

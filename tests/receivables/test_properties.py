@@ -5,7 +5,8 @@ Each example opens a savepoint, builds a customer with a handful of invoices (se
 waiting for approval, recurring, a proforma) through the services, runs a random list of
 steps — payments with allocations (partial, exact, over the balance), credit kept and applied
 later, reversals, repeated idempotency keys, credit notes, adjustments ±, disputes and their
-resolutions, write-offs, days passing and the daily task run twice — and rolls everything back.
+resolutions, write-offs, late charges waived, days passing and the daily task run twice — and
+rolls everything back (the customer pays 2 % fine and 1 % a month on what it pays late).
 A step the rules refuse (a ``DomainError``) is a fine step, but it must leave nothing behind.
 
 After every step the invariants hold:
@@ -44,6 +45,7 @@ from fatura.eventlog.models import Event
 from fatura.receivables import (
     collections,
     corrections,
+    late_charges,
     payments,
     recurring,
     services,
@@ -91,6 +93,7 @@ steps = st.one_of(
         st.just("resolve"), pick, st.sampled_from(DisputeResolution.values), st.none() | amounts
     ),
     st.tuples(st.just("write_off"), pick),
+    st.tuples(st.just("waive"), pick, st.none() | amounts),
     st.tuples(st.just("approve_send"), pick),
     st.tuples(st.just("advance"), st.integers(1, 40)),
     st.tuples(st.just("daily")),
@@ -133,7 +136,12 @@ class World:
 
     def __init__(self, books: Books) -> None:
         self.books = books
-        self.customer = books.customer(segment="Varejo")
+        # 2 % fine and 1 % a month: payments of invoices issued long ago book late charges
+        self.customer = books.customer(
+            segment="Varejo",
+            late_fine_percent=Decimal("2.00"),
+            late_interest_monthly_percent=Decimal("1.00"),
+        )
         self.keys: dict[str, int] = {}  # idempotency key -> the payment it made first
         self.requests: dict[str, tuple[Any, ...]] = {}  # idempotency key -> what it asked
 
@@ -290,6 +298,14 @@ class World:
             by=self.books.user, number=self.invoice(n).number, reason="cliente em falência"
         )
 
+    def do_waive(self, n: int, spec: Any) -> None:
+        invoice = self.invoice(n)
+        amount = None if spec is None else str(_amount(spec, invoice.balance))
+        late_charges.late_charges_waive(
+            by=self.books.user, number=invoice.number, amount=amount, reason="acordo"
+        )
+        assert invoice.amount_late_charged > 0
+
     def do_approve_send(self, n: int) -> None:
         invoice = self.invoice(n)
         if invoice.status == "pending_approval":
@@ -343,6 +359,7 @@ def _snapshot() -> tuple[Any, ...]:
             "amount_discounted",
             "amount_written_off",
             "amount_overpaid",
+            "amount_late_charged",
             "open_disputes",
             "dunning_level",
         )
@@ -368,7 +385,10 @@ def check_books() -> None:
     applied = _sums(active, "invoice_id", lambda a: a["amount"])
     discounted = _sums(active, "invoice_id", lambda a: a["discount"])
     notes = list(CreditNote.objects.values("invoice_id", "amount", "excess"))
-    adjustments = list(Adjustment.objects.values("invoice_id", "amount"))
+    adjustments = list(Adjustment.objects.values("invoice_id", "amount", "kind"))
+    late = _sums(
+        [a for a in adjustments if a["kind"] != "manual"], "invoice_id", lambda a: a["amount"]
+    )
     credited = _sums(notes, "invoice_id", lambda c: c["amount"] - c["excess"])
     credited.update(_sums(adjustments, "invoice_id", lambda a: max(ZERO, -a["amount"])))
     debited = _sums(adjustments, "invoice_id", lambda a: max(ZERO, a["amount"]))
@@ -436,6 +456,8 @@ def check_books() -> None:
         assert inv.amount_credited == credited[inv.pk], tag
         assert inv.amount_debited == debited[inv.pk], tag
         assert inv.amount_overpaid == excess[inv.pk], tag
+        # late charges (debits incl.): charged − waived − reversed, from the rows; never < 0
+        assert inv.amount_late_charged == late[inv.pk] >= 0, tag
         assert inv.amount_written_off == written_off[inv.number], tag
         rows = (
             inv.total_charged

@@ -95,11 +95,35 @@ class Customer(models.Model):
         blank=True,
         related_name="collected_customers",
     )
+    # Late charges on what is paid after its due date (receivables.late_charges); null: the
+    # settings' defaults (FATURA_LATE_FINE_PERCENT / FATURA_LATE_INTEREST_MONTHLY_PERCENT, 0)
+    late_fine_percent = models.DecimalField(
+        _("multa por atraso (%)"), max_digits=4, decimal_places=2, null=True, blank=True
+    )
+    late_interest_monthly_percent = models.DecimalField(
+        _("juros de mora ao mês (%)"), max_digits=4, decimal_places=2, null=True, blank=True
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["name", "id"]
         indexes = [models.Index(fields=["name"], name="customer_name")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(late_fine_percent__gte=0, late_fine_percent__lte=20)
+                | models.Q(late_fine_percent__isnull=True),
+                name="customer_late_fine_0_20",
+                violation_error_message=_("A multa por atraso vai de 0% a 20%."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    late_interest_monthly_percent__gte=0, late_interest_monthly_percent__lte=10
+                )
+                | models.Q(late_interest_monthly_percent__isnull=True),
+                name="customer_late_interest_0_10",
+                violation_error_message=_("Os juros de mora vão de 0% a 10% ao mês."),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.document_display})"

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 from ninja import Schema
 from pydantic import Field
 
-from fatura.core.schemas import patterned, text_in
+from fatura.core.schemas import MoneyOut, decimal_in, patterned, text_in
 from fatura.core.terms import CODE_PATTERN, MAX_DAYS, MAX_INSTALLMENTS
 
 # What Django's validate_email accepts, in a form a client can check (empty: no e-mail).
@@ -29,6 +29,35 @@ PaymentTermCode = Annotated[
 # The codes of customers.models.DeliveryPolicy.
 DeliveryCode = Literal["email", "manual"]
 
+# Late charges (docs/decisions/0024), in percent with up to 2 places; null: the settings'
+# default (FATURA_LATE_FINE_PERCENT / FATURA_LATE_INTEREST_MONTHLY_PERCENT, 0 unless set).
+LateFinePercent = Annotated[
+    str,
+    decimal_in(
+        max_digits=4,
+        places=2,
+        minimum="0",
+        maximum="20",
+        pattern=r"^(20([.]0{1,2})?|1?[0-9]([.][0-9]{1,2})?)$",
+        description="Multa por atraso (%), cobrada uma vez sobre o valor pago em atraso: de 0 "
+        "a 20, até 2 casas; null: o padrão da instalação.",
+        example="2.00",
+    ),
+]
+LateInterestPercent = Annotated[
+    str,
+    decimal_in(
+        max_digits=4,
+        places=2,
+        minimum="0",
+        maximum="10",
+        pattern=r"^(10([.]0{1,2})?|[0-9]([.][0-9]{1,2})?)$",
+        description="Juros de mora ao mês (%), simples, pro rata die (mês de 30 dias), sobre o "
+        "valor pago em atraso: de 0 a 10, até 2 casas; null: o padrão da instalação.",
+        example="1.00",
+    ),
+]
+
 
 class CustomerIn(Schema):
     name: Annotated[str, text_in(200, required=True)]
@@ -48,6 +77,8 @@ class CustomerIn(Schema):
         description="Envio da fatura emitida: email (automático, com o PDF) ou manual; "
         "padrão: email quando o cliente tem e-mail, senão manual.",
     )
+    late_fine_percent: LateFinePercent | None = None
+    late_interest_monthly_percent: LateInterestPercent | None = None
 
 
 class CustomerPatch(Schema):
@@ -65,6 +96,12 @@ class CustomerPatch(Schema):
     delivery: DeliveryCode | None = Field(
         None, description="Envio da fatura emitida: email (automático, com o PDF) ou manual."
     )
+    late_fine_percent: LateFinePercent | None = Field(
+        None, description="Multa por atraso (%), 0 a 20; null volta ao padrão da instalação."
+    )
+    late_interest_monthly_percent: LateInterestPercent | None = Field(
+        None, description="Juros de mora ao mês (%), 0 a 10; null volta ao padrão da instalação."
+    )
 
 
 class CustomerOut(Schema):
@@ -79,6 +116,12 @@ class CustomerOut(Schema):
     business_unit: str
     payment_terms: str
     delivery: DeliveryCode
+    late_fine_percent: MoneyOut | None = Field(
+        description="Multa por atraso (%); null: o padrão da instalação."
+    )
+    late_interest_monthly_percent: MoneyOut | None = Field(
+        description="Juros de mora ao mês (%); null: o padrão da instalação."
+    )
 
 
 # --- payment terms ------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -8,6 +9,7 @@ from django.db import transaction
 
 from fatura.core.documents import document_kind, only_digits
 from fatura.core.errors import InvalidInput, NotFound, RuleViolation
+from fatura.core.money import parse_decimal
 from fatura.core.roles import Capability, require
 from fatura.core.users import User
 from fatura.customers.models import DEFAULT_TERMS, Customer, DeliveryPolicy, PaymentTerm
@@ -35,6 +37,40 @@ def _delivery(delivery: str | None, email: str, errors: list[dict[str, Any]]) ->
             }
         )
     return delivery
+
+
+# Late charges (docs/decisions/0024): each percent's upper bound; None = the settings' default.
+LATE_RATES = {"late_fine_percent": Decimal(20), "late_interest_monthly_percent": Decimal(10)}
+_LATE_NAMES = {"late_fine_percent": "multa", "late_interest_monthly_percent": "juros de mora"}
+
+
+def _late_rates(values: dict[str, Any]) -> dict[str, Decimal | None]:
+    """The late-charge percents given ("2", 2, "1,5"; None or "": the settings' default), each
+    from 0 to its bound with at most 2 places; every bad one at once (422)."""
+    rates: dict[str, Decimal | None] = {}
+    errors: list[dict[str, Any]] = []
+    for field, value in values.items():
+        if value is None or value == "":
+            rates[field] = None
+            continue
+        try:
+            rate = parse_decimal(value)
+        except InvalidOperation:
+            rate = None
+        bound = LATE_RATES[field]
+        if rate is None or not 0 <= rate <= bound or rate != rate.quantize(Decimal("0.01")):
+            errors.append(
+                {
+                    "field": field,
+                    "message": f"{_LATE_NAMES[field].capitalize()}: de 0 a {bound}%, "
+                    f"até 2 casas (recebido {value!r}).",
+                }
+            )
+        else:
+            rates[field] = rate.quantize(Decimal("0.01"))
+    if errors:
+        raise InvalidInput("; ".join(e["message"] for e in errors), errors=errors)
+    return rates
 
 
 def _validated(
@@ -87,9 +123,18 @@ def customer_create(
     business_unit: str = "",
     payment_terms: str = DEFAULT_TERMS,
     delivery: str | None = None,
+    late_fine_percent: Any = None,
+    late_interest_monthly_percent: Any = None,
 ) -> Customer:
-    """A new customer; ``delivery`` defaults to "email" when there is an e-mail, else "manual"."""
+    """A new customer; ``delivery`` defaults to "email" when there is an e-mail, else "manual";
+    the late-charge percents (0–20 % fine, 0–10 % a month) to the settings' defaults."""
     require(by, Capability.MANAGE_CUSTOMERS)
+    rates = _late_rates(
+        {
+            "late_fine_percent": late_fine_percent,
+            "late_interest_monthly_percent": late_interest_monthly_percent,
+        }
+    )
     digits, kind, delivery = _validated(
         name=name,
         document=document,
@@ -112,6 +157,7 @@ def customer_create(
             business_unit=business_unit,
             payment_terms=payment_terms,
             delivery=delivery,
+            **rates,
         )
         event_record(
             case_id=customer_case_id(customer),
@@ -125,6 +171,7 @@ def customer_create(
                 "country": customer.country,
                 "business_unit": business_unit,
                 "delivery": delivery,
+                **{k: v for k, v in rates.items() if v is not None},
             },
         )
     return customer
@@ -140,11 +187,13 @@ UPDATABLE = (
     "business_unit",
     "payment_terms",
     "delivery",
+    *LATE_RATES,  # None here goes back to the settings' default
 )
 
 
 def customer_update(*, by: User, customer_id: int, **changes: Any) -> Customer:
-    """Change some of a customer's fields (those in ``UPDATABLE``; ``None`` = unchanged), with
+    """Change some of a customer's fields (those in ``UPDATABLE``; ``None`` = unchanged, but a
+    late-charge percent set to ``None`` goes back to the settings' default), with
     a "Customer Updated" event naming what changed. Clearing the e-mail of a customer under
     automatic delivery without choosing "manual" is refused, like any other bad field (422)."""
     require(by, Capability.MANAGE_CUSTOMERS)
@@ -158,7 +207,8 @@ def customer_update(*, by: User, customer_id: int, **changes: Any) -> Customer:
         customer = Customer.objects.select_for_update().filter(pk=customer_id).first()
         if customer is None:
             raise NotFound(f"Cliente {customer_id} não encontrado.")
-        given = {k: v for k, v in changes.items() if v is not None}
+        given = {k: v for k, v in changes.items() if v is not None or k in LATE_RATES}
+        given.update(_late_rates({k: v for k, v in given.items() if k in LATE_RATES}))
         if "name" in given:
             given["name"] = str(given["name"]).strip()
         if "country" in given:

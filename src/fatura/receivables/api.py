@@ -19,7 +19,14 @@ from fatura.core.roles import Capability, require
 from fatura.core.schemas import Id, InvoiceNumber, MonthField
 from fatura.customers.selectors import customer_get
 from fatura.eventlog.selectors import event_list
-from fatura.receivables import collections, corrections, payments, selectors, services
+from fatura.receivables import (
+    collections,
+    corrections,
+    late_charges,
+    payments,
+    selectors,
+    services,
+)
 from fatura.receivables.delivery import invoice_resend as delivery_resend
 from fatura.receivables.domain import ACTIONS, allowed_actions
 from fatura.receivables.installments import installment_balances
@@ -33,6 +40,7 @@ from fatura.receivables.schemas import (
     DisputeIn,
     InvoiceIn,
     InvoiceOut,
+    LateChargesWaiveIn,
     PaymentApplyIn,
     PaymentIn,
     PaymentOut,
@@ -98,6 +106,8 @@ def invoice_out(invoice: Invoice) -> dict[str, object]:
         "amount_discounted": invoice.amount_discounted,
         "amount_written_off": invoice.amount_written_off,
         "amount_overpaid": invoice.amount_overpaid,
+        "amount_late_charged": invoice.amount_late_charged,
+        "due_if_paid_today": late_charges.due_if_paid_today(invoice),
         "delivery": {
             "status": invoice.delivery,
             "attempts": invoice.delivery_attempts,
@@ -251,6 +261,7 @@ def invoice_timeline(request: HttpRequest, number: InvoiceNumber) -> Body:
                 "number": adj.number,
                 "amount": adj.amount,
                 "reason": adj.reason,
+                "kind": adj.kind,
                 "dispute_id": adj.dispute_id,
                 "date": adj.date,
                 "created_at": adj.created_at,
@@ -433,6 +444,23 @@ def invoice_write_off(request: HttpRequest, number: InvoiceNumber, payload: Writ
     """Baixa o saldo como perda (somente Financeiro), datada de ``date`` (padrão: hoje)."""
     corrections.invoice_write_off(
         by=request.user, number=number, reason=payload.reason, date=payload.date
+    )
+    return _invoice(number)
+
+
+@router.post("/invoices/{number}/late-charges/waive", response=InvoiceOut)
+def invoice_late_charges_waive(
+    request: HttpRequest, number: InvoiceNumber, payload: LateChargesWaiveIn
+) -> Body:
+    """Dispensa, com o motivo, os encargos por atraso (multa e juros de mora) em aberto — todos
+    ou ``amount`` deles: um crédito na fatura (somente Financeiro). Sem encargos em aberto, 409;
+    ``amount`` acima deles, 422; ``date``: a data do documento (padrão: hoje)."""
+    late_charges.late_charges_waive(
+        by=request.user,
+        number=number,
+        amount=payload.amount,
+        reason=payload.reason,
+        date=payload.date,
     )
     return _invoice(number)
 

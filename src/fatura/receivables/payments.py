@@ -24,7 +24,7 @@ from fatura.core.users import Actor, User
 from fatura.customers.models import Customer
 from fatura.eventlog import activities
 from fatura.eventlog.services import NewEvent
-from fatura.receivables import domain
+from fatura.receivables import domain, late_charges
 from fatura.receivables.common import (
     check,
     close_if_settled,
@@ -135,7 +135,8 @@ def _apply(
         # The discount is granted when this payment settles the rest (e.g. 98 for 100).
         short = invoice.balance - wanted.amount
         discount = short if 0 < short <= earned else Decimal("0.00")
-        Allocation.objects.create(
+        principal_before = late_charges.principal_open(invoice)
+        allocation = Allocation.objects.create(
             payment=payment,
             invoice=invoice,
             amount=wanted.amount,
@@ -174,6 +175,14 @@ def _apply(
                 discount=discount,
                 **common,
             )
+        )
+        events += late_charges.late_charges_on_payment(
+            invoice,
+            allocation,
+            principal_before=principal_before,
+            by=by,
+            now=now,
+            at=events[-1].timestamp or now,  # right after "Payment Applied to Invoice"
         )
         events.extend(close_if_settled(invoice, by=by, now=now, automated=False))
         invoice.save()
@@ -443,6 +452,9 @@ def payment_reverse(
                 # already a loss: what bounced adds to the write-off, nothing is owed again
                 invoice.amount_written_off += allocation.amount + allocation.discount
             refresh(invoice)
+            late = late_charges.late_charges_on_reversal(
+                invoice, allocation, by=by, now=now, day=day, at=moment
+            )
             reopened = reopen_if_owed(invoice, now)
             invoice.save()
             allocation.reversed_at = now
@@ -460,6 +472,7 @@ def payment_reverse(
                     reason=reason[:200],
                 )
             )
+            events.extend(late)
             events.extend(reopened)
         payment.applied = Decimal("0.00")
         payment.reversed_at = now

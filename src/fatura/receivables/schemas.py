@@ -115,6 +115,15 @@ class InvoiceOut(Schema):
     amount_discounted: MoneyOut
     amount_written_off: MoneyOut
     amount_overpaid: MoneyOut
+    amount_late_charged: MoneyOut = Field(
+        description="Encargos por atraso (multa e juros) lançados, menos os dispensados e os "
+        "estornados; já fazem parte de amount_debited / amount_credited e do saldo."
+    )
+    due_if_paid_today: MoneyOut = Field(
+        description="O que quita a fatura se paga hoje: o saldo mais a multa e os juros de mora "
+        "que o pagamento do principal vencido lançaria hoje (igual ao saldo sem atraso ou sem "
+        "encargos contratados)."
+    )
     delivery: DeliveryOut = Field(
         description="O e-mail da fatura (envio automático ou “Enviar”): situação, tentativas, "
         "último erro e a próxima tentativa automática."
@@ -246,6 +255,14 @@ class AdjustIn(Schema):
     date: DateIn | None = Field(None, description=DOCUMENT_DATE)
 
 
+class LateChargesWaiveIn(Schema):
+    amount: PositiveAmountIn | None = Field(
+        None, description="Padrão: todos os encargos por atraso em aberto."
+    )
+    reason: Reason
+    date: DateIn | None = Field(None, description=DOCUMENT_DATE)
+
+
 class WriteOffIn(Schema):
     reason: Reason
     date: DateIn | None = Field(None, description=DOCUMENT_DATE)
@@ -334,6 +351,11 @@ class AdjustmentOut(Schema):
     number: str
     amount: MoneyOut
     reason: str
+    kind: Literal["manual", "late_charge", "late_charge_waiver", "late_charge_reversal"] = Field(
+        "manual",
+        description="manual | late_charge (encargos por atraso) | late_charge_waiver "
+        "(dispensa) | late_charge_reversal (estorno com o pagamento)",
+    )
     dispute_id: int | None
     date: dt.date = Field(description="data do documento")
     created_at: dt.datetime = Field(description="quando foi lançado")

@@ -121,6 +121,18 @@ class CustomerForm(forms.Form):
         ),
     )
 
+    # late charges (the service checks 0–20 % and 0–10 %); empty: the installation's default
+    late_fine_percent = DecimalTextField(
+        label=_("Multa por atraso (%)"),
+        required=False,
+        help_text=_("De 0 a 20, cobrada uma vez. Em branco: o padrão da instalação."),
+    )
+    late_interest_monthly_percent = DecimalTextField(
+        label=_("Juros de mora ao mês (%)"),
+        required=False,
+        help_text=_("De 0 a 10, simples, por dia de atraso (mês de 30 dias)."),
+    )
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["name"].widget.attrs.update(required=True, autocomplete="organization")
@@ -132,6 +144,12 @@ class CustomerForm(forms.Form):
 
     def clean_payment_terms(self) -> str:
         return str(self.cleaned_data.get("payment_terms") or DEFAULT_TERMS)
+
+    def clean_late_fine_percent(self) -> str | None:
+        return self.cleaned_data.get("late_fine_percent") or None  # empty: the default
+
+    def clean_late_interest_monthly_percent(self) -> str | None:
+        return self.cleaned_data.get("late_interest_monthly_percent") or None
 
 
 class BillingItemForm(forms.Form):

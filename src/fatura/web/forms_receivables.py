@@ -13,6 +13,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from fatura.core.bounds import validate_date_range
+from fatura.core.money import format_brl
 from fatura.customers.terms import payment_term_choices
 from fatura.receivables.models import (
     CallOutcome,
@@ -222,6 +223,18 @@ class DatedAmountReasonForm(AmountReasonForm):
 
 class WriteOffForm(ReasonForm):
     date = document_date_field()
+
+
+class LateChargesWaiveForm(forms.Form):
+    amount = DecimalTextField(label=_("Valor a dispensar (R$)"), required=False)
+    reason = forms.CharField(label=_("Motivo"), max_length=300, required=False)
+
+    def __init__(self, *args: Any, open_amount: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["amount"].help_text = _(
+            "Em branco: todos os encargos por atraso em aberto (%(amount)s)."
+        ) % {"amount": format_brl(open_amount)}
+        _required(self, "reason")
 
 
 # --- payments ----------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from fatura.web.views import home
 from fatura.web.views.banking import bank_files, remittances
 from fatura.web.views.billing import charges
 from fatura.web.views.catalog import items as catalog
-from fatura.web.views.customers import customers, payment_terms
+from fatura.web.views.customers import customers, late_charges, payment_terms
 from fatura.web.views.events import events
 from fatura.web.views.fiscal import dashboard as fiscal
 from fatura.web.views.fiscal import lags as fiscal_lags
@@ -40,6 +40,11 @@ urlpatterns = [
     path("", home.home, name="home"),
     path("clientes/", customers.customers, name="customers"),
     path("clientes/exportar.csv", customers.customers_csv, name="customers_csv"),
+    path(
+        "clientes/<int:customer_id>/encargos/",
+        late_charges.customer_late_charges,
+        name="customer_late_charges",
+    ),
     path("clientes/condicoes-de-pagamento/", payment_terms.payment_terms, name="payment_terms"),
     path("itens/", catalog.items, name="items"),
     path("itens/exportar.csv", catalog.items_csv, name="items_csv"),

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from fatura.core.money import format_brl
 from fatura.core.roles import Capability, can
 from fatura.core.users import User
-from fatura.receivables import corrections, services
+from fatura.receivables import corrections, late_charges, services
 from fatura.receivables.collections import invoice_call, invoice_remind
 from fatura.receivables.delivery import invoice_resend
 from fatura.receivables.domain import allowed_actions
@@ -28,6 +28,7 @@ from fatura.web.forms_receivables import (
     ConfirmForm,
     DatedAmountReasonForm,
     DisputeForm,
+    LateChargesWaiveForm,
     ReasonForm,
     ResolveDisputeForm,
     WriteOffForm,
@@ -168,6 +169,16 @@ def _write_off(user: User, invoice: Invoice, data: Data) -> Outcome:
     }, None
 
 
+def _waive_late_charges(user: User, invoice: Invoice, data: Data) -> Outcome:
+    waiver = late_charges.late_charges_waive(
+        by=user, number=invoice.number, amount=data["amount"] or None, reason=data["reason"]
+    )
+    return _("Encargos por atraso de %(amount)s dispensados (%(number)s).") % {
+        "amount": format_brl(-waiver.amount),
+        "number": waiver.number,
+    }, None
+
+
 def _convert(user: User, invoice: Invoice, data: Data) -> Outcome:
     new = services.proforma_convert(by=user, number=invoice.number)
     message = _("Proforma %(proforma)s convertida na fatura %(number)s (rascunho).") % {
@@ -237,6 +248,11 @@ SPECS: dict[str, ActionSpec] = {
         ActionSpec("write-off", gettext_lazy("Baixar como perda"), Capability.WRITE_OFF,
                    _write_off, lambda i, d: WriteOffForm(d), style="button-danger-ghost",
                    hint=gettext_lazy("Baixa todo o saldo em aberto e encerra a fatura.")),
+        ActionSpec("waive-late-charges", gettext_lazy("Dispensar encargos por atraso"),
+                   Capability.MANAGE_INVOICES, _waive_late_charges,
+                   lambda i, d: LateChargesWaiveForm(d, open_amount=late_charges.late_open(i)),
+                   hint=gettext_lazy("Um crédito na fatura, com o motivo, de multa e juros "
+                                     "de mora ainda em aberto.")),
         ActionSpec("convert", gettext_lazy("Converter em fatura"), Capability.MANAGE_INVOICES,
                    _convert, style="button-primary",
                    hint=gettext_lazy("Cria uma fatura nova, em rascunho, com as mesmas linhas.")),
@@ -246,6 +262,8 @@ SPECS: dict[str, ActionSpec] = {
 
 # Offered while an adjustment waits for approval, whatever the state.
 PENDING_ADJUSTMENT_ACTIONS = ("approve-adjustment", "reject-adjustment")
+# Offered while late charges are open on a receivable (receivables.late_charges).
+LATE_CHARGE_ACTIONS = ("waive-late-charges",)
 
 
 def buttons_for(invoice: Invoice, user: User) -> list[ActionSpec]:
@@ -257,4 +275,6 @@ def buttons_for(invoice: Invoice, user: User) -> list[ActionSpec]:
         names = ["resend" if n == "send" else n for n in names]
     if adjustment_pending(invoice) is not None:
         names = [n for n in names if n != "adjust"] + list(PENDING_ADJUSTMENT_ACTIONS)
+    if "adjust" in allowed_actions(invoice.status) and late_charges.late_open(invoice) > 0:
+        names += list(LATE_CHARGE_ACTIONS)
     return [SPECS[name] for name in names if name in SPECS and can(user, SPECS[name].capability)]

@@ -15,7 +15,7 @@ from fatura.core.users import User
 from fatura.customers.terms import payment_term_label
 from fatura.eventlog.models import Event
 from fatura.eventlog.selectors import event_list, typed_attributes
-from fatura.receivables import domain
+from fatura.receivables import domain, late_charges
 from fatura.receivables.installments import installment_balances
 from fatura.receivables.models import (
     CallOutcome,
@@ -105,6 +105,11 @@ _KEY_ATTRIBUTES: tuple[tuple[str, Any, Any], ...] = (
     ("adjustment", gettext_lazy("ajuste"), str),
     ("adjustment_amount", gettext_lazy("valor do ajuste"), _money),
     ("written_off", gettext_lazy("baixado"), _money),
+    ("late_fine", gettext_lazy("multa"), _money),
+    ("late_interest", gettext_lazy("juros de mora"), _money),
+    ("days_late", gettext_lazy("dias de atraso"), str),
+    ("late_charges", gettext_lazy("encargos por atraso"), _money),
+    ("waived_amount", gettext_lazy("dispensado"), _money),
     ("dunning_level", gettext_lazy("nível da régua"), str),
     ("dunning_action", gettext_lazy("ação"), _choice(DunningAction.choices)),
     ("days_overdue", gettext_lazy("dias em atraso"), str),
@@ -153,6 +158,7 @@ def invoice_context(invoice: Invoice, user: User) -> dict[str, Any]:
         "terms_label": payment_term_label(invoice.payment_terms),
         "installments": installment_balances(invoice) if invoice.installment_count > 1 else [],
         "days_overdue": domain.days_overdue(invoice.due_date, today) if owed else 0,
+        "due_today": late_charges.due_if_paid_on(invoice, today) if owed else None,
         "can_record_payment": owed
         and invoice.kind != InvoiceKind.PROFORMA
         and can(user, Capability.RECORD_PAYMENTS),
