@@ -108,7 +108,9 @@ def recurring_issue_due(*, today: dt.date | None = None) -> list[Invoice]:
     today = today or clock.today()
     issued: list[Invoice] = []
     templates = list(
-        RecurringTemplate.objects.filter(active=True).select_related("customer", "created_by")
+        RecurringTemplate.objects.filter(active=True).select_related(
+            "customer__collector", "created_by"
+        )
     )
     done = set(  # every template's issued periods in one query, not one per template
         Invoice.objects.filter(recurring_template__in=templates).values_list(
