@@ -147,3 +147,22 @@ def test_one_pix_and_one_boleto_per_open_installment(books: Any, fin_api: Any) -
     assert dues == [(2, Decimal("266.66")), (3, Decimal("333.34"))]
     response = fin_api.get(f"/invoices/{invoice.number}/pix", {"installment": 1})
     assert response.status_code == 422
+
+
+def test_late_charges_paying_today_are_in_the_amount(books: Any, fin_api: Any) -> None:
+    from fatura.receivables.late_charges import due_if_paid_today
+
+    late = books.customer(
+        late_fine_percent=Decimal("2.00"), late_interest_monthly_percent=Decimal("1.00")
+    )
+    single = books.sent(late, amount="1000.00", issue_date=dt.date(2026, 3, 2))
+    [due] = payment_instructions(single)
+    assert due.amount == due_if_paid_today(single) > Decimal("1000.00")
+    body = fin_api.get(f"/invoices/{single.number}/pix").json()
+    assert body["amount"] == str(due.amount)
+    thirds = books.sent(late, amount="1000.00", terms="30/60/90", issue_date=dt.date(2026, 3, 2))
+    dues = payment_instructions(thirds)
+    assert [d.installment_number for d in dues] == [1, 2, 3]
+    assert dues[0].amount > Decimal("333.33")  # overdue: fine and interest on it
+    assert dues[2].amount == Decimal("333.34")  # not due yet
+    assert sum(d.amount for d in dues) == due_if_paid_today(thirds)

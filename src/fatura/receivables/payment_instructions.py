@@ -19,9 +19,12 @@ from functools import cached_property
 
 import segno
 
+from fatura.core import clock
 from fatura.core.money import format_brl
+from fatura.receivables import domain
 from fatura.receivables.domain import RECEIVABLE
-from fatura.receivables.installments import installments_open
+from fatura.receivables.installments import balances, schedule_of
+from fatura.receivables.late_charges import late_rates
 from fatura.receivables.models import Invoice, InvoiceKind
 
 
@@ -45,16 +48,37 @@ def invoice_payable(invoice: Invoice) -> bool:
     )
 
 
-def amounts_due(invoice: Invoice) -> list[AmountDue]:
-    """What is left to pay on ``invoice``, by open installment, oldest first (empty when not
-    payable): the open balance (net of withholdings, credits and payments) as
-    ``installments.installments_open`` spreads it over the schedule."""
+def amounts_due(invoice: Invoice, today: dt.date | None = None) -> list[AmountDue]:
+    """What is left to pay on ``invoice`` today, by open installment, oldest first (empty when
+    not payable). The open principal (already net of withholdings, credits and payments) is
+    spread over the schedule as ``installments`` does; each installment's amount is its open
+    principal plus the fine and interest that paying it today would book
+    (``domain.late_charges``, the customer's rates); the late charges already booked and still
+    open go with the last installment (payments cover the principal first). With one open
+    installment that is ``late_charges.due_if_paid_on``: what settles the invoice today.
+    Needs ``invoice.customer``."""
     if not invoice_payable(invoice):
         return []
-    parts = installments_open(invoice)
-    if not parts:
+    day = today or clock.today()
+    principal, late_open = domain.late_split(
+        balance=invoice.balance, late_net=invoice.amount_late_charged
+    )
+    parts = [p for p in balances(schedule_of(invoice), principal) if p.balance > 0]
+    if not parts:  # only late charges left (or no schedule): one amount, the balance
         return [AmountDue(1, invoice.due_date, invoice.balance)]
-    return [AmountDue(part.number, part.due_date, part.balance) for part in parts]
+    fine, interest = late_rates(invoice.customer)
+    found = []
+    for part in parts:
+        extra = domain.late_charges(
+            [domain.LatePortion(part.balance, part.due_date)],
+            paid_on=day,
+            fine_percent=fine,
+            interest_monthly_percent=interest,
+        ).total
+        found.append(AmountDue(part.number, part.due_date, part.balance + extra))
+    last = found[-1]
+    found[-1] = AmountDue(last.installment_number, last.due_date, last.amount + late_open)
+    return found
 
 
 @dataclass(frozen=True)
