@@ -166,3 +166,21 @@ def test_late_charges_paying_today_are_in_the_amount(books: Any, fin_api: Any) -
     assert dues[0].amount > Decimal("333.33")  # overdue: fine and interest on it
     assert dues[2].amount == Decimal("333.34")  # not due yet
     assert sum(d.amount for d in dues) == due_if_paid_today(thirds)
+
+
+@pytest.mark.parametrize("path", ["pix", "boleto", "boleto.pdf"])
+def test_each_instrument_endpoint_answers_401_and_404(books: Any, fin_api: Any, path: str) -> None:
+    invoice = books.sent(amount="100.00")
+    assert Client().get(f"/api/v1/invoices/{invoice.number}/{path}").status_code == 401
+    response = fin_api.get(f"/invoices/FAT-99999999/{path}")
+    assert response.status_code == 404 and "detail" in response.json()
+    assert (
+        Client()
+        .post(
+            "/api/v1/remittances",
+            {"invoice_numbers": [invoice.number]},
+            content_type="application/json",
+        )
+        .status_code
+        == 401
+    )
