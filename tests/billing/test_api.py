@@ -91,6 +91,8 @@ RECEIVABLE_KEYS = (
     "kind",
     "total",
     "balance",
+    "withholdings",
+    "net_total",
     "status",
     "payment_status",
     "payment_terms",

@@ -26,6 +26,7 @@ def test_post_creates_and_answers_201(fin_api):
         "document": "11222333000181",
         "document_type": "CNPJ",
         "delivery": "email",
+        "withholdings": [],
         "late_fine_percent": None,
         "late_interest_monthly_percent": None,
     }

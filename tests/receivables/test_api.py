@@ -86,6 +86,8 @@ def test_create_answers_201_with_the_draft_invoice(fin_api, customer):
         "total_charged": "1234.56",
         "total": "1234.56",
         "balance": "1234.56",
+        "withholdings": [],
+        "net_total": "1234.56",
         "status": "draft",
         "payment_status": "unpaid",
         "payment_terms": "NET30",

@@ -87,6 +87,9 @@ class Customer(models.Model):
         default=DeliveryPolicy.MANUAL,
         db_default=DeliveryPolicy.MANUAL,
     )
+    # the taxes this customer withholds from what it pays (core.withholdings: iss, irrf, pis,
+    # cofins, csll, inss), as codes; invoices compute the amounts when issued
+    withholdings = models.JSONField(_("retenções"), default=list, blank=True)
     collector = models.ForeignKey(
         "auth.User",
         verbose_name=_("cobrador"),

@@ -59,6 +59,15 @@ LateInterestPercent = Annotated[
 ]
 
 
+# The codes of core.withholdings.WithholdingTax (a test pins that they agree).
+WithholdingCode = Literal["iss", "irrf", "pis", "cofins", "csll", "inss"]
+Withholdings = list[WithholdingCode]
+WITHHOLDINGS_HELP = (
+    "Impostos que o cliente retém: iss (à alíquota do serviço), irrf (1,5 %), pis (0,65 %), "
+    "cofins (3 %), csll (1 %), inss (11 %), com as dispensas da lei (R$ 10,00)."
+)
+
+
 class CustomerIn(Schema):
     name: Annotated[str, text_in(200, required=True)]
     document: str = Field(
@@ -76,6 +85,9 @@ class CustomerIn(Schema):
         None,
         description="Envio da fatura emitida: email (automático, com o PDF) ou manual; "
         "padrão: email quando o cliente tem e-mail, senão manual.",
+    )
+    withholdings: Withholdings = Field(
+        default_factory=list, max_length=6, description=WITHHOLDINGS_HELP
     )
     late_fine_percent: LateFinePercent | None = None
     late_interest_monthly_percent: LateInterestPercent | None = None
@@ -96,6 +108,7 @@ class CustomerPatch(Schema):
     delivery: DeliveryCode | None = Field(
         None, description="Envio da fatura emitida: email (automático, com o PDF) ou manual."
     )
+    withholdings: Withholdings | None = Field(None, max_length=6, description=WITHHOLDINGS_HELP)
     late_fine_percent: LateFinePercent | None = Field(
         None, description="Multa por atraso (%), 0 a 20; null volta ao padrão da instalação."
     )
@@ -116,6 +129,7 @@ class CustomerOut(Schema):
     business_unit: str
     payment_terms: str
     delivery: DeliveryCode
+    withholdings: Withholdings
     late_fine_percent: MoneyOut | None = Field(
         description="Multa por atraso (%); null: o padrão da instalação."
     )

@@ -12,6 +12,7 @@ from fatura.core.errors import InvalidInput, NotFound, RuleViolation
 from fatura.core.money import parse_decimal
 from fatura.core.roles import Capability, require
 from fatura.core.users import User
+from fatura.core.withholdings import normalized
 from fatura.customers.models import DEFAULT_TERMS, Customer, DeliveryPolicy, PaymentTerm
 from fatura.eventlog import activities
 from fatura.eventlog.services import event_record
@@ -73,6 +74,17 @@ def _late_rates(values: dict[str, Any]) -> dict[str, Decimal | None]:
     return rates
 
 
+def withholdings_validated(value: Any) -> list[str]:
+    """The taxes a customer withholds, as codes in the vocabulary's order (422 naming an
+    unknown one)."""
+    try:
+        return normalized(list(value))
+    except (TypeError, ValueError) as exc:
+        message = str(exc) if isinstance(exc, ValueError) else "Informe uma lista de retenções."
+        errors = [{"field": "withholdings", "message": message}]
+        raise InvalidInput(message, errors=errors) from None
+
+
 def _validated(
     *,
     name: str,
@@ -125,10 +137,12 @@ def customer_create(
     delivery: str | None = None,
     late_fine_percent: Any = None,
     late_interest_monthly_percent: Any = None,
+    withholdings: list[str] | None = None,
 ) -> Customer:
     """A new customer; ``delivery`` defaults to "email" when there is an e-mail, else "manual";
     the late-charge percents (0–20 % fine, 0–10 % a month) to the settings' defaults."""
     require(by, Capability.MANAGE_CUSTOMERS)
+    taxes = withholdings_validated(withholdings or [])
     rates = _late_rates(
         {
             "late_fine_percent": late_fine_percent,
@@ -157,6 +171,7 @@ def customer_create(
             business_unit=business_unit,
             payment_terms=payment_terms,
             delivery=delivery,
+            withholdings=taxes,
             **rates,
         )
         event_record(
@@ -171,6 +186,7 @@ def customer_create(
                 "country": customer.country,
                 "business_unit": business_unit,
                 "delivery": delivery,
+                "withholdings": ", ".join(taxes),
                 **{k: v for k, v in rates.items() if v is not None},
             },
         )
@@ -187,6 +203,7 @@ UPDATABLE = (
     "business_unit",
     "payment_terms",
     "delivery",
+    "withholdings",
     *LATE_RATES,  # None here goes back to the settings' default
 )
 
@@ -213,6 +230,8 @@ def customer_update(*, by: User, customer_id: int, **changes: Any) -> Customer:
             given["name"] = str(given["name"]).strip()
         if "country" in given:
             given["country"] = str(given["country"]).upper()
+        if "withholdings" in given:
+            given["withholdings"] = withholdings_validated(given["withholdings"])
         merged = {name: given.get(name, getattr(customer, name)) for name in UPDATABLE}
         _, _, merged["delivery"] = _validated(
             name=merged["name"],
@@ -235,7 +254,7 @@ def customer_update(*, by: User, customer_id: int, **changes: Any) -> Customer:
             attributes={
                 "customer": customer.name,
                 "changed": ", ".join(sorted(changed)),
-                **changed,
+                **{k: ", ".join(v) if isinstance(v, list) else v for k, v in changed.items()},
             },
         )
     return customer

@@ -34,6 +34,19 @@ APP_VERSION = f"Fatura {__version__}"[:20]  # verAplic (TSVerAplic, max 20)
 NAO_OPTANTE, MEI, ME_EPP = 1, 2, 3
 TRIB_ISSQN_TAXABLE = "1"  # tribISSQN: operação tributável
 RET_ISSQN_NOT_WITHHELD = "1"  # tpRetISSQN: não retido
+RET_ISSQN_BY_TAKER = "2"  # tpRetISSQN: retido pelo tomador
+CST_BASIC_RATE = "01"  # piscofins/CST: operação tributável com alíquota básica
+# tpRetPisCofins by which of (PIS, COFINS, CSLL) the taker withholds (TSTipoRetPISCofins)
+RET_PIS_COFINS = {
+    (False, False, False): "0",
+    (True, True, True): "3",
+    (True, True, False): "4",
+    (True, False, False): "5",
+    (False, True, False): "6",
+    (False, True, True): "7",
+    (False, False, True): "8",
+    (True, False, True): "9",
+}
 EMITTER_PROVIDER = "1"  # tpEmit: the provider issues its own DPS
 
 
@@ -81,6 +94,31 @@ class TaxTotals:
 
 
 @dataclass(frozen=True)
+class Retention:
+    rate: Decimal  # percent
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class Retentions:
+    """What the taker withholds (issue 13, docs/decisions/0029): ISS (``tpRetISSQN`` 2,
+    retido pelo tomador) and the federal taxes of ``tribFed``: PIS/COFINS in ``piscofins``
+    (their rates and amounts, ``tpRetPisCofins`` naming which of PIS, COFINS and CSLL are
+    withheld), INSS in ``vRetCP``, IRRF in ``vRetIRRF``, CSLL in ``vRetCSLL``."""
+
+    iss: bool = False
+    pis: Retention | None = None
+    cofins: Retention | None = None
+    csll: Retention | None = None
+    irrf: Retention | None = None
+    inss: Retention | None = None
+
+    @property
+    def federal(self) -> bool:
+        return any((self.pis, self.cofins, self.csll, self.irrf, self.inss))
+
+
+@dataclass(frozen=True)
 class DpsData:
     provider: Provider
     taker: Taker
@@ -97,6 +135,7 @@ class DpsData:
     order_items: tuple[str, ...] = ()  # infoCompl/gItemPed/xItemPed: the service orders
     environment: int = 2  # tpAmb: 1 production, 2 homologação
     tax_totals: TaxTotals = field(default_factory=TaxTotals)
+    retentions: Retentions = field(default_factory=Retentions)
 
     @property
     def id(self) -> str:
@@ -196,9 +235,12 @@ def _values(inf: Any, data: DpsData) -> None:
     trib = _add(values, "trib")
     municipal = _add(trib, "tribMun")
     _add(municipal, "tribISSQN", TRIB_ISSQN_TAXABLE)
-    _add(municipal, "tpRetISSQN", RET_ISSQN_NOT_WITHHELD)
+    retained = data.retentions
+    _add(municipal, "tpRetISSQN", RET_ISSQN_BY_TAKER if retained.iss else RET_ISSQN_NOT_WITHHELD)
     if data.iss_rate is not None:
         _add(municipal, "pAliq", _decimal(data.iss_rate))
+    if retained.federal:
+        _federal(_add(trib, "tribFed"), data.service_value, retained)
     totals = _add(trib, "totTrib")
     approx = data.tax_totals
     if approx.by_sphere:
@@ -213,6 +255,28 @@ def _values(inf: Any, data: DpsData) -> None:
         _add(totals, "pTotTribSN", _decimal(approx.simples))
     else:
         _add(totals, "indTotTrib", "0")
+
+
+def _federal(federal: Any, base: Decimal, retained: Retentions) -> None:
+    """tribFed, in the schema's order: piscofins, vRetCP, vRetIRRF, vRetCSLL."""
+    pis, cofins, csll = retained.pis, retained.cofins, retained.csll
+    if pis or cofins or csll:
+        group = _add(federal, "piscofins")
+        _add(group, "CST", CST_BASIC_RATE)
+        if pis or cofins:
+            _add(group, "vBCPisCofins", _decimal(base))
+        for tag, item in (("pAliqPis", pis), ("pAliqCofins", cofins)):
+            if item:
+                _add(group, tag, _decimal(item.rate))
+        for tag, item in (("vPis", pis), ("vCofins", cofins)):
+            if item:
+                _add(group, tag, _decimal(item.amount))
+        _add(group, "tpRetPisCofins", RET_PIS_COFINS[(bool(pis), bool(cofins), bool(csll))])
+    for tag, item in (("vRetCP", retained.inss), ("vRetIRRF", retained.irrf)):
+        if item:
+            _add(federal, tag, _decimal(item.amount))
+    if csll:
+        _add(federal, "vRetCSLL", _decimal(csll.amount))
 
 
 def dps_xml(data: DpsData) -> bytes:

@@ -24,6 +24,8 @@ from fatura.customers.models import Customer
 from fatura.fiscal.dps import (
     DpsData,
     Provider,
+    Retention,
+    Retentions,
     Signer,
     Taker,
     TaxTotals,
@@ -32,6 +34,7 @@ from fatura.fiscal.dps import (
 )
 from fatura.fiscal.models import Nfse, ServiceOrder, ServiceType
 from fatura.receivables.models import Invoice, InvoiceKind
+from fatura.receivables.withholdings import withholdings_of
 
 DEFAULT_DESCRIPTION = "Prestação de serviços"
 EMAIL_MAX = 80  # TSEmail
@@ -135,6 +138,28 @@ def service_tax(orders: Sequence[ServiceOrder], *, single: bool = True) -> Servi
     return ServiceTax(first.national_code, first.municipal_code, first.iss_rate, description)
 
 
+def retentions_of(invoice: Invoice | None) -> Retentions:
+    """What the invoice's customer withholds, as the DPS states it (nothing without one)."""
+    if invoice is None:
+        return Retentions()
+    found = {w.tax: Retention(w.rate, w.amount) for w in withholdings_of(invoice)}
+    return Retentions(
+        iss="iss" in found,
+        pis=found.get("pis"),
+        cofins=found.get("cofins"),
+        csll=found.get("csll"),
+        irrf=found.get("irrf"),
+        inss=found.get("inss"),
+    )
+
+
+def invoice_iss_rate(invoice: Invoice) -> Decimal:
+    """The ISS rate of an invoice's service (receivables asks, to withhold ISS): its service
+    orders' type when it has some, else the settings'."""
+    orders = list(invoice.service_orders.only("number", "service_type")) if invoice.pk else []
+    return service_tax(orders, single=False).iss_rate
+
+
 def _series(series: str | None) -> str:
     return (series or settings.FATURA_NFSE["series"]).strip()
 
@@ -177,6 +202,7 @@ def dps_from_invoice(
         order_items=tuple(order.number for order in orders),
         environment=int(settings.FATURA_NFSE["environment"]),
         tax_totals=configured_tax_totals(),
+        retentions=retentions_of(invoice),
     )
 
 
@@ -221,6 +247,7 @@ def dps_from_nfse(nfse: Nfse, *, series: str | None = None, number: int | None =
         order_items=tuple(order.number for order in orders),
         environment=int(settings.FATURA_NFSE["environment"]),
         tax_totals=configured_tax_totals(),
+        retentions=retentions_of(invoice),
     )
 
 

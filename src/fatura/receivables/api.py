@@ -51,6 +51,7 @@ from fatura.receivables.schemas import (
     TimelineOut,
     WriteOffIn,
 )
+from fatura.receivables.withholdings import net_total, withholdings_of
 
 router = Router(tags=["receivables"])
 
@@ -95,6 +96,10 @@ def invoice_out(invoice: Invoice) -> dict[str, object]:
         "total_charged": invoice.total_charged,
         "total": invoice.total_charged,
         "balance": invoice.balance,
+        "withholdings": [
+            {"tax": w.tax, "rate": w.rate, "amount": w.amount} for w in withholdings_of(invoice)
+        ],
+        "net_total": net_total(invoice),
         "status": invoice.status,
         "payment_status": invoice.payment_status,
         "payment_terms": invoice.payment_terms,

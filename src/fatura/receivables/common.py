@@ -78,6 +78,7 @@ def amounts_of(invoice: Invoice) -> Amounts:
         debited=invoice.amount_debited,
         discounted=invoice.amount_discounted,
         written_off=invoice.amount_written_off,
+        withheld=invoice.amount_withheld,
     )
 
 

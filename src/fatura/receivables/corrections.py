@@ -125,7 +125,7 @@ def _credit_note(
     credit and the invoice is overpaid; never more than the invoice is still worth."""
     day = _dated(invoice, date, now)
     worth = invoice.total_charged - invoice.amount_credited + invoice.amount_debited
-    worth -= invoice.amount_discounted + invoice.amount_written_off
+    worth -= invoice.amount_discounted + invoice.amount_written_off + invoice.amount_withheld
     if amount > worth:
         raise InvalidInput(
             f"A nota de crédito ({format_brl(amount)}) passa do valor da fatura "

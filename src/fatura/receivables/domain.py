@@ -106,11 +106,12 @@ class Amounts:
     debited: Decimal = Decimal("0.00")
     discounted: Decimal = Decimal("0.00")
     written_off: Decimal = Decimal("0.00")
+    withheld: Decimal = Decimal("0.00")  # the customer's retentions (paid to the tax authority)
 
     @property
     def owed(self) -> Decimal:
-        """What the customer owes in all: total − credits + debits − discounts."""
-        return self.total - self.credited + self.debited - self.discounted
+        """What the customer owes in all: total − withholdings − credits + debits − discounts."""
+        return self.total - self.withheld - self.credited + self.debited - self.discounted
 
     @property
     def balance(self) -> Decimal:

@@ -161,7 +161,7 @@ def schedule_of(invoice: Invoice) -> list[Slot]:
     slots = [Slot(r.number, r.due_date, r.amount) for r in rows]
     slots.sort(key=lambda s: s.number)
     if not slots and invoice.due_date is not None:  # not stored yet: the whole invoice
-        slots = [Slot(1, invoice.due_date, invoice.total_charged)]
+        slots = [Slot(1, invoice.due_date, invoice.total_charged - invoice.amount_withheld)]
     invoice._schedule = slots  # type: ignore[attr-defined]
     return list(slots)
 

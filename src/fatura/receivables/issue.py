@@ -33,6 +33,7 @@ from fatura.receivables.models import (
 )
 from fatura.receivables.numbering import INVOICES, PROFORMAS
 from fatura.receivables.periods import period_check
+from fatura.receivables.withholdings import net_total, withhold
 
 # The columns of an invoice line, in the order of ``UsageInvoice.lines`` rows (without the
 # invoice id, which the first column takes once the invoice is saved).
@@ -54,18 +55,18 @@ def receivable_open(invoice: Invoice, *, terms: TermRule) -> None:
     """Set terms, installments (``invoice.planned``, stored by ``installments_insert`` once the
     invoice is saved), due date (the first installment's), discount and the opening balance
     (= total charged) of an unsaved invoice."""
+    withhold(invoice)  # the customer's retentions: what it owes is the net
+    net = net_total(invoice)
     invoice.payment_terms = terms.code
     invoice.planned = plan(  # type: ignore[attr-defined]
-        terms, issue_date=invoice.issue_date, total=invoice.total_charged
+        terms, issue_date=invoice.issue_date, total=net
     )
     invoice.installment_count = len(invoice.planned)  # type: ignore[attr-defined]
     invoice.due_date = invoice.planned[0].due_date  # type: ignore[attr-defined]
     invoice.discount_until = terms.discount_until(invoice.issue_date)
     invoice.discount_percent = terms.discount_percent if terms.has_discount else Decimal(0)
-    invoice.balance = invoice.total_charged
-    invoice.payment_status = (
-        PaymentStatus.PAID if invoice.total_charged == Decimal(0) else PaymentStatus.UNPAID
-    )
+    invoice.balance = net
+    invoice.payment_status = PaymentStatus.PAID if net == Decimal(0) else PaymentStatus.UNPAID
 
 
 @dataclass(frozen=True)

@@ -132,7 +132,8 @@ def balance_as_of(as_of: dt.date) -> ExpressionWrapper:
         output_field=MONEY,
     )
     return ExpressionWrapper(
-        F("total_charged") - applied - credited + adjusted - written_off, output_field=MONEY
+        F("total_charged") - F("amount_withheld") - applied - credited + adjusted - written_off,
+        output_field=MONEY,
     )
 
 

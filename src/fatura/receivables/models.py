@@ -82,6 +82,10 @@ class Invoice(models.Model):
     amount_debited = _money(_("débitos"))
     amount_discounted = _money(_("descontos"))
     amount_written_off = _money(_("perdas"))
+    # the customer's retentions (issue 13): [{tax, rate, amount}] and their sum; the receivable
+    # is total_charged − amount_withheld (receivables.withholdings)
+    withholdings = models.JSONField(_("retenções"), default=list, blank=True)
+    amount_withheld = _money(_("retenções"))
     amount_overpaid = _money(_("pago a maior"))
     # late charges booked (Adjustment kind late_charge) less those waived or reversed; part of
     # amount_debited / amount_credited, kept apart so payments cover the principal first

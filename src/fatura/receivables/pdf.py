@@ -22,6 +22,7 @@ from fatura.customers.models import PaymentTerm
 from fatura.receivables.installments import installment_balances
 from fatura.receivables.models import Invoice
 from fatura.receivables.payment_pdf import payment_flowables
+from fatura.receivables.withholdings import net_total, withholding_rows
 
 
 def _styles() -> dict[str, ParagraphStyle]:
@@ -228,6 +229,11 @@ def _invoice_pdf(invoice: Invoice) -> bytes:
         total_rows.append(["Total cobrado", format_brl(invoice.total_charged)])
     else:
         total_rows = [["Total", format_brl(invoice.total_charged)]]
+    for item in withholding_rows(invoice):  # the customer's retentions, then the net
+        rate = format_decimal_br(item["rate"])
+        total_rows.append([f"{item['label']} ({rate}%)", f"− {format_brl(item['amount'])}"])
+    if invoice.amount_withheld:
+        total_rows.append(["Líquido a receber", format_brl(net_total(invoice))])
     totals = Table(total_rows, colWidths=[width * 0.2, width * 0.18], hAlign="RIGHT")
     totals.setStyle(
         TableStyle(

@@ -5,10 +5,11 @@ services as text (``parse_amount`` makes them ``Decimal``); they go out as "0.00
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Annotated, Literal
 
 from ninja import Schema
-from pydantic import Field
+from pydantic import Field, PlainSerializer
 
 from fatura.core.schemas import (
     DateIn,
@@ -22,7 +23,7 @@ from fatura.core.schemas import (
     decimal_in,
     text_in,
 )
-from fatura.customers.schemas import PaymentTermCode
+from fatura.customers.schemas import PaymentTermCode, WithholdingCode
 from fatura.eventlog.api import EventOut
 
 # --- invoices -----------------------------------------------------------------------------
@@ -92,6 +93,14 @@ class DeliveryOut(Schema):
     )
 
 
+class WithholdingOut(Schema):
+    """A tax the customer withholds from the invoice (issue 13): its code, rate (%) and amount."""
+
+    tax: WithholdingCode
+    rate: Annotated[Decimal, PlainSerializer(lambda v: f"{v:.2f}", return_type=str)]
+    amount: MoneyOut
+
+
 class InvoiceOut(Schema):
     invoice_number: str
     number: str
@@ -104,6 +113,10 @@ class InvoiceOut(Schema):
     total_charged: MoneyOut
     total: MoneyOut
     balance: MoneyOut
+    withholdings: list[WithholdingOut] = Field(
+        description="Retenções do cliente (ISS, IRRF, PIS, COFINS, CSLL, INSS) já descontadas."
+    )
+    net_total: MoneyOut = Field(description="Total cobrado menos as retenções: o que se recebe.")
     status: InvoiceStatusCode
     payment_status: PaymentStatusCode
     payment_terms: str

@@ -12,6 +12,7 @@ from fatura.catalog.selectors import billing_item_list
 from fatura.core.bounds import validate_month_range
 from fatura.core.documents import format_document
 from fatura.core.months import Month
+from fatura.core.withholdings import WithholdingTax
 from fatura.customers.models import DEFAULT_TERMS
 from fatura.customers.selectors import customer_list
 from fatura.customers.terms import payment_term_choices
@@ -141,6 +142,14 @@ class CustomerForm(forms.Form):
 
     def clean_country(self) -> str:
         return str(self.cleaned_data.get("country") or "BR").strip().upper()
+
+    withholdings = forms.MultipleChoiceField(
+        label=_("Retenções na fonte"),
+        choices=WithholdingTax.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_("Impostos que o cliente retém ao pagar; a fatura mostra o líquido."),
+    )
 
     def clean_payment_terms(self) -> str:
         return str(self.cleaned_data.get("payment_terms") or DEFAULT_TERMS)

@@ -28,6 +28,7 @@ from fatura.receivables.models import (
     PaymentMethod,
 )
 from fatura.receivables.selectors import adjustment_pending
+from fatura.receivables.withholdings import net_total, withholding_rows
 from fatura.usage.events import charge_case_id
 from fatura.web.forms_receivables import date_text
 from fatura.web.views.receivables.action_specs import buttons_for
@@ -158,6 +159,8 @@ def invoice_context(invoice: Invoice, user: User) -> dict[str, Any]:
         "terms_label": payment_term_label(invoice.payment_terms),
         "installments": installment_balances(invoice) if invoice.installment_count > 1 else [],
         "days_overdue": domain.days_overdue(invoice.due_date, today) if owed else 0,
+        "withholdings": withholding_rows(invoice),
+        "net_total": net_total(invoice),
         "due_today": late_charges.due_if_paid_on(invoice, today) if owed else None,
         "can_record_payment": owed
         and invoice.kind != InvoiceKind.PROFORMA
