@@ -88,6 +88,37 @@ FAST_PASSWORD_HASHERS = [
 
 
 @pytest.fixture(autouse=True)
+def _payment_terms(request: pytest.FixtureRequest) -> None:
+    """The payment terms migration customers.0004 creates, for every test that uses the
+    database: a transactional test's flush drops them, and serialized_rollback cannot restore
+    them after the browser tests (see tests/e2e/test_uso_e_faturas.py), as with the roles."""
+    names = set(request.fixturenames)
+    if "transactional_db" in names or "live_server" in names:
+        request.getfixturevalue("transactional_db")
+    elif "db" in names:
+        request.getfixturevalue("db")
+    elif request.node.get_closest_marker("django_db") is None:
+        return
+    from fatura.customers.models import PaymentTerm
+
+    if PaymentTerm.objects.exists():
+        return
+    from importlib import import_module
+
+    terms = import_module("fatura.customers.migrations.0004_payment_term").TERMS
+    PaymentTerm.objects.bulk_create(
+        PaymentTerm(
+            code=code,
+            label=label,
+            installments=[{"days": d, "percent": p} for d, p in installments],
+            discount_percent=percent,
+            discount_days=days,
+        )
+        for code, label, installments, percent, days in terms
+    )
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hasher(settings: Any) -> None:
     settings.PASSWORD_HASHERS = FAST_PASSWORD_HASHERS
 
