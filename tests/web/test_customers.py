@@ -86,6 +86,8 @@ def test_csv_export(fin_client):
     assert lines[0].startswith("Nome;CPF/CNPJ;Tipo;E-mail;Segmento")
     assert lines[1].startswith("'=HYPERLINK(1);12.345.678/0001-")  # no formula for Excel
     assert ";Saúde;" in lines[1] and ";Líquido 30;" in lines[1]
+    assert lines[0].endswith(";Condição de pagamento;Envio da fatura;Cadastrado em")
+    assert ";Líquido 30;Manual;" in lines[1]  # the factory's customer: no automatic e-mail
 
 
 def test_list_query_count_does_not_grow(fin_client, django_assert_max_num_queries):

@@ -66,6 +66,7 @@ def customers_csv(request: HttpRequest) -> StreamingHttpResponse:
             c.country,
             c.business_unit,
             terms.get(c.payment_terms, c.payment_terms),
+            c.get_delivery_display(),
             c.created_at,
         )
         for c in customer_list(search=search).iterator()
@@ -80,6 +81,7 @@ def customers_csv(request: HttpRequest) -> StreamingHttpResponse:
         _("País"),
         _("Unidade de negócio"),
         _("Condição de pagamento"),
+        _("Envio da fatura"),
         _("Cadastrado em"),
     ]
     return csv_response("clientes.csv", header, rows)
