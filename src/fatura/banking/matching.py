@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, TypeVar
 
+from django.db import connection
+from django.db.models import Model, QuerySet
 from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext as _
 
@@ -37,6 +39,7 @@ CHUNK = 5000
 MAX_SUGGESTIONS = 5
 _TOKEN = re.compile(r"[A-Za-z0-9]{2,25}")
 T = TypeVar("T")
+M = TypeVar("M", bound=Model)
 
 
 class Rule:
@@ -109,6 +112,17 @@ class Decision:
         return "transferencia"
 
 
+def among(qs: QuerySet[M], column: str, values: Sequence[Any]) -> QuerySet[M]:
+    """``qs`` where ``column`` is one of ``values``: ``= ANY(%s)`` with one array parameter on
+    PostgreSQL (an ``IN`` of 5,000 parameters took 0.3 s there, the array 0.04 s), ``IN``
+    elsewhere."""
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(qs.model._meta.db_table)
+        where = f"{table}.{connection.ops.quote_name(column)} = ANY(%s)"
+        return qs.extra(where=[where], params=[list(values)])
+    return qs.filter(**{f"{column}__in": values})
+
+
 def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -126,7 +140,9 @@ def _candidates(query: Any) -> list[Candidate]:
 def _invoices_by_id(ids: Iterable[int]) -> dict[int, Candidate]:
     found: dict[int, Candidate] = {}
     for part in chunks(sorted(set(ids))):
-        found.update({c.invoice_id: c for c in _candidates(Invoice.objects.filter(pk__in=part))})
+        found.update(
+            {c.invoice_id: c for c in _candidates(among(Invoice.objects.all(), "id", part))}
+        )
     return found
 
 
@@ -137,9 +153,8 @@ def _boletos(entries: list[ParsedEntry]) -> dict[tuple[str, str], int]:
     banks = sorted({e.bank_code for e in entries if e.nosso_numero})
     found: dict[tuple[str, str], int] = {}
     for part in chunks(wanted):
-        rows = PaymentInstrument.objects.filter(
-            kind=InstrumentKind.BOLETO, bank_code__in=banks, reference__in=part
-        ).values_list("bank_code", "reference", "invoice_id")
+        query = PaymentInstrument.objects.filter(kind=InstrumentKind.BOLETO, bank_code__in=banks)
+        rows = among(query, "reference", part).values_list("bank_code", "reference", "invoice_id")
         for bank, reference, invoice_id in rows:
             found[(bank, reference.lstrip("0"))] = invoice_id
     return found
@@ -158,9 +173,8 @@ def _pix(entries: list[ParsedEntry]) -> dict[str, int]:
     tokens = sorted({t.upper() for e in entries if e.memo for t in memo_tokens(e.memo)})
     found: dict[str, int] = {}
     for part in chunks(tokens):
-        rows = PaymentInstrument.objects.filter(
-            kind=InstrumentKind.PIX, bank_code="", reference__in=part
-        ).values_list("reference", "invoice_id")
+        query = PaymentInstrument.objects.filter(kind=InstrumentKind.PIX, bank_code="")
+        rows = among(query, "reference", part).values_list("reference", "invoice_id")
         found.update({reference.upper(): invoice_id for reference, invoice_id in rows})
     return found
 
@@ -170,15 +184,18 @@ def _open_invoices_of(documents: Iterable[str]) -> dict[str, list[Candidate]]:
     customers: dict[int, str] = {}
     for docs in chunks(sorted(set(documents))):
         customers.update(
-            dict(Customer.objects.filter(document__in=docs).values_list("id", "document"))
+            dict(among(Customer.objects.all(), "document", docs).values_list("id", "document"))
         )
     found: dict[str, list[Candidate]] = defaultdict(list)
     for part in chunks(sorted(customers)):
-        query = Invoice.objects.filter(
-            customer_id__in=part,
-            balance__gt=0,
-            status__in=receivables_domain.RECEIVABLE,
-        ).order_by("due_date", "id")
+        query = (
+            among(Invoice.objects.all(), "customer_id", part)
+            .filter(
+                balance__gt=0,
+                status__in=receivables_domain.RECEIVABLE,
+            )
+            .order_by("due_date", "id")
+        )
         owned = [c for c in _candidates(query) if c.open]
         slots = installments.schedules([c.invoice_id for c in owned])
         for candidate in owned:
@@ -193,9 +210,11 @@ def _open_invoices_of(documents: Iterable[str]) -> dict[str, list[Candidate]]:
 def _open_by_amount(amounts: Iterable[Decimal]) -> dict[Decimal, list[str]]:
     found: dict[Decimal, list[str]] = defaultdict(list)
     for part in chunks(sorted(set(amounts))):
-        query = Invoice.objects.filter(
-            balance__in=part, status__in=receivables_domain.RECEIVABLE
-        ).order_by("due_date", "id")
+        query = (
+            among(Invoice.objects.all(), "balance", part)
+            .filter(status__in=receivables_domain.RECEIVABLE)
+            .order_by("due_date", "id")
+        )
         for number, balance in query.values_list("number", "balance")[: CHUNK * 4]:
             if len(found[balance]) < MAX_SUGGESTIONS:
                 found[balance].append(number)
