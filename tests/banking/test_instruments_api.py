@@ -184,3 +184,17 @@ def test_each_instrument_endpoint_answers_401_and_404(books: Any, fin_api: Any, 
         .status_code
         == 401
     )
+
+
+def test_the_worked_withholding_check_pix_and_boleto_carry_the_net(
+    books: Any, fin_api: Any
+) -> None:
+    # issue 13: 10,000.00 to a customer withholding IRRF, PIS, COFINS and CSLL → 615.00
+    # withheld, the customer pays 9,385.00 (above the approval threshold: approved first)
+    customer = books.customer(withholdings=["irrf", "pis", "cofins", "csll"])
+    invoice = books.sent(customer, amount="10000.00")
+    assert invoice.amount_withheld == Decimal("615.00")
+    pix = fin_api.get(f"/invoices/{invoice.number}/pix").json()
+    assert pix["amount"] == "9385.00" and parse(pix["payload"])["54"] == "9385.00"
+    boleto = fin_api.get(f"/invoices/{invoice.number}/boleto").json()
+    assert boleto["amount"] == "9385.00" and boleto["barcode"][9:19] == "0000938500"
