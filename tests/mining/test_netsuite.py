@@ -29,54 +29,60 @@ def at(month: int, day: int, hour: int = 0, minute: int = 0) -> dt.datetime:
 
 
 EXPECTED: dict[str, list[tuple[str, dt.datetime, str | None]]] = {
-    # paid on time; settled by the system note
+    # paid on time; closed by the system note ("Invoice Settled", set by -System-)
     "INV1001": [
-        ("Invoice Generated", at(1, 5, 9), None),
-        ("Invoice Sent", at(1, 5, 9, 5), None),
+        ("Invoice Created", at(1, 5, 9), "Ana Souza"),
+        ("Invoice Sent to Customer", at(1, 5, 9, 5), None),
         ("Payment Received", at(2, 1), None),
+        ("Payment Applied to Invoice", at(2, 1), None),
         ("Payment Posted", at(2, 1), None),
-        ("Invoice Settled", at(2, 1, 16, 10), "System"),
+        ("Invoice Closed", at(2, 1, 16, 10), "-System-"),
     ],
-    # paid late: reminder (message after the due date), dunning letter, a call on the
-    # customer (no transaction) and one on the invoice; settled by its Status (no note)
+    # paid late: reminder (message after the due date, no level), dunning letter (starts the
+    # dunning procedure and is a level-1 reminder), a call on the customer (no transaction) and
+    # one on the invoice; closed by its Status (no note)
     "INV1002": [
-        ("Invoice Generated", at(1, 10, 14, 30), None),
-        ("Invoice Sent", at(1, 10, 15), None),
+        ("Invoice Created", at(1, 10, 14, 30), "SYSTEM"),
+        ("Invoice Sent to Customer", at(1, 10, 15), None),
         ("Due Date Passed", at(2, 10), None),
-        ("Overdue Reminder Sent", at(2, 12, 10), None),
+        ("Payment Reminder Issued", at(2, 12, 10), None),
         ("Dunning Procedure Initiated", at(2, 20), None),
+        ("Payment Reminder Issued", at(2, 20), None),
         ("Collection Call Made", at(2, 25, 11), None),
         ("Collection Call Made", at(3, 1, 14), None),
         ("Payment Received", at(3, 8), None),
+        ("Payment Applied to Invoice", at(3, 8), None),
         ("Payment Posted", at(3, 8), None),  # posting period 3/1 starts before the payment
-        ("Invoice Settled", at(3, 8), None),
+        ("Invoice Closed", at(3, 8), None),
     ],
-    # disputed (a "Disputed" checkbox in the system notes), credited, paid
+    # disputed (a "Disputed" checkbox in the system notes, with a reason), credited, paid
     "INV1003": [
-        ("Invoice Generated", at(1, 15, 11), None),
-        ("Invoice Sent", at(1, 15, 11, 30), None),
+        ("Invoice Created", at(1, 15, 11), "Ana Souza"),
+        ("Invoice Sent to Customer", at(1, 15, 11, 30), None),
         ("Dispute Registered", at(2, 5, 10), "Julia Rocha"),
         ("Collection Call Made", at(2, 10, 9), None),  # the customer's only open invoice
         ("Due Date Passed", at(2, 15), None),
         ("Credit Note Issued", at(2, 20), None),
         ("Dispute Resolved", at(2, 20, 15), "Julia Rocha"),
         ("Payment Received", at(2, 25), None),
-        ("Invoice Settled", at(2, 25, 17), "System"),
+        ("Payment Applied to Invoice", at(2, 25), None),
+        ("Invoice Closed", at(2, 25, 17), "SYSTEM"),
         ("Payment Posted", at(2, 29), None),
     ],
-    # dunned, called, written off by a journal entry
+    # dunned (two letters), called, written off by a journal entry
     "INV1004": [
-        ("Invoice Generated", at(1, 20, 16, 45), None),
-        ("Invoice Sent", at(1, 21, 9, 30), None),
+        ("Invoice Created", at(1, 20, 16, 45), None),
+        ("Invoice Sent to Customer", at(1, 21, 9, 30), None),
         ("Due Date Passed", at(2, 21), None),
-        ("Overdue Reminder Sent", at(2, 26, 9), None),
+        ("Payment Reminder Issued", at(2, 26, 9), None),
         ("Dunning Procedure Initiated", at(3, 5), None),
-        ("Dunning Procedure Initiated", at(3, 20), None),
+        ("Payment Reminder Issued", at(3, 5), None),
+        ("Payment Reminder Issued", at(3, 20), None),
         ("Collection Call Made", at(3, 25, 10, 15), None),
         ("Invoice Written Off", at(4, 10), None),
     ],
     # open, not yet due
-    "INV1005": [("Invoice Generated", at(4, 15, 10), None)],
+    "INV1005": [("Invoice Created", at(4, 15, 10), "system")],
 }
 
 
@@ -133,7 +139,8 @@ def test_attributes(log: EventLog) -> None:
     rows = log.table.to_pylist()
     first = next(r for r in rows if r["case_id"] == "INV1002")
     assert first["customer"] == "Beta Serviços S.A."
-    assert first["subsidiary"] == "Fatura Brasil"
+    assert first["business_unit"] == "Fatura Brasil"
+    assert "subsidiary" not in log.table.column_names
     assert first["payment_terms"] == "Net 30"
     assert first["amount"] == Decimal("2300.50")  # "2,300.50"
     assert first["invoice_id"] == "5002"
@@ -143,8 +150,18 @@ def test_attributes(log: EventLog) -> None:
         r for r in rows if r["activity"] == "Payment Received" and r["case_id"] == "INV1003"
     )
     assert (payment["payment_method"], payment["payment_amount"]) == ("TED", Decimal("4800"))
-    levels = [r["dunning_level"] for r in rows if r["activity"] == "Dunning Procedure Initiated"]
-    assert levels == [1, 1, 2]
+    levels = [
+        (r["case_id"], r["dunning_level"])
+        for r in rows
+        if r["activity"] == "Payment Reminder Issued"
+    ]
+    assert levels == [
+        ("INV1002", None),
+        ("INV1002", 1),
+        ("INV1004", None),
+        ("INV1004", 1),
+        ("INV1004", 2),
+    ]
     note = next(r for r in rows if r["activity"] == "Dispute Registered")
     assert (note["note_field"], note["note_old_value"], note["note_new_value"]) == (
         "Disputed",
@@ -176,7 +193,7 @@ def test_day_first_dates(tmp_path: Path) -> None:
     )
     got = events(read_netsuite(folder, zone=ZONE, day_first=True, as_of=AS_OF))
     assert got["A"] == [
-        ("Invoice Generated", at(1, 13, 21), None),
+        ("Invoice Created", at(1, 13, 21), None),
         ("Due Date Passed", at(2, 13), None),
     ]
     assert "row 1, column 'Date Created'" in refused(folder)  # 13 is not a month
@@ -196,8 +213,8 @@ def test_only_invoices(tmp_path: Path) -> None:
         read_netsuite(extract(tmp_path, **dict.fromkeys(optional)), zone=ZONE, as_of=AS_OF)
     )
     # nothing says when the paid ones were paid: every invoice due before 30 April is overdue
-    assert [s[0] for s in got["INV1001"]] == ["Invoice Generated", "Due Date Passed"]
-    assert [s[0] for s in got["INV1005"]] == ["Invoice Generated"]
+    assert [s[0] for s in got["INV1001"]] == ["Invoice Created", "Due Date Passed"]
+    assert [s[0] for s in got["INV1005"]] == ["Invoice Created"]
 
 
 def test_the_engine_mines_the_imported_log_as_the_expected_events_say(log: EventLog) -> None:
@@ -206,7 +223,7 @@ def test_the_engine_mines_the_imported_log_as_the_expected_events_say(log: Event
         (a[0], b[0]) for steps in EXPECTED.values() for a, b in itertools.pairwise(steps)
     )
     assert {(e.source, e.target): e.count for e in result.dfg} == dict(pairs)
-    assert result.start_activities == {"Invoice Generated": 5}
+    assert result.start_activities == {"Invoice Created": 5}
     variants = Counter(tuple(s[0] for s in steps) for steps in EXPECTED.values())
     assert dict(result.variants) == dict(variants)
     assert mine(log, engine="duckdb").to_json() == result.to_json()
@@ -264,3 +281,182 @@ def test_duplicate_document_number(tmp_path: Path) -> None:
 def test_as_of_must_be_aware() -> None:
     with pytest.raises(LogError, match="timezone-aware"):
         read_netsuite(FIXTURE, zone=ZONE, as_of=dt.datetime(2024, 4, 30))
+
+
+# --- the Credit & Collections template's attributes and odd cases ----------------------------
+
+
+def test_every_event_keeps_the_source_activity(log: EventLog) -> None:
+    pairs = {
+        (r["activity"], r["source_activity"])
+        for r in log.table.select(["activity", "source_activity"]).to_pylist()
+    }
+    assert ("Invoice Created", "Invoice Generated") in pairs
+    assert ("Invoice Sent to Customer", "Invoice Sent") in pairs
+    assert ("Payment Reminder Issued", "Overdue Reminder Sent") in pairs
+    assert ("Payment Reminder Issued", "Dunning Procedure Initiated") in pairs  # a letter
+    assert ("Invoice Closed", "Invoice Settled") in pairs
+    assert all(source for _, source in pairs)
+
+
+def test_template_attributes_from_the_invoices(log: EventLog) -> None:
+    rows = {r["case_id"]: r for r in log.table.to_pylist()}
+    got = {
+        case: (r["customer_id"], r["segment"], r["business_unit"], r["collector"], r["country"])
+        for case, r in rows.items()
+    }
+    assert got == {
+        "INV1001": ("301", "Enterprise", "Fatura Brasil", "Marcos Lima", "BR"),
+        # the Collections Owner is the collector, before the Sales Rep
+        "INV1002": ("302", "SMB", "Fatura Brasil", "Paula Reis", "BR"),
+        "INV1003": ("301", "Enterprise", "Fatura Brasil", "Marcos Lima", "BR"),
+        "INV1004": ("303", None, "Fatura US", None, "US"),
+        "INV1005": ("302", "SMB", "Fatura Brasil", "Paula Reis", "BR"),
+    }
+
+
+def test_dispute_reason_user_and_automation(log: EventLog) -> None:
+    rows = log.table.to_pylist()
+    registered = next(r for r in rows if r["activity"] == "Dispute Registered")
+    assert (registered["dispute_reason"], registered["resource"]) == (
+        "Preço divergente",
+        "Julia Rocha",
+    )
+    # one dispute although two notes (Disputed, Dispute Reason) changed in the same save
+    assert sum(r["activity"] == "Dispute Registered" for r in rows) == 1
+    automated = {(r["case_id"], r["activity"], r["resource"], r["is_automated"]) for r in rows}
+    assert ("INV1001", "Invoice Closed", "-System-", True) in automated
+    assert ("INV1003", "Invoice Closed", "SYSTEM", True) in automated
+    assert ("INV1002", "Invoice Created", "SYSTEM", True) in automated
+    assert ("INV1005", "Invoice Created", "system", True) in automated
+    assert ("INV1001", "Invoice Created", "Ana Souza", False) in automated
+    assert ("INV1004", "Invoice Created", None, None) in automated  # nobody named: unknown
+
+
+def test_automation_users_are_configurable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def automated(**options: object) -> set[str]:
+        table = netsuite_table(FIXTURE, zone=ZONE, as_of=AS_OF, **options)  # type: ignore[arg-type]
+        return {
+            r["resource"]
+            for r in table.select(["resource", "is_automated"]).to_pylist()
+            if r["is_automated"]
+        }
+
+    assert automated() == {"-System-", "SYSTEM", "system"}
+    assert automated(automation=["julia rocha", "Ana-Souza"]) == {"Julia Rocha", "Ana Souza"}
+    monkeypatch.setenv("FATURA_AUTOMATION_USERS", "System, Julia Rocha")
+    assert automated() == {"-System-", "SYSTEM", "system", "Julia Rocha"}
+
+
+def test_posting_lag_and_payment_application(log: EventLog) -> None:
+    rows = [r for r in log.table.to_pylist() if r["case_id"] == "INV1003"]
+    posted = next(r for r in rows if r["activity"] == "Payment Posted")
+    assert posted["posting_lag_days"] == 4  # received 2/25, posting period 2/29
+    applied = next(r for r in rows if r["activity"] == "Payment Applied to Invoice")
+    assert (applied["payment_amount"], applied["source_activity"]) == (
+        Decimal("4800"),
+        "Payment Received",
+    )
+    assert "discount" not in log.table.column_names  # no Discount column: no discount known
+
+
+ODD = {
+    "invoices": (
+        "Internal ID,Document Number,Date Created,Date,Due Date,Amount,Status\n"
+        "1,A,1/2/2024 9:00 am,1/2/2024,2/1/2024,900.00,Paid In Full\n"
+        "2,B,1/3/2024 9:00 am,1/3/2024,2/2/2024,500.00,Open\n"
+        "3,C,1/4/2024 9:00 am,1/4/2024,2/3/2024,300.00,Open\n"
+    ),
+    # A paid in three instalments, the second with a discount
+    "customer_payments": (
+        "Internal ID,Date,Posting Period Date,Applied To,Amount,Discount\n"
+        "11,1/20/2024,1/20/2024,A,300.00,0\n"
+        "12,2/20/2024,3/1/2024,A,290.00,10.00\n"
+        "13,3/10/2024,3/10/2024,A,300.00,0\n"
+    ),
+    # one credit memo applied to two invoices; one created from C (no application column value)
+    "credit_memos": (
+        "Document Number,Applied To,Created From,Date,Amount\n"
+        "CM1,Invoice #B,,2/10/2024,100.00\n"
+        "CM1,Invoice #C,,2/10/2024,50.00\n"
+        "CM2,,Invoice #C,2/12/2024,20.00\n"
+    ),
+    # dunning without a level is refused; a reason-only dispute opens and closes; approval
+    "system_notes": (
+        "Record,Field,Old Value,New Value,Date,Set By\n"
+        "B,Dispute Reason,,Serviço não prestado,2/5/2024 10:00 am,ana\n"
+        "B,Dispute Reason,Serviço não prestado,,2/9/2024 10:00 am,ana\n"
+        "C,Approval Status,,Pending Approval,1/4/2024 10:00 am,ana\n"
+        "C,Approval Status,Pending Approval,Rejected,1/4/2024 11:00 am,SYSTEM\n"
+        "C,Approval Status,Rejected,Pending Approval,1/4/2024 12:00 pm,ana\n"
+        "C,APPROVAL STATUS,pending approval,approved,1/4/2024 2:00 pm,gestor\n"
+    ),
+    "journal_entries": (
+        "Document Number,Transaction,Date,Amount,Memo\nJE9,3,4/1/2024,230.00,Bad debt\n"
+    ),
+    "dunning_letters": None,
+    "messages": ("Transaction,Date\nB,2/15/2024 9:00 am\nB,2/25/2024 9:00 am\n"),
+    "phone_calls": None,
+}
+
+
+def test_odd_cases(tmp_path: Path) -> None:
+    folder = extract(tmp_path, **ODD)
+    table = netsuite_table(folder, zone=ZONE, as_of=AS_OF)
+    rows = table.to_pylist()
+    got = events(EventLog.from_table(table))
+    # several instalments: each is received, applied and posted; the invoice closes with
+    # the last one (Status Paid In Full, no note)
+    paid = ["Payment Received", "Payment Applied to Invoice", "Payment Posted"]
+    assert [s[0] for s in got["A"]] == [
+        "Invoice Created", *paid, "Due Date Passed", *paid, *paid, "Invoice Closed"
+    ]  # fmt: skip
+    assert got["A"][-1] == ("Invoice Closed", at(3, 10), None)
+    discounts = [r["discount"] for r in rows if r["activity"] == "Payment Applied to Invoice"]
+    assert discounts == [Decimal("0"), Decimal("10"), Decimal("0")]
+    lags = [r["posting_lag_days"] for r in rows if r["activity"] == "Payment Posted"]
+    assert lags == [0, 10, 0]
+    # credit memo applications: CM1 credits B and C; CM2 (created from C) credits C
+    credits = [
+        (r["case_id"], r["document_number"]) for r in rows if r["activity"] == "Credit Note Issued"
+    ]
+    assert sorted(credits) == [("B", "CM1"), ("C", "CM1"), ("C", "CM2")]
+    # a dispute kept only in a reason field, with its reason
+    disputes = [
+        (r["activity"], r["dispute_reason"]) for r in rows if r["activity"].startswith("Dispute")
+    ]
+    assert disputes == [
+        ("Dispute Registered", "Serviço não prestado"),
+        ("Dispute Resolved", "Serviço não prestado"),
+    ]
+    # messages after the due date are reminders without a level
+    reminders = [r for r in rows if r["activity"] == "Payment Reminder Issued"]
+    assert [(r["case_id"], r.get("dunning_level")) for r in reminders] == [("B", None), ("B", None)]
+    # approval routing in the notes (any case), a rejection first
+    assert [s[0] for s in got["C"]][:5] == [
+        "Invoice Created",
+        "Invoice Sent for Approval",
+        "Invoice Rejected",
+        "Invoice Sent for Approval",
+        "Invoice Approved",
+    ]
+    # written off by a journal entry naming the invoice's Internal ID
+    assert ("Invoice Written Off", at(4, 1), None) in got["C"]
+
+
+def test_kpis_are_not_empty(log: EventLog) -> None:
+    from fatura.mining.kpis import Options, kpis
+
+    result = kpis(log, options=Options(as_of=AS_OF, zone=ZONE))
+    assert result["invoice_to_cash_time"].counts == {"paid_cases": 3}
+    assert result["invoice_to_cash_time"].value is not None
+    assert [row["level"] for row in result["dunning_effectiveness"]] == [1, 2]
+    assert result["payment_posting_lag"].counts == {"posted_payments": 3}
+    assert result["automation_rate"].counts == {"automated_events": 4, "events": 8}
+
+
+def test_a_credit_memo_file_needs_the_invoice_column(tmp_path: Path) -> None:
+    text = "Document Number,Date,Amount\nCM1,2/20/2024,200.00\n"
+    message = refused(extract(tmp_path, credit_memos=text))
+    assert "credit_memos.csv" in message
+    assert "'Applied To' or 'Created From'" in message

@@ -22,6 +22,7 @@ APPROVED = "Invoice Approved"
 REJECTED = "Invoice Rejected"
 SENT = "Invoice Sent to Customer"
 REMINDER = "Payment Reminder Issued"
+DUNNING = "Dunning Procedure Initiated"
 CALL = "Collection Call Made"
 DISPUTE_REGISTERED = "Dispute Registered"
 DISPUTE_RESOLVED = "Dispute Resolved"
@@ -86,7 +87,11 @@ def steps(events: ir.Table) -> ir.Table:
         is_rework=(out.occurrence > 0)
         | ((out.activity == APPROVED) & out.rejected_before.notnull()),
         is_automated=out.automated,
-        level=_when(out.activity == REMINDER, out.dunning_level.fill_null(out.reminder_nth)),
+        level=ibis.ifelse(
+            out.activity == REMINDER,
+            out.dunning_level.fill_null(out.reminder_nth),
+            _when((out.activity == DUNNING) & out.dunning_level.notnull(), out.dunning_level),
+        ),
     )
 
 

@@ -74,7 +74,9 @@ def steps(log: EventLog, table: pa.Table) -> pa.Table:
     nth = running - before_case
     level_attr = ev.column("dunning_level")
     level_values = np.asarray(level_attr.fill_null(0).to_numpy(), dtype=np.int64)
-    level = np.where(level_attr.is_valid().to_numpy(zero_copy_only=False), level_values, nth)
+    has_level = level_attr.is_valid().to_numpy(zero_copy_only=False)
+    level = np.where(has_level, level_values, nth)
+    leveled = reminder | (ev.is_(d.DUNNING) & has_level)  # a dunning step at a level counts
     columns = {
         "case_id": t.column("case_id"),
         "event_index": t.column("event_index"),
@@ -86,7 +88,7 @@ def steps(log: EventLog, table: pa.Table) -> pa.Table:
         "is_rework": pa.array(is_rework),
         "is_automated": t.column("automated"),
         "call_outcome": t.column("call_outcome"),
-        "level": _masked(level, reminder, pa.int64()),
+        "level": _masked(level, leveled, pa.int64()),
     }
     for name, activity in (
         ("prev_sfa_us", d.SENT_FOR_APPROVAL),

@@ -89,9 +89,9 @@ def kpi_input(
         columns["automated"] = _boolean(flag, log)
         present.add("automated")
     elif resource is not None and automated_resources:
-        columns["automated"] = pc.is_in(
-            columns["resource"], pa.array(list(automated_resources))
-        ).cast(pa.bool_())
+        # users compare without case ("System", "SYSTEM")
+        wanted = pa.array(sorted({r.casefold() for r in automated_resources}), pa.string())
+        columns["automated"] = pc.is_in(pc.utf8_lower(columns["resource"]), wanted).cast(pa.bool_())
         columns["automated"] = pc.if_else(
             pc.is_null(columns["resource"]), None, columns["automated"]
         )

@@ -54,6 +54,7 @@ DISPUTE_RESOLVED = "Dispute Resolved"
 ADJUSTED = "Invoice Adjusted"
 PAYMENT_RECEIVED = "Payment Received"
 PAYMENT_APPLIED = "Payment Applied to Invoice"
+PAYMENT_POSTED = "Payment Posted"
 CLOSED = "Invoice Closed"
 WRITTEN_OFF = "Invoice Written Off"
 
@@ -89,7 +90,7 @@ TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     RECEIPTS: (("CASH_RECEIPT_ID", "RECEIPT_DATE"), ("RECEIPT_NUMBER", "RECEIPT_METHOD")),
     APPLICATIONS: (
         ("CASH_RECEIPT_ID", "APPLIED_CUSTOMER_TRX_ID", "APPLY_DATE"),
-        ("AMOUNT_APPLIED", "CREATED_BY"),
+        ("AMOUNT_APPLIED", "CREATED_BY", "GL_POSTED_DATE", "EARNED_DISCOUNT_TAKEN"),
     ),
     ADJUSTMENTS: (
         ("CUSTOMER_TRX_ID", "CREATION_DATE"),
@@ -327,9 +328,23 @@ def _payments(extract: Extract, case_of: _CaseOf) -> list[pa.Table]:
         "payment_method": method,
         "receipt_number": receipt_number,
     }
+    # posted to the general ledger (once per receipt and invoice, not before the receipt)
+    posted = sheet.dates("GL_POSTED_DATE")
+    posted = pc.if_else(pc.is_valid(posted), latest(received, posted), posted)
+    lag = pc.subtract(
+        local_dates(posted, extract.zone).cast(pa.int32()),
+        local_dates(received, extract.zone).cast(pa.int32()),
+    ).cast(pa.int64())
+    discount = (
+        {"discount": sheet.amounts("EARNED_DISCOUNT_TAKEN")}
+        if sheet.has("EARNED_DISCOUNT_TAKEN")
+        else {}
+    )
+    by = sheet.text("CREATED_BY")
     return [
         block(case, PAYMENT_RECEIVED, received, keep=first_of_pair, **attributes),
-        block(case, PAYMENT_APPLIED, applied_at, resource=sheet.text("CREATED_BY"), **attributes),
+        block(case, PAYMENT_APPLIED, applied_at, resource=by, **attributes, **discount),
+        block(case, PAYMENT_POSTED, posted, keep=first_of_pair, posting_lag_days=lag, **attributes),
     ]
 
 
