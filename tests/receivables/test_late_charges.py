@@ -417,3 +417,19 @@ def test_installments_each_late_by_its_own_due_date(books, late_customer):
     assert applied.attributes["days_late"] == 35
     # the third installment is not due yet: paying today adds nothing to what is owed
     assert late_charges.due_if_paid_today(invoice) == invoice.balance == D("333.34") + D("17.45")
+
+
+def test_due_if_paid_today_adds_no_query_per_invoice_to_the_list(api_as, books, late_customer):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count(n):
+        while Invoice.objects.count() < n:
+            books.sent(late_customer, issue_date=dt.date(2026, 3, 4), terms="30/60/90")
+        api = api_as(books.user)
+        with CaptureQueriesContext(connection) as queries:
+            body = api.get("/invoices").json()
+        assert all(D(i["due_if_paid_today"]) > D(i["balance"]) for i in body)
+        return len(queries)
+
+    assert count(2) == count(5)
