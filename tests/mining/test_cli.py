@@ -165,3 +165,26 @@ def test_kpis_asked_of_a_log_without_invoice_activities(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert "no invoice activities in the log: no kpis" in done.stderr
     assert list(json.loads(out.read_text())) == KEYS
+
+
+def test_automation_users(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.mining.test_kpi_sources import OPTIONS, own_log
+
+    table = own_log().table.drop_columns(["is_automated", "event_index"])
+    path = tmp_path / "five.parquet"
+    pq.write_table(table, path)
+
+    def automation(*flags: str) -> dict[str, int]:
+        out = tmp_path / "out.json"
+        zone = ["--time-zone", "America/Sao_Paulo", "--resource", "resource"]
+        assert main([str(path), "--json", str(out), "--kpis", *zone, *flags]) == 0
+        return json.loads(out.read_text())["kpis"]["automation_rate"]["counts"]
+
+    assert OPTIONS.zone == "America/Sao_Paulo"
+    assert automation() == {"automated_events": 14, "events": 39}  # user "system"
+    assert automation("--automation-users", "CARLA, System") == {
+        "automated_events": 30,  # and carla's 16 payment, closing and write-off events
+        "events": 39,
+    }
+    monkeypatch.setenv("FATURA_AUTOMATION_USERS", "Julia")
+    assert automation() == {"automated_events": 3, "events": 39}  # julia: dispute, credit

@@ -3,6 +3,7 @@
     fatura mine LOG --json OUT [--case C --activity A --timestamp T]
                 [--end-timestamp E --resource R] [--engine fast|duckdb|spark]
                 [--time-zone ZONE] [--encoding ENC] [--kpis | --no-kpis]
+                [--automation-users U1,U2]
 
 LOG is .xes, .xes.gz, .csv, .csv.gz or .parquet. OUT is written whole or not at all (a
 temporary file renamed into place); ``-`` writes to standard output. Exit status 0, or 2 with
@@ -12,6 +13,8 @@ one line on standard error for bad input (naming the file and where in it).
 read (docs/mining-kpis.md): the log is mined first from its standard columns, then read again
 with its attributes for the KPIs. ``--no-kpis`` leaves them out (what ``make bench`` times,
 as pm4py computes none of them); ``--kpis`` asks for them and says so when the log has none.
+``--automation-users``: for a log without ``is_automated``, the users (resources) whose events
+are automated, compared without case (default: ``FATURA_AUTOMATION_USERS``, else ``system``).
 """
 
 from __future__ import annotations
@@ -63,6 +66,12 @@ def parser() -> argparse.ArgumentParser:
         default=None,
         help="add the invoice KPIs (docs/mining-kpis.md); default: when the log has the "
         "order-to-cash activities",
+    )
+    p.add_argument(
+        "--automation-users",
+        metavar="U1,U2",
+        help="KPIs of a log without is_automated: users whose events are automated, "
+        "comma-separated, any case (default: FATURA_AUTOMATION_USERS or system)",
     )
     return p
 
@@ -145,10 +154,13 @@ def _with_kpis(log: Any, read: Callable[..., Any], result: Any, args: argparse.N
             print("fatura mine: no invoice activities in the log: no kpis", file=sys.stderr)
         return result
     _show_pandas()
-    from fatura.mining.kpis.kpis import kpis, to_json
+    from fatura.mining.kpis.kpis import Options, kpis, to_json
 
+    users = args.automation_users or os.environ.get("FATURA_AUTOMATION_USERS") or "system"
+    options = Options(automated_resources=tuple(u.strip() for u in users.split(",") if u.strip()))
     full = read(attributes=True)
-    return dataclasses.replace(result, kpis=to_json(kpis(full, engine=args.engine)))
+    result_kpis = kpis(full, engine=args.engine, options=options)
+    return dataclasses.replace(result, kpis=to_json(result_kpis))
 
 
 def _write_atomically(path: Path, write: Callable[[TextIO], None]) -> None:
