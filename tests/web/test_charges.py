@@ -246,7 +246,11 @@ def test_rows_are_filtered_by_situation_with_or_without_htmx(fin_client, billing
             )
         )
         assert f'id="charge-{acme}"' in finalized and f'id="charge-{beta}"' not in finalized
-        assert '<option value="finalized" selected>Finalizada</option>' in finalized
+        assert "1 cobrança pendente" in finalized  # the summary counts the whole month
+        if headers:  # HTMX swaps the table only: no page around it (nor its CSP nonce)
+            assert "<html" not in finalized and 'id="charges-section"' in finalized
+        else:
+            assert '<option value="finalized" selected>Finalizada</option>' in finalized
         pending = text(
             fin_client.get(
                 "/cobrancas/", {"mes": "2026-04", "situacao": "pending"}, headers=headers
@@ -256,7 +260,7 @@ def test_rows_are_filtered_by_situation_with_or_without_htmx(fin_client, billing
     # the form works without JavaScript (a plain GET) and with HTMX (swaps the table)
     page = text(fin_client.get("/cobrancas/", {"mes": "2026-04"}))
     assert 'id="charges-month-form" action="/cobrancas/"' in page
-    assert 'hx-select="#charges-section"' in page and 'id="charges-section"' in page
+    assert 'hx-target="#charges-section"' in page and 'id="charges-section"' in page
     empty = text(fin_client.get("/cobrancas/", {"mes": "2026-03", "situacao": "finalized"}))
     assert "Nenhuma cobrança finalizada em março/2026." in empty
     # an unknown situação lists every row

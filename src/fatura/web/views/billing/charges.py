@@ -14,6 +14,7 @@ from fatura.billing.deliveries import billing_run_deliveries
 from fatura.billing.models import BillingRun, BillingRunStatus, ChargeSituation
 from fatura.billing.runs import billing_run_request
 from fatura.billing.selectors import (
+    ChargeRow,
     PendingCharge,
     billing_run_find,
     billing_run_latest,
@@ -55,6 +56,16 @@ def _situation(request: HttpRequest) -> str | None:
     return value if value in ChargeSituation.values else None
 
 
+def _summary(pending: list[ChargeRow], finalized: list[ChargeRow]) -> dict[str, object]:
+    return {
+        "count": len(pending),
+        "finalized_count": len(finalized),
+        "total_due": sum((r.total_due for r in pending), ZERO),
+        "total_charged": sum((r.total_charged or ZERO for r in finalized), ZERO),
+        "with_problems": sum(1 for r in pending if r.problems),
+    }
+
+
 @page
 def charges(request: HttpRequest) -> HttpResponse:
     """The month's rows: pending ("Cobrar") and finalized ("Finalizada", with the issue date
@@ -62,20 +73,26 @@ def charges(request: HttpRequest) -> HttpResponse:
     when it is there)."""
     month = _month(request)
     situation = _situation(request)
-    rows = charge_rows(month, status=situation, with_lines=False)
-    pending = [r for r in rows if r.status == ChargeSituation.PENDING]
-    finalized = [r for r in rows if r.status == ChargeSituation.FINALIZED]
+    every = charge_rows(month, with_lines=False)  # the summary counts the whole month
+    rows = [r for r in every if situation in (None, r.status)]
+    pending = [r for r in every if r.status == ChargeSituation.PENDING]
+    finalized = [r for r in every if r.status == ChargeSituation.FINALIZED]
+    if is_htmx(request):  # the filter form swaps the table only (a page of its own would
+        # bring its own CSP nonce into this one)
+        context = {
+            "month": month,
+            "page_obj": paginate(request, rows, PER_PAGE),
+            "situation": situation or "",
+            **_summary(pending, finalized),
+        }
+        return render(request, "web/charges/_section.html", context)
     latest = billing_run_latest(month)
     context = {
         "month": month,
         "page_obj": paginate(request, rows, PER_PAGE),
         "situation": situation or "",
         "situations": ChargeSituation.choices,
-        "count": len(pending),
-        "finalized_count": len(finalized),
-        "total_due": sum((r.total_due for r in pending), ZERO),
-        "total_charged": sum((r.total_charged or ZERO for r in finalized), ZERO),
-        "with_problems": sum(1 for r in pending if r.problems),
+        **_summary(pending, finalized),
         "run_form": BillingRunForm(initial={"month": month}),
         "run": latest if latest is not None and latest.status in ACTIVE else None,
         "last_run": latest,
