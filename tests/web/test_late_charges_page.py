@@ -79,6 +79,7 @@ def test_invoice_page_shows_due_today_and_waives(fin_client, books):
     assert 'id="invoice-balance">R$ 30,00' in page
     assert 'id="invoice-due-today">R$ 30,00' in page
     assert "Encargos por atraso lançados" in page  # the timeline
+    assert "Encargos por atraso (multa e juros)</span> Multa R$ 20,00 + juros R$ 10,00" in page
     assert 'id="action-waive-late-charges"' in page
 
     form = fin_client.get(f"/faturas/{invoice.number}/acoes/waive-late-charges/")
