@@ -18,7 +18,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from fatura.mining.errors import LogError
-from fatura.mining.log import CASE, TIMESTAMP, EventLog
+from fatura.mining.log import CASE, END_TIMESTAMP, TIMESTAMP, EventLog
+from fatura.mining.readers import oracle_attributes as more
 from fatura.mining.readers.erp_common import (
     AMOUNT,
     Extract,
@@ -55,6 +56,7 @@ ADJUSTED = "Invoice Adjusted"
 PAYMENT_RECEIVED = "Payment Received"
 PAYMENT_APPLIED = "Payment Applied to Invoice"
 PAYMENT_POSTED = "Payment Posted"
+CREDIT_NOTE = "Credit Note Issued"
 CLOSED = "Invoice Closed"
 WRITTEN_OFF = "Invoice Written Off"
 
@@ -81,6 +83,7 @@ TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "TERM_ID",
             "INVOICE_CURRENCY_CODE",
             "LAST_PRINTED_DATE",
+            "BILL_TO_SITE_USE_ID",
         ),
     ),
     SCHEDULES: (
@@ -90,11 +93,18 @@ TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     RECEIPTS: (("CASH_RECEIPT_ID", "RECEIPT_DATE"), ("RECEIPT_NUMBER", "RECEIPT_METHOD")),
     APPLICATIONS: (
         ("CASH_RECEIPT_ID", "APPLIED_CUSTOMER_TRX_ID", "APPLY_DATE"),
-        ("AMOUNT_APPLIED", "CREATED_BY", "GL_POSTED_DATE", "EARNED_DISCOUNT_TAKEN"),
+        (
+            "AMOUNT_APPLIED",
+            "CREATED_BY",
+            "GL_POSTED_DATE",
+            "EARNED_DISCOUNT_TAKEN",
+            "APPLICATION_TYPE",
+            "CUSTOMER_TRX_ID",
+        ),
     ),
     ADJUSTMENTS: (
         ("CUSTOMER_TRX_ID", "CREATION_DATE"),
-        ("AMOUNT", "TYPE", "REASON_CODE", "CREATED_BY"),
+        ("AMOUNT", "TYPE", "REASON_CODE", "CREATED_BY", "RECEIVABLES_TRX_ID"),
     ),
     DISPUTES: (
         ("CUSTOMER_TRX_ID", "START_DATE"),
@@ -206,7 +216,9 @@ def oracle_fusion_table(
     blocks.insert(due_block_at, block(schedule_case, DUE_DATE_PASSED, passed_at, keep=keep))
 
     cases = _case_attributes(extract, trx, number, trx_id, schedule_case, due, original)
-    return assemble(blocks, cases, system=SYSTEM)
+    cases = _status_and_people(extract, cases, trx, schedules, schedule_case, all_closed)
+    events = assemble(blocks, cases, system=SYSTEM)
+    return more.with_user_names(events, more.People(extract))
 
 
 def _approvals(extract: Extract, number: pa.Array) -> list[pa.Table]:
@@ -221,11 +233,16 @@ def _approvals(extract: Extract, number: pa.Array) -> list[pa.Table]:
     case = sheet.filled("TRX_NUMBER")
     case = pc.if_else(pc.is_in(case, number), case, NO_TEXT)
     at = sheet.dates("CHANGED_AT", required=True)
+    # a request for approval ends with the first decision (approved or rejected) after it
+    request = pc.equal(activity, SENT_FOR_APPROVAL)
+    decided = pc.if_else(request, NO_TEXT, case)
+    end = more.first_at_or_after(case, at, decided, at)
     table = pa.table(
         {
             CASE: case,
             "activity": activity,
             TIMESTAMP: at,
+            END_TIMESTAMP: pc.if_else(request, end, NO_TIME),
             "resource": sheet.text("CHANGED_BY"),
             "approval_status": sheet.text("STATUS"),
         }
@@ -237,12 +254,16 @@ def _disputes_registered(extract: Extract, case_of: _CaseOf) -> list[pa.Table]:
     sheet = extract.sheet(DISPUTES, *TABLES[DISPUTES])
     if sheet is None:
         return []
+    start = sheet.dates("START_DATE", required=True)
+    end = sheet.dates("END_DATE")
+    end = pc.if_else(pc.fill_null(pc.greater_equal(end, start), False), end, NO_TIME)
     return [
         block(
             case_of(sheet, "CUSTOMER_TRX_ID"),
             DISPUTE_REGISTERED,
-            sheet.dates("START_DATE", required=True),
+            start,
             resource=sheet.text("CREATED_BY"),
+            end_timestamp=end,
             dispute_amount=sheet.amounts("DISPUTE_AMOUNT"),
             dispute_reason=sheet.text("REASON"),
         )
@@ -288,7 +309,11 @@ def _adjustments(extract: Extract, case_of: _CaseOf) -> list[pa.Table]:
     at = sheet.dates("CREATION_DATE", required=True)
     reason = sheet.text("REASON_CODE")
     code = pc.replace_substring_regex(pc.utf8_upper(reason), r"[\s-]+", "_")
-    write_off = pc.fill_null(pc.is_in(code, pa.array(WRITE_OFF_REASONS)), False)
+    write_off = pc.or_kleene(
+        pc.is_in(code, pa.array(WRITE_OFF_REASONS)),
+        more.write_off_activities(extract, sheet.text("RECEIVABLES_TRX_ID")),
+    )
+    write_off = pc.fill_null(write_off, False)
     attributes = {
         "resource": sheet.text("CREATED_BY"),
         "adjustment_amount": sheet.amounts("AMOUNT"),
@@ -304,13 +329,19 @@ def _adjustments(extract: Extract, case_of: _CaseOf) -> list[pa.Table]:
 def _payments(extract: Extract, case_of: _CaseOf) -> list[pa.Table]:
     """Applications of cash receipts to the invoices: "Payment Received" at the receipt's
     date (once per receipt and invoice) and "Payment Applied to Invoice" at each APPLY_DATE.
-    Rows without a receipt (credit-memo applications) or without an invoice are skipped."""
+    Rows without a receipt are credit-memo applications (APPLICATION_TYPE CM, the memo in
+    CUSTOMER_TRX_ID): "Credit Note Issued" at APPLY_DATE; rows without an invoice are skipped."""
     sheet = extract.sheet(APPLICATIONS, *TABLES[APPLICATIONS])
     if sheet is None:
         return []
-    case = case_of(sheet, "APPLIED_CUSTOMER_TRX_ID")
+    invoice = case_of(sheet, "APPLIED_CUSTOMER_TRX_ID")
     receipt_id = sheet.text("CASH_RECEIPT_ID")
-    case = pc.if_else(pc.is_valid(receipt_id), case, NO_TEXT)
+    case = pc.if_else(pc.is_valid(receipt_id), invoice, NO_TEXT)
+    kind = pc.utf8_upper(sheet.text("APPLICATION_TYPE"))
+    memo = pc.and_(
+        pc.is_null(receipt_id),
+        pc.fill_null(pc.equal(kind, "CM"), sheet.has("CUSTOMER_TRX_ID")),
+    )
     applied_at = sheet.dates("APPLY_DATE", required=True)
     amount = sheet.amounts("AMOUNT_APPLIED")
     receipts = extract.sheet(RECEIPTS, *TABLES[RECEIPTS])
@@ -342,6 +373,15 @@ def _payments(extract: Extract, case_of: _CaseOf) -> list[pa.Table]:
     )
     by = sheet.text("CREATED_BY")
     return [
+        block(
+            invoice,
+            CREDIT_NOTE,
+            applied_at,
+            resource=by,
+            keep=memo,
+            credit_memo_number=case_of(sheet, "CUSTOMER_TRX_ID"),
+            credit_amount=amount,
+        ),
         block(case, PAYMENT_RECEIVED, received, keep=first_of_pair, **attributes),
         block(case, PAYMENT_APPLIED, applied_at, resource=by, **attributes, **discount),
         block(case, PAYMENT_POSTED, posted, keep=first_of_pair, posting_lag_days=lag, **attributes),
@@ -408,3 +448,53 @@ def _customers(extract: Extract, customer_id: pa.Array) -> tuple[pa.Array, pa.Ar
         where = lookup(customer_id, parties.filled("CUST_ACCOUNT_ID"))
         return parties.text("PARTY_NAME").take(where), parties.text("COUNTRY").take(where)
     return nothing, nothing
+
+
+def _status_and_people(
+    extract: Extract,
+    cases: pa.Table,
+    trx: Sheet,
+    schedules: Sheet,
+    schedule_case: pa.Array,
+    all_closed: pa.Array,
+) -> pa.Table:
+    """The template's case attributes from the optional tables (:mod:`.oracle_attributes`):
+    status, installments, business unit name, bill-to region and country, billing department."""
+    number = cases.column(CASE).combine_chunks()
+    status = pc.utf8_upper(schedules.text("STATUS"))
+    open_rows = pc.cast(pc.fill_null(pc.equal(status, "OP"), False), pa.int64())
+    any_open = per_key(schedule_case, open_rows, number, "max")
+    known = per_key(schedule_case, pc.cast(pc.is_valid(status), pa.int64()), number, "max")
+    schedule_status = pc.if_else(
+        pc.equal(pc.fill_null(known, 0), 1),
+        pc.if_else(pc.equal(any_open, 1), "OP", "CL"),
+        NO_TEXT,
+    )
+    ones = pa.array([1] * schedules.rows, pa.int64())
+    org_id = trx.text("ORG_ID")
+    accounts = extract.sheet(ACCOUNTS, *TABLES[ACCOUNTS])
+    party = pa.nulls(trx.rows, pa.string())
+    if accounts is not None and accounts.has("PARTY_ID"):
+        where = lookup(trx.text("BILL_TO_CUSTOMER_ID"), accounts.filled("CUST_ACCOUNT_ID"))
+        party = accounts.text("PARTY_ID").take(where)
+    region, country = more.addresses(extract, trx.text("BILL_TO_SITE_USE_ID"), party)
+    people = more.People(extract)
+    department = more.departments(
+        extract, people, trx.text("CREATED_BY"), trx.dates("CREATION_DATE", required=True)
+    )
+    columns = {
+        "business_unit": more.business_units(extract, org_id),
+        "business_unit_id": org_id,
+        "region": region,
+        "country": pc.coalesce(country, cases.column("country").combine_chunks()),
+        "billing_department": department,
+        "invoice_status": pc.if_else(all_closed, "closed", "open"),
+        "payment_schedule_status": schedule_status,
+        "installments": per_key(schedule_case, ones, number, "sum"),
+    }
+    for name, values in columns.items():
+        if name in cases.column_names:
+            cases = cases.set_column(cases.column_names.index(name), name, values)
+        else:
+            cases = cases.append_column(name, values)
+    return cases
