@@ -32,6 +32,7 @@ import json
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.json as pj
 from django.conf import settings
 from django.db.models import TextField
@@ -53,6 +54,7 @@ from fatura.mining.log import (
 from fatura.mining.timestamps import UTC_US, to_utc
 
 OWN_NAME = "fatura"
+NO_CASE = pa.scalar(None, pa.string())
 INVOICE_PREFIX = "FAT-"
 AUTOMATED = "is_automated"
 RESERVED = {CASE, ACTIVITY, TIMESTAMP, END_TIMESTAMP, RESOURCE, LIFECYCLE, EVENT_INDEX, AUTOMATED}
@@ -66,6 +68,13 @@ _JSON_TYPES = {
     "string": pa.string(),
 }
 _FIELDS = ("case_id", "activity", "timestamp", "end_timestamp", "user", "is_automated")
+# business facts with an end: the start's end_timestamp is the first end event of its case at
+# or after it (events are written when they happen, so the start cannot know its end)
+ENDS: dict[str, tuple[str, ...]] = {
+    "Dispute Registered": ("Dispute Resolved",),
+    "Invoice Sent for Approval": ("Invoice Approved", "Invoice Rejected"),
+    "Adjustment Sent for Approval": ("Adjustment Approved", "Adjustment Rejected"),
+}
 
 
 def own_event_log(
@@ -126,10 +135,30 @@ def own_table(
             batch = []
     if batch or not chunks:
         chunks.append(_chunk(batch, kinds))
-    table = pa.concat_tables(chunks)
+    table = with_ends(pa.concat_tables(chunks))
     if table.column(END_TIMESTAMP).null_count == table.num_rows:
         table = table.drop_columns([END_TIMESTAMP])
     return table
+
+
+def with_ends(table: pa.Table) -> pa.Table:
+    """``end_timestamp`` filled for the starts of :data:`ENDS` that have none."""
+    from fatura.mining.readers.oracle_attributes import first_at_or_after
+
+    if table.num_rows == 0:
+        return table
+    case = table.column(CASE).combine_chunks()
+    activity = table.column(ACTIVITY).combine_chunks()
+    at = table.column(TIMESTAMP).combine_chunks()
+    end = table.column(END_TIMESTAMP).combine_chunks()
+    for start, finishes in ENDS.items():
+        starts = pc.equal(activity, start)
+        if not pc.any(starts).as_py():
+            continue
+        finish_case = pc.if_else(pc.is_in(activity, pa.array(finishes)), case, NO_CASE)
+        found = first_at_or_after(case, at, finish_case, at)
+        end = pc.if_else(pc.and_(starts, pc.is_null(end)), found, end)
+    return table.set_column(table.column_names.index(END_TIMESTAMP), END_TIMESTAMP, end)
 
 
 def _attribute_kinds(events: Any) -> dict[str, str]:
