@@ -25,7 +25,9 @@ def invoice_attributes(invoice: Invoice) -> dict[str, Any]:
         "customer_document": customer.document,
         "segment": customer.segment,
         "business_unit": customer.business_unit,
-        "billing_department": invoice.result_center,
+        # the invoice's result center; a direct invoice has none: the customer's business
+        # unit, which bills it (docs/decisions/0031)
+        "billing_department": invoice.result_center or customer.business_unit,
         "region": customer.region,
         "country": customer.country,
         "amount": invoice.total_charged,
