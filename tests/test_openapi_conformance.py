@@ -48,6 +48,12 @@ BEYOND_SCHEMA = {
     "delivery": "email only when the customer has an e-mail (another field)",
     "invoice_numbers": "invoices that exist (POST /remittances)",
     "installment": "an installment of the invoice still open (PIX/boleto)",
+    "payment_terms": "a payment term that exists and is active (GET /payment-terms)",
+    "installments": "percents adding up to exactly 100 (POST/PATCH /payment-terms)",
+    "days": "installment days strictly ascending",
+    "percent": "an installment's percent (its sum with the others)",
+    "discount_days": "set together with discount_percent, or neither",
+    "discount_percent": "set together with discount_days, or neither",
 }
 
 

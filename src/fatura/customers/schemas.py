@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Annotated, Literal
 
 from ninja import Schema
@@ -141,23 +140,37 @@ class CustomerOut(Schema):
 # --- payment terms ------------------------------------------------------------------------
 
 Percent = Annotated[
-    Decimal,
-    Field(
-        gt=0,
-        le=100,
+    str,
+    decimal_in(
         max_digits=7,
-        decimal_places=4,
+        places=4,
+        positive=True,
+        maximum="100",
+        pattern=r"^(100([.]0{1,4})?|[0-9]{1,2}([.][0-9]{1,4})?)$",
         description="Percentual do total, até 4 casas (um terço: 33.3333).",
+        example="33.3333",
+    ),
+]
+DiscountPercent = Annotated[
+    str,
+    decimal_in(
+        max_digits=4,
+        places=2,
+        minimum="0",
+        maximum="99.99",
+        pattern=r"^[0-9]{1,2}([.][0-9]{1,2})?$",
+        description="Desconto por antecipação (%), com discount_days; 0: sem desconto.",
+        example="2.00",
     ),
 ]
 
 
-class InstallmentIn(Schema):
+class TermInstallmentIn(Schema):
     days: int = Field(ge=0, le=MAX_DAYS, description="Dias após a emissão.")
     percent: Percent
 
 
-class InstallmentOut(Schema):
+class TermInstallmentOut(Schema):
     days: int
     percent: str
 
@@ -165,15 +178,13 @@ class InstallmentOut(Schema):
 class PaymentTermIn(Schema):
     code: PaymentTermCode
     label: Annotated[str, text_in(80, required=True)]
-    installments: list[InstallmentIn] = Field(
+    installments: list[TermInstallmentIn] = Field(
         min_length=1,
         max_length=MAX_INSTALLMENTS,
         description="Dias crescentes; percentuais somando exatamente 100 (a última parcela "
         "fica com o centavo do arredondamento).",
     )
-    discount_percent: Decimal = Field(
-        Decimal(0), ge=0, lt=100, max_digits=4, decimal_places=2, description="Desconto (%)."
-    )
+    discount_percent: DiscountPercent = "0"
     discount_days: int = Field(0, ge=0, le=MAX_DAYS, description="Dias do desconto.")
     active: bool = True
 
@@ -182,10 +193,10 @@ class PaymentTermPatch(Schema):
     """``PATCH /payment-terms/{code}``: only the fields given change (the code never does)."""
 
     label: Annotated[str, text_in(80, required=True)] | None = None
-    installments: list[InstallmentIn] | None = Field(
+    installments: list[TermInstallmentIn] | None = Field(
         None, min_length=1, max_length=MAX_INSTALLMENTS
     )
-    discount_percent: Decimal | None = Field(None, ge=0, lt=100, max_digits=4, decimal_places=2)
+    discount_percent: DiscountPercent | None = None
     discount_days: int | None = Field(None, ge=0, le=MAX_DAYS)
     active: bool | None = None
 
@@ -193,7 +204,7 @@ class PaymentTermPatch(Schema):
 class PaymentTermOut(Schema):
     code: str
     label: str
-    installments: list[InstallmentOut]
+    installments: list[TermInstallmentOut]
     discount_percent: str
     discount_days: int
     active: bool
