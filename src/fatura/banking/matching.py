@@ -113,14 +113,21 @@ class Decision:
 
 
 def among(qs: QuerySet[M], column: str, values: Sequence[Any]) -> QuerySet[M]:
-    """``qs`` where ``column`` is one of ``values``: ``= ANY(%s)`` with one array parameter on
-    PostgreSQL (an ``IN`` of 5,000 parameters took 0.3 s there, the array 0.04 s), ``IN``
-    elsewhere."""
+    """``qs`` where ``column`` is one of ``values`` (ids, codes, amounts): ``= ANY(%s)`` with one
+    array parameter on PostgreSQL (an ``IN`` of 5,000 parameters took 0.3 s there, the array
+    0.04 s), a plain ``IN`` elsewhere."""
+    table = connection.ops.quote_name(qs.model._meta.db_table)
+    name = f"{table}.{connection.ops.quote_name(column)}"
+    if not values:
+        return qs.none()
     if connection.vendor == "postgresql":
-        table = connection.ops.quote_name(qs.model._meta.db_table)
-        where = f"{table}.{connection.ops.quote_name(column)} = ANY(%s)"
-        return qs.extra(where=[where], params=[list(values)])
-    return qs.filter(**{f"{column}__in": values})
+        return qs.extra(where=[f"{name} = ANY(%s)"], params=[list(values)])
+    # the ORM's ``__in`` prepared each of the thousands of values in Python, one by one
+    marks = ", ".join(["%s"] * len(values))
+    return qs.extra(
+        where=[f"{name} IN ({marks})"],
+        params=[str(v) if isinstance(v, Decimal) else v for v in values],
+    )
 
 
 def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
@@ -168,9 +175,9 @@ def memo_tokens(memo: str) -> list[str]:
     )
 
 
-def _pix(entries: list[ParsedEntry]) -> dict[str, int]:
+def _pix(words_of: dict[str, list[str]]) -> dict[str, int]:
     """txid (upper case) → invoice id, for the words of the memos that are issued txids."""
-    tokens = sorted({t.upper() for e in entries if e.memo for t in memo_tokens(e.memo)})
+    tokens = sorted({t.upper() for words in words_of.values() for t in words})
     found: dict[str, int] = {}
     for part in chunks(tokens):
         query = PaymentInstrument.objects.filter(kind=InstrumentKind.PIX, bank_code="")
@@ -225,7 +232,8 @@ def decide(entries: list[ParsedEntry]) -> list[Decision]:
     """The decision for each entry, in the same order (see the module's docstring)."""
     payments = [e for e in entries if e.kind == EntryKind.PAYMENT]
     boletos = _boletos(payments)
-    pix = _pix([e for e in payments if not e.nosso_numero])
+    words_of = {e.entry_id: memo_tokens(e.memo) for e in payments if e.memo and not e.nosso_numero}
+    pix = _pix(words_of)
     invoices = _invoices_by_id([*boletos.values(), *pix.values()])
     decisions: list[Decision] = []
     need_document: list[Decision] = []
@@ -242,7 +250,7 @@ def decide(entries: list[ParsedEntry]) -> list[Decision]:
         else:
             hits = {
                 (token, pix[token.upper()])
-                for token in memo_tokens(entry.memo)
+                for token in words_of.get(entry.entry_id, [])
                 if token.upper() in pix
             }
             if len({invoice for _, invoice in hits}) == 1:
