@@ -188,3 +188,40 @@ def test_automation_users(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     }
     monkeypatch.setenv("FATURA_AUTOMATION_USERS", "Julia")
     assert automation() == {"automated_events": 3, "events": 39}  # julia: dispute, credit
+
+
+def test_where_filters_the_map_the_variants_and_the_kpis(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from fatura.mining.engine import mine
+    from fatura.mining.engine.filters import parse
+    from fatura.mining.kpis import kpis, to_json
+    from fatura.mining.readers import read_log
+
+    path = tmp_path / "invoices.parquet"
+    pq.write_table(generated_table(300, seed=11), path)
+    out = tmp_path / "out.json"
+    conditions = ["amount>=1000", "has:Invoice Approved"]
+    flags = [arg for c in conditions for arg in ("--where", c)]
+    assert main([str(path), "--json", str(out), "--time-zone", "UTC", *flags]) == 0
+    document = json.loads(out.read_text())
+    log = read_log(path, naive_zone="UTC")
+    where = parse(conditions, zone="UTC")
+    expected = mine(log, where=where).to_json()
+    assert 0 < document["cases"] < 300 and document["cases"] == expected["cases"]
+    assert {k: v for k, v in document.items() if k != "kpis"} == json.loads(json.dumps(expected))
+    selected = where.select(log)
+    assert document["kpis"] == json.loads(json.dumps(to_json(kpis(selected))))
+    assert document["kpis"]["cases"] == document["cases"]
+
+
+def test_a_bad_where_exits_2_naming_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write_csv(generated_table(20, seed=3), tmp_path / "g.csv")
+    out = tmp_path / "out.json"
+    assert main([str(path), "--json", str(out), "--where", "amount>=muito"]) == 2
+    assert "filter 'amount>=muito': 'muito' is not a number" in capsys.readouterr().err
+    assert main([str(path), "--json", str(out), "--where", "segment=Enterprise"]) == 2
+    assert "no attribute 'segment'" in capsys.readouterr().err
+    assert not out.exists()
+    assert main([str(path), "--json", str(out), "--where", "has:Nothing Like It"]) == 0
+    assert json.loads(out.read_text())["cases"] == 0

@@ -3,7 +3,7 @@
     fatura mine LOG --json OUT [--case C --activity A --timestamp T]
                 [--end-timestamp E --resource R] [--engine fast|duckdb|spark]
                 [--time-zone ZONE] [--encoding ENC] [--kpis | --no-kpis]
-                [--automation-users U1,U2]
+                [--automation-users U1,U2] [--where CONDITION ...]
 
 LOG is .xes, .xes.gz, .csv, .csv.gz or .parquet. OUT is written whole or not at all (a
 temporary file renamed into place); ``-`` writes to standard output. Exit status 0, or 2 with
@@ -15,6 +15,9 @@ with its attributes for the KPIs. ``--no-kpis`` leaves them out (what ``make ben
 as pm4py computes none of them); ``--kpis`` asks for them and says so when the log has none.
 ``--automation-users``: for a log without ``is_automated``, the users (resources) whose events
 are automated, compared without case (default: ``FATURA_AUTOMATION_USERS``, else ``system``).
+``--where`` (repeatable, AND): keep the cases that meet every condition before mining — the map,
+the variants, the durations and the KPIs all see the same cases (syntax: docs/mining.md,
+:mod:`fatura.mining.engine.filters`).
 """
 
 from __future__ import annotations
@@ -73,6 +76,15 @@ def parser() -> argparse.ArgumentParser:
         help="KPIs of a log without is_automated: users whose events are automated, "
         "comma-separated, any case (default: FATURA_AUTOMATION_USERS or system)",
     )
+    p.add_argument(
+        "--where",
+        action="append",
+        default=[],
+        metavar="CONDITION",
+        help="keep only the cases where CONDITION holds (repeatable, all must hold): "
+        "key=value, key!=value, amount>=N, amount<N, has:Activity, lacks:Activity, "
+        "from:2026-01-01, to:2026-01-31",
+    )
     return p
 
 
@@ -95,6 +107,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def run(args: argparse.Namespace) -> int:
     from fatura.mining.engine import mine
+    from fatura.mining.engine.filters import FilterError, parse
     from fatura.mining.errors import LogError
     from fatura.mining.readers import ColumnMapping, read_log
 
@@ -107,6 +120,11 @@ def run(args: argparse.Namespace) -> int:
         resource=args.resource,
     )
     try:
+        where = parse(args.where, zone=args.time_zone)
+    except FilterError as error:
+        print(f"fatura mine: error: {error}", file=sys.stderr)
+        return 2
+    try:
 
         def read(attributes: bool) -> Any:
             return read_log(
@@ -117,11 +135,11 @@ def run(args: argparse.Namespace) -> int:
                 encoding=args.encoding,
             )
 
-        log = read(attributes=False)
-        result = mine(log, args.engine)
-        if args.kpis is not False:
-            result = _with_kpis(log, read, result, args)
-    except LogError as error:
+        log = read(attributes=where.needs_attributes)
+        result = mine(log, args.engine, where=where)
+        if args.kpis is not False and result.cases:
+            result = _with_kpis(log, read, result, args, where)
+    except (LogError, FilterError) as error:
         print(f"fatura mine: error: {error}", file=sys.stderr)
         return 2
     if args.json == "-":
@@ -143,9 +161,12 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _with_kpis(log: Any, read: Callable[..., Any], result: Any, args: argparse.Namespace) -> Any:
-    """``result`` with the KPIs of the log read again with its attributes, when the log has
-    the order-to-cash activities (else unchanged, with a note if they were asked for)."""
+def _with_kpis(
+    log: Any, read: Callable[..., Any], result: Any, args: argparse.Namespace, where: Any
+) -> Any:
+    """``result`` with the KPIs of the log read again with its attributes (the cases ``where``
+    keeps), when the log has the order-to-cash activities (else unchanged, with a note if they
+    were asked for)."""
     import dataclasses
 
     activities = set(log.activity_names.to_pylist())
@@ -153,13 +174,21 @@ def _with_kpis(log: Any, read: Callable[..., Any], result: Any, args: argparse.N
         if args.kpis:
             print("fatura mine: no invoice activities in the log: no kpis", file=sys.stderr)
         return result
-    _show_pandas()
-    from fatura.mining.kpis.kpis import Options, kpis, to_json
+    from fatura.mining.kpis.values import Options, to_json
 
     users = args.automation_users or os.environ.get("FATURA_AUTOMATION_USERS") or "system"
     options = Options(automated_resources=tuple(u.strip() for u in users.split(",") if u.strip()))
-    full = read(attributes=True)
-    result_kpis = kpis(full, engine=args.engine, options=options)
+    full = log if where.needs_attributes else read(attributes=True)
+    full = where.select(full)
+    if args.engine == "fast":  # NumPy only: no Ibis, no DuckDB, no pandas (decision 0033)
+        from fatura.mining.kpis.quick import kpis as fast_kpis
+
+        result_kpis = fast_kpis(full, options=options)
+    else:
+        _show_pandas()
+        from fatura.mining.kpis.kpis import kpis
+
+        result_kpis = kpis(full, engine=args.engine, options=options)
     return dataclasses.replace(result, kpis=to_json(result_kpis))
 
 

@@ -91,6 +91,8 @@ class Variants:
 
     def json_items(self) -> list[str]:
         """Each variant as its JSON object text, rendered with Arrow string kernels."""
+        if not len(self.counts):
+            return []
         quoted = pa.array([json.dumps(name, ensure_ascii=False) for name in self.names])
         steps = pa.ListArray.from_arrays(pa.array(self.offsets), quoted.take(pa.array(self.codes)))
         joined = pc.binary_join(steps, ", ")
@@ -154,6 +156,21 @@ class MiningResult:
             end_activities=_by_count(end_activities),
             variants=variants,
             case_durations=case_durations,
+        )
+
+    @classmethod
+    def empty(cls) -> MiningResult:
+        """No case (a filter that keeps none): zero counts, durations 0."""
+        none = np.zeros(0, dtype=np.int64)
+        return cls(
+            cases=0,
+            events=0,
+            activities={},
+            dfg=[],
+            start_activities={},
+            end_activities={},
+            variants=Variants([], none, np.zeros(1, dtype=np.int64), none),
+            case_durations=Durations(0.0, 0.0, 0.0, 0.0),
         )
 
     def to_json(self) -> dict[str, Any]:
