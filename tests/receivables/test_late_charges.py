@@ -433,3 +433,18 @@ def test_due_if_paid_today_adds_no_query_per_invoice_to_the_list(api_as, books, 
         return len(queries)
 
     assert count(2) == count(5)
+
+
+def test_late_charges_move_no_installment_due_date_back(books, late_customer):
+    """30/60/90 issued 2026-03-20: installment 1 due 2026-04-20, 2 due 2026-05-19. Paying
+    installment 1 today (2026-05-05, 15 days late) books 6.67 + 1.67; the invoice's next due
+    date is installment 2's and it is no longer overdue (the late charges sit on no
+    installment), so dunning does not start over on installment 1."""
+    invoice = books.sent(late_customer, terms="30/60/90", issue_date=dt.date(2026, 3, 20))
+    first = invoice.due_date
+    assert first == dt.date(2026, 4, 20)
+    books.pay(invoice, "333.33", received_at=dt.date(2026, 5, 5))
+    invoice = books.reload(invoice)
+    assert late_adjustments(invoice) == [("late_charge", D("8.34"))]
+    assert invoice.due_date == dt.date(2026, 5, 19)
+    assert invoice.status == "sent"

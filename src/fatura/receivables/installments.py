@@ -132,7 +132,11 @@ def follow(invoice: Invoice, today: dt.date | None = None) -> None:
     if invoice.installment_count <= 1 or invoice.pk is None:
         return
     slots = schedule_of(invoice)
-    due = next_due(slots, spread(invoice.balance, [s.amount for s in slots]))
+    # late charges are the invoice's, not an installment's: they move no due date back
+    principal, _late = domain.late_split(
+        balance=invoice.balance, late_net=invoice.amount_late_charged
+    )
+    due = next_due(slots, spread(principal, [s.amount for s in slots]))
     if due == invoice.due_date:
         return
     moved_forward = invoice.due_date is not None and due > invoice.due_date
