@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from fatura.catalog.models import BillingItem, PriceVersion
 from fatura.core.months import Month
 from fatura.customers.models import Customer
+from fatura.receivables.installment_model import InvoiceInstallment as InvoiceInstallment
 
 # the invoice's vocabularies live in ``vocabulary`` (domain reads them too); importable here
 from fatura.receivables.vocabulary import DeliveryStatus as DeliveryStatus
@@ -161,32 +162,6 @@ class Invoice(models.Model):
     def is_usage(self) -> bool:
         """Issued by billing for a finalized charge (``self.charge`` is that charge)."""
         return self.kind == InvoiceKind.USAGE
-
-
-class InvoiceInstallment(models.Model):
-    """One installment ("parcela") of an invoice: what is owed by its due date. Its balance is
-    computed from the invoice's (``receivables.installments``: the open balance fills the
-    schedule from its end, so payments and credits settle the oldest installment first)."""
-
-    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="installments")
-    number = models.PositiveSmallIntegerField(_("parcela"))
-    due_date = models.DateField(_("vencimento"))
-    amount = money(_("valor"))
-
-    class Meta:
-        ordering = ["invoice_id", "number"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["invoice", "number"], name="invoice_installment_number"
-            ),
-            models.CheckConstraint(
-                condition=models.Q(amount__gte=0), name="invoice_installment_amount_gte_0"
-            ),
-        ]
-        indexes = [models.Index(fields=["due_date"], name="invoice_installment_due")]
-
-    def __str__(self) -> str:
-        return f"{self.invoice_id} parcela {self.number}"
 
 
 class InvoiceLine(models.Model):
