@@ -14,34 +14,26 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
-from fatura.mining.kpis.inputs import TEXT_ATTRIBUTES
-
-CREATED = "Invoice Created"
-SENT_FOR_APPROVAL = "Invoice Sent for Approval"
-APPROVED = "Invoice Approved"
-REJECTED = "Invoice Rejected"
-SENT = "Invoice Sent to Customer"
-REMINDER = "Payment Reminder Issued"
-DUNNING = "Dunning Procedure Initiated"
-CALL = "Collection Call Made"
-DISPUTE_REGISTERED = "Dispute Registered"
-DISPUTE_RESOLVED = "Dispute Resolved"
-RECEIVED = "Payment Received"
-POSTED = "Payment Posted"
-APPLIED = "Payment Applied to Invoice"
-WRITTEN_OFF = "Invoice Written Off"
-PAYMENTS = (RECEIVED, APPLIED)
-APPROVAL_FLOW = (SENT_FOR_APPROVAL, APPROVED, REJECTED)
-BILLING = (
-    CREATED,
-    "Invoice Completed",
-    SENT_FOR_APPROVAL,
+from fatura.mining.kpis.activities import (  # noqa: F401 (d.CREATED ... for the callers)
+    APPLIED,
+    APPROVAL_FLOW,
     APPROVED,
+    BILLING,
+    CALL,
+    CASE_TEXT,
+    CREATED,
+    DISPUTE_REGISTERED,
+    DISPUTE_RESOLVED,
+    DUNNING,
+    PAYMENTS,
+    POSTED,
+    RECEIVED,
     REJECTED,
+    REMINDER,
     SENT,
-    "Invoice Adjusted",
+    SENT_FOR_APPROVAL,
+    WRITTEN_OFF,
 )
-CASE_TEXT = tuple(k for k in TEXT_ATTRIBUTES if k != "call_outcome")
 
 STEP_COLUMNS = (
     "case_id", "event_index", "activity", "ts_us", "pos", "month", "resource",

@@ -13,8 +13,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from fatura.mining.kpis import derived as d
-from fatura.mining.kpis.inputs import by_log_order
+from fatura.mining.kpis import activities as d
 from fatura.mining.log import EventLog
 
 
@@ -22,17 +21,27 @@ class _Events:
     """The KPI input in log order, with each event's case bounds."""
 
     def __init__(self, log: EventLog, table: pa.Table) -> None:
-        self.table = by_log_order(log, table)
-        self.n = self.table.num_rows
+        self.source = table  # file order; a column is put in log order when first asked for
+        self.order = None if log.order is None else pa.array(np.asarray(log.order))
+        self.reordered: dict[str, pa.Array] = {}
+        self.n = table.num_rows
         self.offsets = np.asarray(log.case_offsets, dtype=np.int64)
         self.case = log.case_codes
         self.starts = self.offsets[:-1][self.case]
         self.ends = self.offsets[1:][self.case]
         self.index = np.arange(self.n, dtype=np.int64)
-        self.ts = np.asarray(self.table.column("ts_us").to_numpy(), dtype=np.int64)
+        self.ts = np.asarray(self.column("ts_us").to_numpy(), dtype=np.int64)
         self.names = np.asarray(log.activity_names.to_pylist(), dtype=object)
         self.codes = log.activity_codes
-        self.activity = self.table.column("activity")
+
+    @property
+    def table(self) -> pa.Table:
+        """The whole input in log order (see :func:`.inputs.by_log_order`)."""
+        return pa.table({name: self.column(name) for name in self.source.column_names})
+
+    @property
+    def activity(self) -> pa.Array:
+        return self.column("activity")
 
     def is_(self, *activities: str) -> np.ndarray:
         wanted = np.isin(self.names, list(activities))
@@ -48,7 +57,13 @@ class _Events:
         return nxt, nxt < self.ends
 
     def column(self, name: str) -> pa.Array:
-        return self.table.column(name).combine_chunks()
+        """One column in log order (a column of nulls is the same in any order)."""
+        if name not in self.reordered:
+            values = self.source.column(name).combine_chunks()
+            if self.order is not None and values.null_count < len(values):
+                values = values.take(self.order)
+            self.reordered[name] = values
+        return self.reordered[name]
 
 
 def _masked(values: np.ndarray, valid: np.ndarray, kind: pa.DataType) -> pa.Array:
@@ -59,9 +74,12 @@ def _ts_at(ev: _Events, where: np.ndarray, valid: np.ndarray) -> pa.Array:
     return _masked(ev.ts[np.where(valid, where, 0)], valid, pa.int64())
 
 
-def steps(log: EventLog, table: pa.Table) -> pa.Table:
-    ev = _Events(log, table)
-    t = ev.table
+def steps(
+    log: EventLog, table: pa.Table, events: _Events | None = None, *, lean: bool = False
+) -> pa.Table:
+    """``events``: the log's :class:`_Events`, when the caller already has them. ``lean``:
+    only the columns the KPIs aggregate (:mod:`.quick`), without the text ones."""
+    ev = events or _Events(log, table)
     key = ev.case.astype(np.int64) * len(ev.names) + ev.codes
     order = np.argsort(key, kind="stable")
     repeated = np.zeros(ev.n, dtype=bool)
@@ -77,19 +95,20 @@ def steps(log: EventLog, table: pa.Table) -> pa.Table:
     has_level = level_attr.is_valid().to_numpy(zero_copy_only=False)
     level = np.where(has_level, level_values, nth)
     leveled = reminder | (ev.is_(d.DUNNING) & has_level)  # a dunning step at a level counts
-    columns = {
-        "case_id": t.column("case_id"),
-        "event_index": t.column("event_index"),
-        "activity": ev.activity,
-        "ts_us": t.column("ts_us"),
-        "pos": pa.array(ev.index - ev.starts),
-        "month": t.column("month"),
-        "resource": t.column("resource"),
-        "is_rework": pa.array(is_rework),
-        "is_automated": t.column("automated"),
-        "call_outcome": t.column("call_outcome"),
-        "level": _masked(level, leveled, pa.int64()),
-    }
+    columns: dict[str, pa.Array] = {}
+    if not lean:
+        columns["case_id"] = ev.column("case_id")
+        columns["event_index"] = ev.column("event_index")
+        columns["activity"] = ev.activity
+    columns["ts_us"] = ev.column("ts_us")
+    if not lean:
+        columns["pos"] = pa.array(ev.index - ev.starts)
+        columns["month"] = ev.column("month")
+        columns["resource"] = ev.column("resource")
+    columns["is_rework"] = pa.array(is_rework)
+    columns["is_automated"] = ev.column("automated")
+    columns["call_outcome"] = ev.column("call_outcome")
+    columns["level"] = _masked(level, leveled, pa.int64())
     for name, activity in (
         ("prev_sfa_us", d.SENT_FOR_APPROVAL),
         ("prev_reg_us", d.DISPUTE_REGISTERED),
@@ -100,10 +119,18 @@ def steps(log: EventLog, table: pa.Table) -> pa.Table:
     return pa.table(columns)
 
 
-def cases(log: EventLog, table: pa.Table, step: pa.Table, as_of_us: int) -> pa.Table:
-    """:func:`derived.cases` from :func:`steps` (``step`` is in log order)."""
-    ev = _Events(log, table)
-    t = ev.table
+def cases(
+    log: EventLog,
+    table: pa.Table,
+    step: pa.Table,
+    as_of_us: int,
+    events: _Events | None = None,
+    *,
+    lean: bool = False,
+) -> pa.Table:
+    """:func:`derived.cases` from :func:`steps` (``step`` is in log order). ``lean``: without
+    the case id, the amount and the text attributes (what :mod:`.quick` does not read)."""
+    ev = events or _Events(log, table)
     first, last_ = ev.offsets[:-1], ev.offsets[1:] - 1
     n = ev.n
 
@@ -124,7 +151,7 @@ def cases(log: EventLog, table: pa.Table, step: pa.Table, as_of_us: int) -> pa.T
         return pa.array(np.logical_or.reduceat(match, first))
 
     def valid_of(name: str) -> np.ndarray:
-        return np.asarray(t.column(name).is_valid().to_numpy(zero_copy_only=False))
+        return np.asarray(ev.column(name).is_valid().to_numpy(zero_copy_only=False))
 
     ts = pa.array(ev.ts)
     created = take(ts, first_where(ev.is_(d.CREATED)))
@@ -142,8 +169,14 @@ def cases(log: EventLog, table: pa.Table, step: pa.Table, as_of_us: int) -> pa.T
     discount = np.asarray(ev.column("discount").to_numpy(zero_copy_only=False), dtype=np.float64)
     discount_max = np.fmax.reduceat(discount, first)
     rework = np.asarray(step.column("is_rework").to_numpy(), dtype=bool) & ev.is_(*d.BILLING)
-    columns: dict[str, pa.Array] = {
-        "case_id": take(ev.column("case_id"), (first, np.ones(len(first), bool))),
+    columns: dict[str, pa.Array] = (
+        {}
+        if lean
+        else {
+            "case_id": take(ev.column("case_id"), (first, np.ones(len(first), bool))),
+        }
+    )
+    columns |= {
         "events": pa.array(np.diff(ev.offsets)),
         "start_us": pa.array(ev.ts[first]),
         "end_us": pa.array(ev.ts[last_]),
@@ -159,7 +192,7 @@ def cases(log: EventLog, table: pa.Table, step: pa.Table, as_of_us: int) -> pa.T
         "cycle_us": pa.array(ev.ts[last_] - ev.ts[first]),
         "invoice_to_cash_us": pc.subtract(payment, created),
         "posting_lag_us": take(lag, first_where(posted)),
-        "amount": take(ev.column("amount"), first_where(valid_of("amount"))),
+        **({} if lean else {"amount": take(ev.column("amount"), first_where(valid_of("amount")))}),
         "discount": pa.array(discount_max, mask=np.isnan(discount_max)),
         "unapplied": take(ev.column("unapplied"), last_where(valid_of("unapplied"))),
         "disputed": any_(ev.is_(d.DISPUTE_REGISTERED)),
@@ -167,6 +200,6 @@ def cases(log: EventLog, table: pa.Table, step: pa.Table, as_of_us: int) -> pa.T
         "billing_rework": any_(rework),
         "approval_flow": any_(ev.is_(*d.APPROVAL_FLOW)),
     }
-    for key in d.CASE_TEXT:
+    for key in () if lean else d.CASE_TEXT:
         columns[key] = take(ev.column(key), first_where(valid_of(key)))
     return pa.table(columns)

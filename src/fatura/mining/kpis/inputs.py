@@ -68,20 +68,28 @@ def kpi_input(
     *,
     zone: str | None = None,
     automated_resources: tuple[str, ...] = ("system",),
+    lean: bool = False,
 ) -> KpiInput:
-    """Normalize ``log`` for the KPIs (see the module docstring)."""
+    """Normalize ``log`` for the KPIs (see the module docstring). ``lean``: without
+    ``case_id``, ``activity``, ``event_index`` and the text attributes but ``call_outcome``
+    (the NumPy path, :mod:`.quick`, reads the log's codes instead)."""
     zone = zone or default_zone()
     source = log.source
-    core = log.core_table()
     n = source.num_rows
     present: set[str] = set()
-    columns: dict[str, pa.Array | pa.ChunkedArray] = {
-        "case_id": core.column("case_id"),
-        "activity": core.column("activity"),
-        "ts_us": core.column("ts_us"),
-        "event_index": core.column("event_index"),
-        "month": _months(source.column("timestamp"), zone),
-    }
+    columns: dict[str, pa.Array | pa.ChunkedArray]
+    if lean:
+        stamps = _one(source.column("timestamp"))
+        columns = {"ts_us": stamps.cast(UTC_US).cast(pa.int64())}
+    else:
+        core = log.core_table()
+        columns = {
+            "case_id": core.column("case_id"),
+            "activity": core.column("activity"),
+            "ts_us": core.column("ts_us"),
+            "event_index": core.column("event_index"),
+        }
+    columns["month"] = _months(source.column("timestamp"), zone)
     resource = find(source, "resource")
     columns["resource"] = _text(resource, "resource", log) if resource is not None else _nulls(n)
     flag = find(source, "is_automated")
@@ -124,8 +132,10 @@ def kpi_input(
         present.update([key] if values is not None else [])
     for key in TEXT_ATTRIBUTES:
         values = find(source, key)
-        columns[key] = _text(values, key, log) if values is not None else _nulls(n)
         present.update([key] if values is not None else [])
+        if lean and key != "call_outcome":
+            continue
+        columns[key] = _text(values, key, log) if values is not None else _nulls(n)
     table = pa.table({name: _one(values) for name, values in columns.items()})
     return KpiInput(table, frozenset(present))
 
