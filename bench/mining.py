@@ -190,6 +190,12 @@ def bench_log(name: str, log: Path, scratch: Path, repeat: int) -> dict[str, Any
         command = [sys.executable, __file__, "--peer", str(log), str(theirs_json)]
         runs["pm4py"].append(measured(command, scratch))
         print(f"   pm4py:       {runs['pm4py'][-1]['seconds']:.2f} s", flush=True)
+    kpi_runs: list[dict[str, Any]] = []
+    if not name.startswith("real"):  # the generated logs are invoice logs: fatura mine's default
+        for _ in range(repeat):
+            command = [str(FATURA), "mine", str(log), "--json", str(scratch / "k.json"), "--kpis"]
+            kpi_runs.append(measured(command, scratch))
+            print(f"   fatura mine with KPIs: {kpi_runs[-1]['seconds']:.2f} s", flush=True)
     ours = json.loads(ours_json.read_text())
     equal, detail = same_document(ours, json.loads(theirs_json.read_text()))
     fatura_s = statistics.median(r["seconds"] for r in runs["fatura"])
@@ -220,7 +226,94 @@ def bench_log(name: str, log: Path, scratch: Path, repeat: int) -> dict[str, Any
         "equal_results": equal,
         "comparison": detail,
         "runs": runs,
+        **kpi_cost(runs["fatura"], kpi_runs),
     }
+
+
+def kpi_cost(bare: list[dict[str, Any]], with_kpis: list[dict[str, Any]]) -> dict[str, Any]:
+    """fatura mine with its KPIs (the default on an invoice log) against the bare run of the
+    same run: ratios of wall time, CPU time and peak RSS (goal: <= 2.5x, < 1 GB at 5M)."""
+    if not with_kpis:
+        return {}
+    seconds = statistics.median(r["seconds"] for r in with_kpis)
+    cpu = statistics.median(r["cpu_seconds"] for r in with_kpis)
+    mb = max(r["peak_rss_mb"] for r in with_kpis)
+    bare_s = statistics.median(r["seconds"] for r in bare)
+    bare_cpu = statistics.median(r["cpu_seconds"] for r in bare)
+    bare_mb = max(r["peak_rss_mb"] for r in bare)
+    return {
+        "kpis_seconds": seconds,
+        "kpis_cpu_seconds": cpu,
+        "kpis_peak_rss_mb": mb,
+        "kpis_over_bare_seconds": seconds / bare_s,
+        "kpis_over_bare_cpu": cpu / bare_cpu,
+        "kpis_over_bare_rss": mb / bare_mb,
+        "kpi_runs": with_kpis,
+    }
+
+
+def startup(repeat: int) -> dict[str, Any]:
+    """Start-up of ``fatura mine`` in this run beside ``python -c pass`` and the imports it
+    cannot do without (NumPy, PyArrow and its compute module): the fastest of ``repeat``
+    runs each (wall and CPU seconds; the least disturbed by the machine's other work)."""
+    small = ROOT.parent / "shared" / "data" / "receipt.xes.gz"
+    commands = {
+        "python -c pass": [sys.executable, "-c", "pass"],
+        "import numpy, pyarrow, pyarrow.compute": [
+            sys.executable,
+            "-c",
+            "import numpy, pyarrow, pyarrow.compute",
+        ],
+        "fatura mine --help": [str(FATURA), "mine", "--help"],
+    }
+    if small.exists():
+        out = Path(tempfile.gettempdir()) / f"fatura-bench-startup-{os.getpid()}.json"
+        commands[f"fatura mine {small.name}"] = [
+            str(FATURA),
+            "mine",
+            str(small),
+            "--json",
+            str(out),
+        ]
+    figures: dict[str, Any] = {}
+    for name, command in commands.items():
+        walls, cpus = [], []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            process = subprocess.Popen(
+                command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            )
+            _, _, usage = os.wait4(process.pid, 0)
+            walls.append(time.perf_counter() - started)
+            cpus.append(usage.ru_utime + usage.ru_stime)
+        figures[name] = {"seconds": min(walls), "cpu_seconds": min(cpus)}
+    base = figures["python -c pass"]
+    for figure in figures.values():
+        figure["over_python_seconds"] = figure["seconds"] / base["seconds"]
+    return figures
+
+
+def print_startup(figures: dict[str, Any]) -> None:
+    print("\n   start-up (fastest run of each; wall / CPU; ratio to python -c pass):")
+    for name, f in figures.items():
+        print(
+            f"   {name:45s} {f['seconds']:.3f} s / {f['cpu_seconds']:.3f} s CPU"
+            f"  {f['over_python_seconds']:.1f}x"
+        )
+
+
+def print_kpi_cost(results: list[dict[str, Any]]) -> None:
+    rows = [r for r in results if "kpis_seconds" in r]
+    if not rows:
+        return
+    print("\n   KPIs vs bare fatura mine (same run; goal <= 2.5x and < 1 GB at 5M events):")
+    for r in rows:
+        print(
+            f"   {r['log']:30s} bare {r['fatura_seconds']:.2f} s {r['fatura_peak_rss_mb']:,.0f} MB"
+            f" | KPIs {r['kpis_seconds']:.2f} s {r['kpis_peak_rss_mb']:,.0f} MB"
+            f" | x{r['kpis_over_bare_seconds']:.2f} time, x{r['kpis_over_bare_cpu']:.2f} CPU,"
+            f" x{r['kpis_over_bare_rss']:.2f} peak RSS"
+        )
 
 
 # --- the driver ---------------------------------------------------------------------------------
@@ -241,9 +334,12 @@ def drive(args: argparse.Namespace) -> Path:
         for name, path in logs:
             print(f"== {name}", flush=True)
             results.append(bench_log(name, path, scratch, args.repeat))
+    print("== start-up", flush=True)
+    starting = startup(max(args.repeat, 5))
     report = {
         "label": args.label,
         "results": results,
+        "startup": starting,
         "machine": {
             "python": platform.python_version(),
             "cpus": os.cpu_count(),
@@ -257,6 +353,8 @@ def drive(args: argparse.Namespace) -> Path:
     out.write_text(json.dumps(report, indent=2) + "\n")
     print()
     print_table(results)
+    print_kpi_cost(results)
+    print_startup(starting)
     print(f"\n   written to {out.relative_to(ROOT)}")
     return out
 
@@ -318,7 +416,12 @@ def main(argv: list[str] | None = None) -> None:
     elif args.columnar:
         columnar_mb(args.columnar)
     elif args.report:
-        print_table([r for path in args.report for r in json.loads(path.read_text())["results"]])
+        reports = [json.loads(path.read_text()) for path in args.report]
+        print_table([r for report in reports for r in report["results"]])
+        print_kpi_cost([r for report in reports for r in report["results"]])
+        for report in reports:
+            if "startup" in report:
+                print_startup(report["startup"])
     else:
         args.events = [n for n in args.events if n > 0]
         drive(args)

@@ -137,8 +137,11 @@ def run(args: argparse.Namespace) -> int:
 
         log = read(attributes=where.needs_attributes)
         result = mine(log, args.engine, where=where)
+        names = frozenset(log.activity_names.to_pylist())
+        if not where.needs_attributes:
+            log = None  # freed before the KPIs read the log with its attributes (decision 0033)
         if args.kpis is not False and result.cases:
-            result = _with_kpis(log, read, result, args, where)
+            result = _with_kpis(names, log, read, result, args, where)
     except (LogError, FilterError) as error:
         print(f"fatura mine: error: {error}", file=sys.stderr)
         return 2
@@ -162,14 +165,18 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _with_kpis(
-    log: Any, read: Callable[..., Any], result: Any, args: argparse.Namespace, where: Any
+    activities: frozenset[str],
+    log: Any,
+    read: Callable[..., Any],
+    result: Any,
+    args: argparse.Namespace,
+    where: Any,
 ) -> Any:
-    """``result`` with the KPIs of the log read again with its attributes (the cases ``where``
-    keeps), when the log has the order-to-cash activities (else unchanged, with a note if they
-    were asked for)."""
+    """``result`` with the KPIs of the log read again with its attributes (unless ``log`` has
+    them already; the cases ``where`` keeps), when the log has the order-to-cash
+    ``activities`` (else unchanged, with a note if they were asked for)."""
     import dataclasses
 
-    activities = set(log.activity_names.to_pylist())
     if not activities & INVOICE_ACTIVITIES:
         if args.kpis:
             print("fatura mine: no invoice activities in the log: no kpis", file=sys.stderr)
@@ -178,7 +185,7 @@ def _with_kpis(
 
     users = args.automation_users or os.environ.get("FATURA_AUTOMATION_USERS") or "system"
     options = Options(automated_resources=tuple(u.strip() for u in users.split(",") if u.strip()))
-    full = log if where.needs_attributes else read(attributes=True)
+    full = log if log is not None else read(attributes=True)
     full = where.select(full)
     if args.engine == "fast":  # NumPy only: no Ibis, no DuckDB, no pandas (decision 0033)
         from fatura.mining.kpis.quick import kpis as fast_kpis
