@@ -44,6 +44,8 @@ def test_service_order_create_complete_and_bill(ops_api, fin_user):
         "source": "fatura",
         "covered_value": "0.00",
         "nfse": [],
+        "delay_reason": None,
+        "delay_note": "",
     }
     # without an offset a date-time is São Paulo's: 09:00 local is 12:00 UTC
     done = ops_api.post("/service-orders/OS-10/complete", {"completed_at": "2026-05-04T09:00"})

@@ -66,6 +66,15 @@ class ServiceOrder(models.Model):
         related_name="service_orders",
     )
     source = models.CharField(max_length=8, choices=Source.choices, default=Source.FATURA)
+    delay_reason = models.ForeignKey(
+        "fiscal.DelayReason",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="service_orders",
+        verbose_name=_("motivo do atraso"),
+    )
+    delay_note = models.CharField(_("observação do atraso"), max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -225,3 +234,23 @@ class NfseImport(models.Model):
     @staticmethod
     def upload_dir() -> Path:
         return Path(settings.DATA_DIR) / "uploads" / "nfse"
+
+
+class DelayKind(models.TextChoices):
+    INTERNAL = "internal", _("Interno")
+    CUSTOMER = "customer", _("A pedido do cliente")
+
+
+class DelayReason(models.Model):
+    """Why an order's NFS-e is late: a configurable list, each reason internal or asked for by
+    the customer (docs/nfse-kpi.md, "Delay reasons")."""
+
+    label = models.CharField(_("motivo"), max_length=120, unique=True)
+    kind = models.CharField(_("tipo"), max_length=10, choices=DelayKind.choices)
+    active = models.BooleanField(_("ativo"), default=True)
+
+    class Meta:
+        ordering = ["label"]
+
+    def __str__(self) -> str:
+        return self.label

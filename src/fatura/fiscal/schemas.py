@@ -10,7 +10,7 @@ as local time (``settings.TIME_ZONE``, America/Sao_Paulo by default).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -82,6 +82,27 @@ class OrderNfseOut(Schema):
     value: MoneyOut = Field(description="Parte do valor da NFS-e que cobre esta ordem.")
 
 
+DelayKindIn = Literal["internal", "customer"]  # models.DelayKind
+
+
+class DelayReasonOut(Schema):
+    id: int
+    label: str
+    kind: DelayKindIn = Field(description="internal (interno) | customer (a pedido do cliente)")
+    active: bool
+
+
+class DelayReasonIn(Schema):
+    label: Annotated[str, text_in(120, required=True)] = Field(description="Motivo (pt-BR).")
+    kind: DelayKindIn = Field(description="internal (interno) | customer (a pedido do cliente)")
+    active: bool = True
+
+
+class DelayReasonSetIn(Schema):
+    reason_id: Id = Field(description="Id de um motivo ativo (GET /delay-reasons).")
+    note: Annotated[str, text_in(500)] = Field("", description="Observação (opcional).")
+
+
 class ServiceOrderOut(Schema):
     number: str
     customer_id: int
@@ -96,6 +117,8 @@ class ServiceOrderOut(Schema):
     source: str = Field(description="fatura | import")
     covered_value: MoneyOut = Field(description="Soma das partes das NFS-e emitidas (issued).")
     nfse: list[OrderNfseOut]
+    delay_reason: DelayReasonOut | None = Field(None, description="Motivo do atraso, se houver.")
+    delay_note: str = ""
 
 
 class ImportOut(Schema):

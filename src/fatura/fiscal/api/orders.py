@@ -55,7 +55,7 @@ Body = dict[str, object]
 def _with_nfse(orders: QuerySet[ServiceOrder]) -> QuerySet[ServiceOrder]:
     """Orders with their customer, invoice and NFS-e shares, in three queries whatever the
     number of orders."""
-    return orders.select_related("customer", "invoice").prefetch_related(
+    return orders.select_related("customer", "invoice", "delay_reason").prefetch_related(
         Prefetch(
             "coverages",
             queryset=NfseCoverage.objects.select_related("nfse").order_by(
@@ -98,6 +98,17 @@ def _order_out(order: ServiceOrder) -> Body:
             }
             for c in coverages
         ],
+        "delay_reason": (
+            {
+                "id": order.delay_reason.id,
+                "label": order.delay_reason.label,
+                "kind": order.delay_reason.kind,
+                "active": order.delay_reason.active,
+            }
+            if order.delay_reason
+            else None
+        ),
+        "delay_note": order.delay_note,
     }
 
 
