@@ -71,11 +71,12 @@ def kpi_input(
     lean: bool = False,
 ) -> KpiInput:
     """Normalize ``log`` for the KPIs (see the module docstring). ``lean``: without
-    ``case_id``, ``activity``, ``event_index`` and the text attributes but ``call_outcome``
-    (the NumPy path, :mod:`.quick`, reads the log's codes instead)."""
+    ``case_id``, ``activity``, ``event_index``, ``amount`` and the text attributes but
+    ``call_outcome`` (the NumPy path, :mod:`.quick`, reads the log's codes instead)."""
     zone = zone or default_zone()
     source = log.source
     n = source.num_rows
+    nulls = _Nulls(n)
     present: set[str] = set()
     columns: dict[str, pa.Array | pa.ChunkedArray]
     if lean:
@@ -91,7 +92,7 @@ def kpi_input(
         }
     columns["month"] = _months(source.column("timestamp"), zone)
     resource = find(source, "resource")
-    columns["resource"] = _text(resource, "resource", log) if resource is not None else _nulls(n)
+    columns["resource"] = _text(resource, "resource", log) if resource is not None else nulls()
     flag = find(source, "is_automated")
     if flag is not None:
         columns["automated"] = _boolean(flag, log)
@@ -108,15 +109,15 @@ def kpi_input(
         columns["automated"] = pa.nulls(n, pa.bool_())
     for key in NUMBER_ATTRIBUTES:
         values = find(source, key)
-        columns[key] = (
-            _number(values, key, log) if values is not None else pa.nulls(n, pa.float64())
-        )
         present.update([key] if values is not None else [])
+        if lean and key == "amount":  # no KPI aggregates the amount (filters do)
+            continue
+        columns[key] = _number(values, key, log) if values is not None else nulls(pa.float64())
     level = find(source, "dunning_level")
     columns["dunning_level"] = (
         _number(level, "dunning_level", log).cast(pa.int64(), safe=False)
         if level is not None
-        else pa.nulls(n, pa.int64())
+        else nulls(pa.int64())
     )
     present.update(["dunning_level"] if level is not None else [])
     for key, column, end_of_day in (
@@ -127,7 +128,7 @@ def kpi_input(
         columns[column] = (
             _instant(values, key, zone, end_of_day, log)
             if values is not None
-            else pa.nulls(n, pa.int64())
+            else nulls(pa.int64())
         )
         present.update([key] if values is not None else [])
     for key in TEXT_ATTRIBUTES:
@@ -135,7 +136,7 @@ def kpi_input(
         present.update([key] if values is not None else [])
         if lean and key != "call_outcome":
             continue
-        columns[key] = _text(values, key, log) if values is not None else _nulls(n)
+        columns[key] = _text(values, key, log) if values is not None else nulls()
     table = pa.table({name: _one(values) for name, values in columns.items()})
     return KpiInput(table, frozenset(present))
 
@@ -144,8 +145,19 @@ def _one(values: pa.Array | pa.ChunkedArray) -> pa.Array:
     return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
 
 
-def _nulls(n: int) -> pa.Array:
-    return pa.nulls(n, pa.string())
+class _Nulls:
+    """Columns of ``n`` nulls: one array per type, shared by the columns a log lacks (an
+    absent attribute costs its buffers once per type, not once per column)."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.made: dict[pa.DataType, pa.Array] = {}
+
+    def __call__(self, kind: pa.DataType | None = None) -> pa.Array:
+        kind = kind or pa.string()
+        if kind not in self.made:
+            self.made[kind] = pa.nulls(self.n, kind)
+        return self.made[kind]
 
 
 def _text(values: pa.ChunkedArray, key: str, log: EventLog) -> pa.Array:
