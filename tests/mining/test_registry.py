@@ -209,3 +209,38 @@ def test_only_financeiro_imports_logs(data_dir: Path, ops_user: Any, client: Any
         )
     assert refused.status_code == 403
     assert not MinedLog.objects.exists()
+
+
+@pytest.mark.django_db
+def test_api_summary_takes_the_where_filters_and_names_a_bad_one(
+    data_dir: Path, fin_api: Any
+) -> None:
+    from fatura.mining.engine.filters import parse
+
+    path = data_file("running-example.xes")
+    log = log_import(path, name="filtrado", zone="UTC")
+    url = f"/mining/logs/{log.pk}/summary"
+    summary = fin_api.get(f"{url}?where=has:reinitiate request&where=case:creator=Fluxicon Nitro")
+    assert summary.status_code == 200
+    where = parse(["has:reinitiate request", "case:creator=Fluxicon Nitro"])
+    expected = mine(read_log(path, naive_zone="UTC", attributes=True), where=where).to_json()
+    assert summary.json() == expected and expected["cases"] == 2
+    bad = fin_api.get(f"{url}?where=Costs>=muito")
+    assert bad.status_code == 422
+    assert bad.json()["errors"] == [
+        {"field": "where", "message": "filter 'Costs>=muito': 'muito' is not a number"}
+    ]
+    unknown = fin_api.get(f"{url}?where=region=Sul")
+    assert unknown.status_code == 422 and "'region=Sul'" in unknown.json()["detail"]
+    too_many = fin_api.get(url + "?" + "&".join(["where=has:x"] * 21))
+    assert too_many.status_code == 422
+    options = fin_api.get(f"/mining/logs/{log.pk}/filters")
+    assert options.status_code == 200
+    body = options.json()
+    assert body["attributes"]["creator"] == {
+        "kind": "text",
+        "values": ["Fluxicon Nitro"],
+        "distinct": 1,
+    }
+    assert "reinitiate request" in body["activities"]
+    assert fin_api.get("/mining/logs/999/filters").status_code == 404

@@ -6,14 +6,16 @@ import datetime as dt
 from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
-from ninja import File, Form, Router, Schema, Status
+from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
+from pydantic import Field
 
 from fatura.core.roles import Capability, require
 from fatura.core.schemas import Id, text_in
 from fatura.mining.imports import log_import_request
 from fatura.mining.models import ImportStatus
 from fatura.mining.selectors import (
+    mined_log_filter_options,
     mined_log_get,
     mined_log_import_get,
     mined_log_list,
@@ -122,9 +124,28 @@ def log_get(request: HttpRequest, log_id: Id) -> dict[str, Any]:
     }
 
 
+WhereParam = Annotated[
+    list[Annotated[str, Field(max_length=200)]],
+    Query(
+        max_length=20,
+        description="Case filters, all must hold (docs/mining.md): key=value, key!=value, "
+        "amount>=N, amount<N, has:Activity, lacks:Activity, from:2026-01-01, to:2026-01-31. "
+        "Repeat the parameter for each condition; a bad one is a 422 naming it.",
+    ),
+]
+
+
 @router.get("/logs/{log_id}/summary", response=dict[str, Any])
-def log_summary(request: HttpRequest, log_id: Id) -> dict[str, Any]:
+def log_summary(request: HttpRequest, log_id: Id, where: WhereParam = []) -> dict[str, Any]:  # noqa: B006
     """Directly-follows graph, variants, start/end activities and case durations: the JSON of
-    ``fatura mine`` for this log."""
+    ``fatura mine`` for this log (of the cases the ``where`` filters keep)."""
     require(request.user, Capability.VIEW)
-    return mined_log_summary(mined_log_get(id=log_id))
+    return mined_log_summary(mined_log_get(id=log_id), where=where)
+
+
+@router.get("/logs/{log_id}/filters", response=dict[str, Any])
+def log_filters(request: HttpRequest, log_id: Id) -> dict[str, Any]:
+    """What ``where`` can name in this log: each case attribute with its values (text, the 50
+    most frequent, and how many there are) or its range (numbers), and the activities."""
+    require(request.user, Capability.VIEW)
+    return mined_log_filter_options(mined_log_get(id=log_id))

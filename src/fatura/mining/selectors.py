@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.db.models import Count, Max, Min, QuerySet
@@ -78,11 +79,41 @@ def event_log_by_name(name: str, **own_filters: Any) -> EventLog:
     return mined_log_read(mined_log_get(name=name))
 
 
-def mined_log_summary(log: MinedLog, *, engine: str = "fast") -> dict[str, Any]:
-    """What ``fatura mine`` writes for this log."""
+def mined_log_summary(
+    log: MinedLog, *, engine: str = "fast", where: Sequence[str] = ()
+) -> dict[str, Any]:
+    """What ``fatura mine`` writes for this log (``--where`` each of ``where``)."""
     from fatura.mining.engine import mine
 
-    return mine(mined_log_read(log), engine).to_json()
+    event_log = mined_log_read(log)
+    return mine(event_log, engine, where=case_filter(where, event_log)).to_json()
+
+
+def case_filter(where: Sequence[str], log: EventLog | None = None) -> Any:
+    """The :class:`~fatura.mining.engine.filters.CaseFilter` of ``where``, checked against
+    ``log`` when given (an unknown attribute is found now); a bad condition is a 422 on the
+    field ``where`` naming it."""
+    from fatura.mining.engine.filters import FilterError, parse
+
+    try:
+        chosen = parse(where)
+        if log is not None and chosen:
+            chosen.case_mask(log)
+    except FilterError as error:
+        raise InvalidInput(str(error), errors=[{"field": "where", "message": str(error)}]) from None
+    return chosen
+
+
+def filter_options(log: EventLog) -> dict[str, Any]:
+    """What a filter can name in ``log``: its case attributes (text values, most frequent
+    first, or a number range) and its activities."""
+    from fatura.mining.engine.filters import activities, available
+
+    return {"attributes": available(log), "activities": activities(log)}
+
+
+def mined_log_filter_options(log: MinedLog) -> dict[str, Any]:
+    return filter_options(mined_log_read(log))
 
 
 def own_log_stats() -> dict[str, Any]:
