@@ -52,6 +52,7 @@ def test_kpi_pins_the_hand_computed_month_grouped_by_team(fin_api):
                 "median_lag_days": 2.0,
                 "p90_lag_days": 2.0,
                 "within_expected_rate": 1.0,
+                "delay_kind": None,
             },
             {  # lags 12.0417, 1 and 4: mean 5.6806, p90 4 + 0.8 x 8.0417
                 "key": "Sul",
@@ -62,7 +63,13 @@ def test_kpi_pins_the_hand_computed_month_grouped_by_team(fin_api):
                 "median_lag_days": 4.0,
                 "p90_lag_days": 10.43,
                 "within_expected_rate": 0.0,
+                "delay_kind": None,
             },
+        ],
+        "late_by_delay_kind": [  # no order has a delay reason: every late share is "none"
+            {"kind": "internal", "value": "0.00", "count": 0, "avg_lag_days": None},
+            {"kind": "customer", "value": "0.00", "count": 0, "avg_lag_days": None},
+            {"kind": "none", "value": "800.00", "count": 3, "avg_lag_days": 5.68},
         ],
     }
 

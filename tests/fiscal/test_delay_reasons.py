@@ -95,3 +95,29 @@ def test_delay_reason_errors(fin_api, ops_api):
     denied = ops_api.post("/service-orders/OS-5/delay-reason", {"reason_id": other.pk})
     assert denied.status_code == 403
     assert not Event.objects.filter(activity=activities.DELAY_REASON_RECORDED).exists()
+
+
+def test_kpi_groups_by_delay_reason_and_splits_the_late_value(fin_api, ops_api):
+    march()  # March: OS-1 within (2 of 10 days), OS-3 late (12.04 of 10), OS-2 late twice
+    internal = _reason("Aprovação interna pendente")
+    customer = _reason("Cliente pediu para emitir depois")
+    fin_api.post("/service-orders/OS-3/delay-reason", {"reason_id": internal.pk})
+    fin_api.post("/service-orders/OS-2/delay-reason", {"reason_id": customer.pk})
+    body = ops_api.get(
+        "/kpis/nfse-after-billing",
+        {"from": "2026-03-01", "to": "2026-03-31", "group_by": "delay_reason"},
+    ).json()
+    assert body["total_value"] == "1800.00"
+    assert [
+        (g["key"], g["delay_kind"], g["total_value"], g["count"], g["avg_lag_days"])
+        for g in body["groups"]
+    ] == [
+        ("Sem motivo", "none", "1000.00", 1, 2.0),
+        ("Cliente pediu para emitir depois", "customer", "500.00", 2, 2.5),  # lags 1 and 4
+        ("Aprovação interna pendente", "internal", "300.00", 1, 12.04),
+    ]
+    assert body["late_by_delay_kind"] == [
+        {"kind": "internal", "value": "300.00", "count": 1, "avg_lag_days": 12.04},
+        {"kind": "customer", "value": "500.00", "count": 2, "avg_lag_days": 2.5},
+        {"kind": "none", "value": "0.00", "count": 0, "avg_lag_days": None},
+    ]

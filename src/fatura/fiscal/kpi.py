@@ -24,7 +24,9 @@ import polars as pl
 
 CENT = Decimal("0.01")
 DAY_US = 86_400_000_000
-GROUP_BY = ("customer", "service_type", "team", "month")
+GROUP_BY = ("customer", "service_type", "team", "month", "delay_reason")
+DELAY_KINDS = ("internal", "customer", "none")  # "none": no delay reason on the order
+NO_REASON = "Sem motivo"
 LAG_BINS = (0, 1, 2, 3, 5, 7, 10, 15, 30, 60)  # days; the last bin is "60 or more"
 
 
@@ -80,6 +82,17 @@ class Group:
     median_lag_days: float | None
     p90_lag_days: float | None
     within_expected_rate: float | None
+    delay_kind: str | None = None  # group_by delay_reason: internal | customer | none
+
+
+@dataclass(frozen=True)
+class LateSplit:
+    """The late shares (lag over the expected) of one kind of delay reason."""
+
+    kind: str  # internal | customer | none
+    value: Decimal
+    count: int  # late shares (NFS-e x order)
+    avg_lag_days: float | None
 
 
 @dataclass(frozen=True)
@@ -114,6 +127,7 @@ class NfseKpi:
     groups: list[Group] = field(default_factory=list)
     daily: list[DayValue] = field(default_factory=list)
     lag_bins: list[LagBin] = field(default_factory=list)
+    late_by_delay_kind: list[LateSplit] = field(default_factory=list)
 
 
 def _money(cents: int | None) -> Decimal:
@@ -131,6 +145,17 @@ def _local(column: str, zone: str) -> pl.Expr:
 def _in_period(column: str, period: Period, zone: str) -> pl.Expr:
     day = _local(column, zone).dt.date()
     return day.is_between(period.start, period.end, closed="both")
+
+
+def with_delay(frame: pl.LazyFrame) -> pl.LazyFrame:
+    """``delay_reason`` (label) and ``delay_kind`` (internal | customer | none), null columns
+    filled when the frame has none (a benchmark's generated frames)."""
+    names = frame.collect_schema().names()
+    if "delay_reason" not in names:
+        frame = frame.with_columns(delay_reason=pl.lit(None, pl.Utf8))
+    if "delay_kind" not in names:
+        frame = frame.with_columns(delay_kind=pl.lit(None, pl.Utf8))
+    return frame.with_columns(pl.col("delay_kind").fill_null("none"))
 
 
 def filtered(frame: pl.LazyFrame, filters: Filters, month_of: str, zone: str) -> pl.LazyFrame:
@@ -151,7 +176,7 @@ def issued_after_billing(
 ) -> pl.DataFrame:
     """The shares the KPI counts: NFS-e issued (not cancelled or replaced) in ``period`` for
     orders completed and billed at or before the issue, with ``lag_days`` and ``within``."""
-    frame = filtered(coverage.lazy(), filters, "issued_us", zone)
+    frame = with_delay(filtered(coverage.lazy(), filters, "issued_us", zone))
     return (
         frame.filter(
             (pl.col("nfse_status") == "issued")
@@ -252,7 +277,20 @@ def nfse_after_billing(
         groups=_groups(counted, group_by, zone) if group_by else [],
         daily=_daily(counted, period, zone),
         lag_bins=_lag_bins(counted),
+        late_by_delay_kind=late_by_delay_kind(counted),
     )
+
+
+def late_by_delay_kind(counted: pl.DataFrame) -> list[LateSplit]:
+    """The late counted shares (lag over the expected) split by the kind of the order's delay
+    reason: internal, customer-requested, none."""
+    late = counted.filter(~pl.col("within")) if counted.height else counted
+    out = []
+    for kind in DELAY_KINDS:
+        part = late.filter(pl.col("delay_kind") == kind) if late.height else late
+        avg = float(part["lag_days"].mean()) if part.height else None  # type: ignore[arg-type]
+        out.append(LateSplit(kind, _money(_total_cents(part)), part.height, avg))
+    return out
 
 
 def _key_columns(group_by: str, zone: str) -> tuple[pl.Expr, pl.Expr]:
@@ -261,6 +299,9 @@ def _key_columns(group_by: str, zone: str) -> tuple[pl.Expr, pl.Expr]:
     if group_by == "month":
         month = _local("issued_us", zone).dt.strftime("%Y-%m")
         return month.alias("key"), month.alias("label")
+    if group_by == "delay_reason":
+        reason = pl.col("delay_reason").fill_null(NO_REASON)
+        return reason.alias("key"), reason.alias("label")
     return pl.col(group_by).alias("key"), pl.col(group_by).alias("label")
 
 
@@ -273,6 +314,7 @@ def _groups(counted: pl.DataFrame, group_by: str, zone: str) -> list[Group]:
         .group_by("key")
         .agg(
             pl.col("label").first(),
+            pl.col("delay_kind").first(),
             pl.col("share_cents").sum().alias("cents"),
             pl.col("nfse_id").n_unique().alias("count"),
             pl.col("lag_days").mean().alias("avg"),
@@ -297,6 +339,7 @@ def _groups(counted: pl.DataFrame, group_by: str, zone: str) -> list[Group]:
             median_lag_days=row["median"],
             p90_lag_days=row["p90"],
             within_expected_rate=row["within_cents"] / row["cents"] if row["cents"] else None,
+            delay_kind=row["delay_kind"] if group_by == "delay_reason" else None,
         )
         for row in rows.iter_rows(named=True)
     ]

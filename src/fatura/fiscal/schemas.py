@@ -220,6 +220,18 @@ class KpiGroupOut(Schema):
     median_lag_days: float | None = Field(description=LAG_NOTE)
     p90_lag_days: float | None = Field(description=LAG_NOTE)
     within_expected_rate: float | None = Field(description=RATE_NOTE)
+    delay_kind: Literal["internal", "customer", "none"] | None = Field(
+        None, description="group_by=delay_reason: internal | customer | none (sem motivo)."
+    )
+
+
+class LateSplitOut(Schema):
+    kind: Literal["internal", "customer", "none"] = Field(
+        description="Tipo do motivo do atraso da ordem: internal | customer | none (sem motivo)."
+    )
+    value: MoneyOut = Field(description="Valor das partes contadas emitidas após o prazo.")
+    count: int = Field(description="Partes (NFS-e × ordem) atrasadas.")
+    avg_lag_days: float | None = Field(description=LAG_NOTE)
 
 
 class NfseKpiOut(Schema):
@@ -250,4 +262,8 @@ class NfseKpiOut(Schema):
     )
     groups: list[KpiGroupOut] = Field(
         description="Com group_by: meses em ordem; os demais do maior valor ao menor."
+    )
+    late_by_delay_kind: list[LateSplitOut] = Field(
+        description="Atrasadas (acima do prazo esperado) por tipo de motivo: internal, customer, "
+        "none."
     )

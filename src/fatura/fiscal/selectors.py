@@ -18,7 +18,14 @@ from fatura.core.errors import NotFound
 from fatura.customers.models import Customer
 from fatura.fiscal import kpi
 from fatura.fiscal.domain import ExpectedLags
-from fatura.fiscal.models import ExpectedLag, Nfse, NfseCoverage, NfseImport, ServiceOrder
+from fatura.fiscal.models import (
+    DelayReason,
+    ExpectedLag,
+    Nfse,
+    NfseCoverage,
+    NfseImport,
+    ServiceOrder,
+)
 
 CHUNK = 50_000
 COVERAGE_SCHEMA = {  # the KPI's columns: numbers, and the two texts it groups by
@@ -32,6 +39,8 @@ COVERAGE_SCHEMA = {  # the KPI's columns: numbers, and the two texts it groups b
     "completed_us": pl.Int64,
     "billed_us": pl.Int64,
     "share_cents": pl.Int64,
+    "delay_reason": pl.Utf8,  # the order's delay reason (label), null without one
+    "delay_kind": pl.Utf8,
 }
 CUSTOMER_SCHEMA = {"customer_id": pl.Int64, "customer": pl.Utf8, "customer_document": pl.Utf8}
 ORDER_SCHEMA = {
@@ -159,14 +168,16 @@ def coverage_frame(start: dt.date, end: dt.date, *, detail: bool = False) -> pl.
     costs, on SQLite most of all."""
     low, high = _bounds(start, end)
     n, c, o = Nfse._meta.db_table, NfseCoverage._meta.db_table, ServiceOrder._meta.db_table
+    r = DelayReason._meta.db_table
     numbers = ", n.number, o.number" if detail else ""
     sql = f"""
         SELECT n.id, {_epoch_us("n.issued_at")}, n.status, o.id, o.customer_id,
                o.service_type, o.team, {_epoch_us("o.completed_at")},
-               {_epoch_us("o.billed_at")}, {_cents("c.value")}{numbers}
+               {_epoch_us("o.billed_at")}, {_cents("c.value")}, r.label, r.kind{numbers}
         FROM {c} c
         JOIN {n} n ON n.id = c.nfse_id
         JOIN {o} o ON o.id = c.service_order_id
+        LEFT JOIN {r} r ON r.id = o.delay_reason_id
         WHERE n.issued_at >= %s AND n.issued_at < %s
     """
     schema = dict(COVERAGE_SCHEMA)

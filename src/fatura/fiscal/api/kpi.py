@@ -16,7 +16,7 @@ from fatura.fiscal import kpi, selectors
 from fatura.fiscal.api import params
 from fatura.fiscal.schemas import NfseKpiOut
 
-KpiGroup = Literal["customer", "service_type", "team", "month"]  # kpi.GROUP_BY
+KpiGroup = Literal["customer", "service_type", "team", "month", "delay_reason"]  # kpi.GROUP_BY
 
 router = Router(tags=["kpis"])
 
@@ -73,8 +73,18 @@ def kpi_out(result: kpi.NfseKpi) -> Body:
                 "total_value": group.total_value,
                 "count": group.count,
                 **_lags(group),
+                "delay_kind": group.delay_kind,
             }
             for group in result.groups
+        ],
+        "late_by_delay_kind": [
+            {
+                "kind": split.kind,
+                "value": split.value,
+                "count": split.count,
+                "avg_lag_days": rounded(split.avg_lag_days, LAG_PLACES),
+            }
+            for split in result.late_by_delay_kind
         ],
     }
 
@@ -97,7 +107,7 @@ def nfse_after_billing(
     ),
     group_by: KpiGroup | None = Query(
         None,
-        description="Agrupar por: customer | service_type | team | month.",
+        description="Agrupar por: customer | service_type | team | month | delay_reason.",
         example="customer",
     ),
     customer_id: list[params.IdList] | None = params.CUSTOMER_IDS,
