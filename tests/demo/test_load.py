@@ -18,7 +18,7 @@ from django.core import management
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import transaction
-from django.db.models import F, Q, Sum
+from django.db.models import Count, F, Q, Sum
 from django.test import Client
 from django.test.utils import override_settings
 
@@ -115,7 +115,7 @@ def test_customers_are_brazilian_companies_and_people(demo: DemoSummary, db: Any
     assert {c.region for c in customers} == {"Sudeste", "Sul", "Nordeste", "Centro-Oeste", "Norte"}
     assert all("@" in c.email and c.business_unit and c.payment_terms for c in customers)
     terms = {c.payment_terms for c in customers}
-    assert terms == {"NET30", "NET60", "2_10_NET30", "DUE_ON_RECEIPT"}
+    assert terms == {"NET30", "NET60", "2_10_NET30", "DUE_ON_RECEIPT", "30/60/90"}
     collectors = {c.collector.username for c in customers if c.collector}
     assert len(collectors) >= 3 and all(c.collector for c in customers)
 
@@ -318,10 +318,44 @@ def test_invoices_have_their_events(demo: DemoSummary, db: Any) -> None:
     seen = set().union(*by_case.values())
     assert set(activities.LABELS) - seen <= {
         activities.PRICE_VERSION_REMOVED,
+        activities.PRICE_VERSION_REPLACED,
         activities.BILLING_ITEM_DELETED,
         activities.CONSUMPTION_DELETED,
         activities.BILLING_RUN_COMPLETED,
+        activities.CUSTOMER_UPDATED,
+        activities.PAYMENT_TERM_CREATED,
+        activities.PAYMENT_TERM_CHANGED,
+        activities.INVOICE_DELIVERY_FAILED,  # the demo's mail backend never fails
+        activities.LATE_CHARGES_REVERSED,
+        activities.PERIOD_CLOSED,
+        activities.PERIOD_REOPENED,
+        activities.BANK_FILE_IMPORTED,
+        activities.BANK_ENTRY_IGNORED,
     }
+
+
+def test_installments_late_charges_and_automatic_delivery_show(demo: DemoSummary, db: Any) -> None:
+    """Issue 11: the year has invoices in installments paid one by one, late charges booked
+    by late payments (some waived) and invoices e-mailed by the automatic delivery."""
+    split = Invoice.objects.filter(installment_count=3, payment_terms="30/60/90")
+    assert split.exists()
+    assert (
+        Allocation.objects.filter(invoice__in=split)
+        .values("invoice")
+        .annotate(n=Count("id"))
+        .filter(n__gt=1)
+        .exists()
+    )  # installment by installment
+    late = Event.objects.filter(activity=activities.LATE_CHARGES_APPLIED)
+    assert late.exists()
+    assert Invoice.objects.filter(amount_late_charged__gt=0).exists()
+    assert Customer.objects.filter(late_fine_percent__gt=0).exists()
+    delivered = Invoice.objects.filter(delivery="delivered")
+    assert delivered.exists()
+    sent = Event.objects.filter(
+        activity=activities.INVOICE_SENT, case_id__in=delivered.values("number")
+    )
+    assert sent.filter(is_automated=True).exists()
 
 
 def test_every_path_of_the_lifecycle_is_walked(demo: DemoSummary, db: Any) -> None:

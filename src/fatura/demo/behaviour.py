@@ -33,6 +33,8 @@ from fatura.receivables.corrections import (
     invoice_write_off,
 )
 from fatura.receivables.domain import RECEIVABLE
+from fatura.receivables.installments import installments_open, schedule_of
+from fatura.receivables.late_charges import late_charges_waive, late_open, principal_open
 from fatura.receivables.models import (
     AdjustmentRequest,
     CallOutcome,
@@ -84,6 +86,11 @@ METHODS: dict[str, dict[str, int]] = {
 # Paths shown at least once, early enough in the year to finish (the small demo too).
 FORCED = ("never", "bounce", "dispute", "post_credit", "overpay", "partial", "unidentified")
 RARE = (("overpay", 0.006), ("post_credit", 0.006), ("unidentified", 0.01))
+LATE_WAIVER_REASONS = (
+    "Primeiro atraso do cliente: encargos dispensados.",
+    "Cliente estratégico: encargos dispensados na negociação.",
+    "Atraso causado por boleto enviado com erro: encargos dispensados.",
+)
 
 
 class _Now(Protocol):
@@ -128,6 +135,9 @@ class Behaviour:
         self.forced = deque(FORCED)
         self.discount_shown = False
         self.last_task = 0
+        self.waiver_shown = False  # the first late charges left are waived
+        self.rejection_shown = False  # the first late fee above the threshold is rejected
+        self.reversed: set[int] = set()  # payments bounced (the demo is the only one to reverse)
 
     def _pick(self, weights: dict[str, int]) -> str:
         return self.rng.choices(list(weights), weights=list(weights.values()))[0]
@@ -153,11 +163,19 @@ class Behaviour:
         self.plans[invoice.number] = plan
         number, at, moment = invoice.number, self.sim.at, self.sim.moment
         assert invoice.due_date is not None
-        if path == "normal":
+        if path == "normal" and invoice.installment_count > 1:
+            self._pay_installments(invoice, plan)
+        elif path == "normal":
             late = (plan.pay_day - invoice.due_date).days
             if late > 5 and self.rng.random() < 0.25:
                 at(moment(invoice.due_date + self._days(3, 6)), partial(self._remind, number))
-            if late >= 30 and invoice.customer.segment != "Governo" and self.rng.random() < 0.35:
+            charges = invoice.customer.late_fine_percent  # the contract books them when paid
+            if (
+                late >= 30
+                and not charges
+                and invoice.customer.segment != "Governo"
+                and (self.rng.random() < 0.35)
+            ):
                 fee_day = plan.pay_day - self._days(2, 6)
                 fee_day = max(fee_day, invoice.due_date + self._days(16, 20))
                 at(moment(fee_day), partial(self._late_fee, number))
@@ -170,6 +188,28 @@ class Behaviour:
             at(moment(plan.pay_day, 9, 12), partial(self._pay_unidentified, number))
         else:  # partial, bounce, overpay, post_credit: a payment of its own
             at(moment(plan.pay_day), partial(self._pay_alone, number, path))
+
+    def _pay_installments(self, invoice: Invoice, plan: Plan) -> None:
+        """An invoice in installments: each paid about as late as the customer pays (the
+        first installment's due date is the invoice's), the last one pays what is left."""
+        assert invoice.due_date is not None
+        shift = plan.pay_day - invoice.due_date
+        slots = schedule_of(invoice)
+        tomorrow = clock.localdate() + DAY
+        for slot in slots[:-1]:
+            day = next_business_day(max(slot.due_date + shift, tomorrow))
+            self.sim.at(self.sim.moment(day), partial(self._pay_installment, invoice.number))
+        last = next_business_day(max(slots[-1].due_date + shift, tomorrow))
+        self.pay_on(invoice.customer_id, invoice.number, last)
+
+    def _pay_installment(self, number: str) -> None:
+        """The oldest open installment (what a payment settles first)."""
+        invoice, amount = self._owed(number)
+        opened = installments_open(invoice)
+        if amount <= 0 or not opened:
+            return
+        part = min(amount, opened[0].balance) if len(opened) > 1 else amount
+        self._record(self.sim.customers[invoice.customer_id], [(number, part)])
 
     def quote_sent(self, proforma: Invoice) -> None:
         """Most quotes are accepted a few days later and become invoices; some never are."""
@@ -232,14 +272,18 @@ class Behaviour:
 
     def _pay_group(self, key: tuple[int, dt.date]) -> None:
         numbers = self.paydays.pop(key)
-        allocations = [(n, amount) for n in numbers if (amount := self._payable(n)) > 0]
+        invoices = Invoice.objects.in_bulk(numbers, field_name="number")  # one read for the day
+        allocations = [(n, amount) for n in numbers if (amount := self._payable(invoices[n])) > 0]
         if allocations:
             self._record(self.sim.customers[key[0]], allocations)
 
-    def _payable(self, number: str) -> Decimal:
+    def _owed(self, number: str) -> tuple[Invoice, Decimal]:
+        invoice = Invoice.objects.get(number=number)
+        return invoice, self._payable(invoice)
+
+    def _payable(self, invoice: Invoice) -> Decimal:
         """What the customer pays now: the balance less what it disputes, less the early-payment
         discount when inside the window."""
-        invoice = Invoice.objects.get(number=number)
         if invoice.status not in RECEIVABLE or invoice.balance <= 0:
             return Decimal("0.00")
         amount = invoice.balance
@@ -277,7 +321,25 @@ class Behaviour:
         )
         if lag:
             self._post_later(result.payment.pk, lag)
+        if customer.late_fine_percent:  # a late payment booked late charges: settled later
+            for number, _ in allocations:
+                day = today + self._days(5, 20)
+                self.sim.at(self.sim.moment(day), partial(self._late_settle, number))
         return result.payment
+
+    def _late_settle(self, number: str) -> None:
+        """The late charges left on an invoice once its principal is paid: most customers pay
+        them with the next boleto, some are waived (a good customer, a first delay)."""
+        invoice = Invoice.objects.get(number=number)
+        late = late_open(invoice)
+        if invoice.status not in RECEIVABLE or late <= 0 or principal_open(invoice) > 0:
+            return
+        if not self.waiver_shown or self.rng.random() < 0.25:
+            self.waiver_shown = True
+            reason = self.rng.choice(LATE_WAIVER_REASONS)
+            late_charges_waive(by=self.sim.fin, number=number, reason=reason)
+        else:
+            self._record(self.sim.customers[invoice.customer_id], [(number, late)])
 
     def _reference(self, method: str) -> str:
         n = self.rng.randrange(10**6, 10**7)
@@ -301,14 +363,14 @@ class Behaviour:
         self.sim.at(moment, partial(self._post, payment_id))
 
     def _post(self, payment_id: int) -> None:
-        if Payment.objects.filter(pk=payment_id, reversed_at__isnull=True).exists():
+        if payment_id not in self.reversed:
             payment_post(by=self.sim.fin, payment_id=payment_id, posted_at=clock.localdate())
 
     def _pay_alone(self, number: str, path: str) -> None:
-        amount = self._payable(number)
+        invoice, amount = self._owed(number)
         if amount <= 0:
             return
-        invoice = Invoice.objects.select_related("customer").get(number=number)
+        invoice.customer = self.sim.customers[invoice.customer_id]
         today = clock.localdate()
         if path == "partial":
             part = to_money(amount * Decimal(str(round(self.rng.uniform(0.3, 0.7), 2))))
@@ -334,13 +396,12 @@ class Behaviour:
 
     def _pay_unidentified(self, number: str) -> None:
         """A deposit without a reference: kept as credit, applied hours later the same day."""
-        amount = self._payable(number)
+        invoice, amount = self._owed(number)
         if amount <= 0:
             return
-        invoice = Invoice.objects.select_related("customer").get(number=number)
         result = payment_record(
             by=self.sim.fin,
-            customer=invoice.customer,
+            customer=self.sim.customers[invoice.customer_id],
             amount=amount,
             received_at=clock.localdate(),
             method="transferencia",
@@ -359,6 +420,7 @@ class Behaviour:
     def _bounce(self, payment_id: int, number: str) -> None:
         reason = self.rng.choice(self.sim.data["bounce_reasons"])
         payment = payment_reverse(by=self.sim.fin, payment_id=payment_id, reason=reason)
+        self.reversed.add(payment_id)
         self.pay_on(payment.customer_id, number, clock.localdate() + self._days(3, 15))
 
     # --- corrections and collections ------------------------------------------------------------
@@ -389,7 +451,8 @@ class Behaviour:
             reason=f"Multa de 2% e juros de mora de 1% ao mês ({days} dias de atraso).",
         )
         if isinstance(made, AdjustmentRequest):  # above the threshold: the manager decides
-            if self.sim.rng.random() < 0.3:
+            if not self.rejection_shown or self.sim.rng.random() < 0.3:
+                self.rejection_shown = True
                 invoice_adjustment_reject(
                     by=self.sim.manager,
                     number=number,

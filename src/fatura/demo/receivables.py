@@ -39,7 +39,15 @@ from fatura.demo.behaviour import Behaviour
 from fatura.eventlog.models import Event
 from fatura.receivables.collections import LevelIn, dunning_run, dunning_strategy_save
 from fatura.receivables.common import approval_threshold
-from fatura.receivables.models import DunningAction, Invoice, InvoiceKind, InvoiceStatus, Payment
+from fatura.receivables.delivery import SENT, invoice_deliver
+from fatura.receivables.models import (
+    DeliveryStatus,
+    DunningAction,
+    Invoice,
+    InvoiceKind,
+    InvoiceStatus,
+    Payment,
+)
 from fatura.receivables.recurring import recurring_issue_due
 from fatura.receivables.services import (
     due_dates_passed,
@@ -95,6 +103,8 @@ class DemoSize:
 DUNNING_WEEKDAYS = (0, 3)  # Monday, Thursday
 
 SIZES = {"full": DemoSize(270, 0.38, 0.012), "small": DemoSize(16, 0.5, 0.03)}
+INSTALLMENTS = "30/60/90"  # the payment term in three installments
+LATE_FINE, LATE_INTEREST = Decimal("2.00"), Decimal("1.00")  # % once, % a month
 
 
 class Timeline:
@@ -161,6 +171,7 @@ class Receivables:
         self.scale: dict[int, float] = {}
         self.recurring_days: set[int] = set()
         self.held: dict[str, str] = {}  # invoice number -> the status it waits in (showcase)
+        self.late_policies = 0  # customers whose contract charges late fees (the first company)
         self.behaviour = Behaviour(self)
 
     # --- time ---------------------------------------------------------------------------------
@@ -218,7 +229,7 @@ class Receivables:
             self._report(Month.of(day).previous())
         if day.day in self.recurring_days:
             for invoice in recurring_issue_due(today=day):
-                self.at(self.moment(day, 8, 11), partial(self.advance, invoice.number))
+                self.at(self.moment(day, 8, 11), partial(self.advance, invoice))
         if day.weekday() in DUNNING_WEEKDAYS:
             dunning_run(today=day, now=self.timeline.now)
             self.behaviour.calls_schedule(day)
@@ -278,15 +289,21 @@ class Receivables:
                     "moment": self.moment(max(day, self.first_day - dt.timedelta(days=25))),
                 }
             )
+        if not any(spec["payment_terms"] == INSTALLMENTS for spec in specs):
+            company = next(spec for spec in specs if not spec["person"])
+            company["payment_terms"] = INSTALLMENTS  # the small demo shows them too
         return specs
 
     def _terms(self, segment: str, person: bool) -> str:
         if person:
             return _weighted(self.rng, {"DUE_ON_RECEIPT": 60, "NET30": 40})
-        if segment in {"Governo", "Indústria"}:
-            return _weighted(self.rng, {"NET30": 45, "NET60": 45, "2_10_NET30": 10})
+        if segment in {"Governo", "Indústria"}:  # big contracts: some pay in three
+            return _weighted(
+                self.rng, {"NET30": 40, "NET60": 35, "2_10_NET30": 10, INSTALLMENTS: 15}
+            )
         return _weighted(
-            self.rng, {"NET30": 55, "2_10_NET30": 22, "NET60": 12, "DUE_ON_RECEIPT": 11}
+            self.rng,
+            {"NET30": 50, "2_10_NET30": 21, "NET60": 11, "DUE_ON_RECEIPT": 11, INSTALLMENTS: 7},
         )
 
     def _document(self, person: bool) -> str:
@@ -302,6 +319,12 @@ class Receivables:
         plain = unicodedata.normalize("NFKD", spec["name"]).encode("ascii", "ignore").decode()
         words = [w for w in re.findall(r"[a-z0-9]+", plain.lower()) if w not in NOT_IN_DOMAINS]
         slug = "".join(words)[:24]
+        # some companies' contracts charge a 2% fine and 1% a month of interest when late
+        late = not spec["person"] and spec["segment"] != "Governo"
+        # not with installments: a late installment's charges move the due date back (D/E)
+        late = late and spec["payment_terms"] != INSTALLMENTS
+        late = late and (not self.late_policies or self.rng.random() < 0.35)
+        self.late_policies += late
         customer = customer_create(
             by=self.fin,
             name=spec["name"],
@@ -312,6 +335,8 @@ class Receivables:
             country="BR",
             business_unit=spec["business_unit"],
             payment_terms=spec["payment_terms"],
+            late_fine_percent=LATE_FINE if late else None,
+            late_interest_monthly_percent=LATE_INTEREST if late else None,
         )
         self.customer_created(customer)
 
@@ -402,36 +427,43 @@ class Receivables:
         )
         self._step(invoice, 5, 90)
 
-    def advance(self, number: str) -> None:
+    def advance(self, invoice: Invoice) -> None:
         """The next step of an invoice's way to the customer: complete, approval when above
         the threshold (rejected now and then: rework), send. Invoices due on receipt go out
-        the day they are issued, so "Due Date Passed" never comes before they are sent."""
-        invoice = Invoice.objects.select_related("customer").get(number=number)
+        the day they are issued, so "Due Date Passed" never comes before they are sent.
+        ``invoice`` is what the last step's service returned: until it is sent only these
+        steps change it, so it is not read again."""
+        number = invoice.number
         if self.held.get(number) == invoice.status:
             return
         proforma = invoice.kind == InvoiceKind.PROFORMA
         hurry = invoice.payment_terms == "DUE_ON_RECEIPT" or number in self.held
         status = invoice.status
         if status == InvoiceStatus.DRAFT:
-            invoice_complete(by=self.fin, number=number)
-            self.at(self.soon(2, 30, same_day=hurry), partial(self.advance, number))
+            done = invoice_complete(by=self.fin, number=number)
+            self.at(self.soon(2, 30, same_day=hurry), partial(self.advance, done))
         elif status == InvoiceStatus.COMPLETED and not proforma and self._needs_approval(invoice):
-            invoice_submit(by=self.fin, number=number)
+            done = invoice_submit(by=self.fin, number=number)
             wait = self.soon(20, 120, same_day=hurry) if hurry or self.rng.random() < 0.6 else None
             tomorrow = self.moment(clock.localdate() + dt.timedelta(days=1))
-            self.at(wait or tomorrow, partial(self.advance, number))
+            self.at(wait or tomorrow, partial(self.advance, done))
         elif status == InvoiceStatus.PENDING_APPROVAL:
             if not hurry and self.rng.random() < (0.15 if invoice.rework_count == 0 else 0.04):
                 reason = self.rng.choice(self.data["reject_reasons"])
-                invoice_reject(by=self.manager, number=number, reason=reason)
+                done = invoice_reject(by=self.manager, number=number, reason=reason)
                 days = self.rng.randint(1, 3)
                 later = self.moment(clock.localdate() + dt.timedelta(days=days))
-                self.at(later, partial(self.advance, number))
+                self.at(later, partial(self.advance, done))
             else:
-                invoice_approve(by=self.manager, number=number)
-                self.at(self.soon(10, 90, same_day=hurry), partial(self.advance, number))
+                done = invoice_approve(by=self.manager, number=number)
+                self.at(self.soon(10, 90, same_day=hurry), partial(self.advance, done))
         elif status in {InvoiceStatus.COMPLETED, InvoiceStatus.APPROVED}:
-            sent = invoice_send(by=self.fin, number=number)
+            sent = None
+            if invoice.delivery == DeliveryStatus.QUEUED:  # the customer's automatic e-mail
+                outcome, delivered = invoice_deliver(number, now=clock.now())
+                sent = delivered if outcome == SENT else None
+            if sent is None:
+                sent = invoice_send(by=self.fin, number=number)
             if proforma:
                 self.behaviour.quote_sent(sent)
             else:
@@ -440,7 +472,7 @@ class Receivables:
     def _step(self, invoice: Invoice, low: int, high: int) -> None:
         """The invoice's next step in ``low``–``high`` minutes (the same day if due on receipt)."""
         same_day = invoice.payment_terms == "DUE_ON_RECEIPT"
-        self.at(self.soon(low, high, same_day=same_day), partial(self.advance, invoice.number))
+        self.at(self.soon(low, high, same_day=same_day), partial(self.advance, invoice))
 
     def _needs_approval(self, invoice: Invoice) -> bool:
         return invoice.total_charged > self.threshold
@@ -451,7 +483,7 @@ class Receivables:
             self._step(invoice, 15, 180)
         else:
             tomorrow = self.moment(clock.localdate() + dt.timedelta(days=1))
-            self.at(tomorrow, partial(self.advance, invoice.number))
+            self.at(tomorrow, partial(self.advance, invoice))
 
     def convert(self, number: str) -> None:
         invoice = proforma_convert(by=self.fin, number=number)
