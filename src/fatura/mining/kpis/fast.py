@@ -84,8 +84,10 @@ def steps(
     ev = events or _Events(log, table)
     key = ev.case.astype(np.int64) * len(ev.names) + ev.codes
     order = np.argsort(key, kind="stable")
+    key = key[order]  # sorted: one copy, compared with itself shifted by one
     repeated = np.zeros(ev.n, dtype=bool)
-    repeated[order[1:]] = key[order[1:]] == key[order[:-1]]
+    repeated[order[1:]] = key[1:] == key[:-1]
+    del key, order
     _, rejected_before = ev.last_upto(ev.is_(d.REJECTED))
     is_rework = repeated | (ev.is_(d.APPROVED) & rejected_before)
     reminder = ev.is_(d.REMINDER)

@@ -233,8 +233,20 @@ def _instant(
     return stamps.cast(UTC_US).cast(pa.int64())
 
 
-def _months(stamps: pa.ChunkedArray, zone: str) -> pa.Array:
-    local = pc.local_timestamp(_one(stamps).cast(pa.timestamp("us", tz=zone)))
+def _months(stamps: pa.ChunkedArray, zone: str, slice_rows: int = 1 << 20) -> pa.Array:
+    """year * 100 + month of each instant in ``zone``, a slice at a time (the int64
+    temporaries of a slice, not of the whole log)."""
+    array = _one(stamps)
+    if len(array) <= slice_rows:
+        return _months_of(array, zone)
+    parts = [
+        _months_of(array.slice(at, slice_rows), zone) for at in range(0, len(array), slice_rows)
+    ]
+    return pa.concat_arrays(parts)
+
+
+def _months_of(stamps: pa.Array, zone: str) -> pa.Array:
+    local = pc.local_timestamp(stamps.cast(pa.timestamp("us", tz=zone)))
     year = pc.year(local).cast(pa.int32())
     month = pc.month(local).cast(pa.int32())
     return pc.add(pc.multiply(year, 100), month)
