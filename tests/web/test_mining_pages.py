@@ -496,3 +496,33 @@ def test_pages_are_cached_until_the_log_changes(fin_client, own_log, fin_user):
             [NewEvent(case_id="FAT-00000001", activity="Dispute Registered", user=fin_user)]
         )
     assert label("Dispute Registered") in _get(fin_client, "/mineracao/fatura/mapa/")
+
+
+# --- case filters (?filtro=, docs/mining.md) ------------------------------------------------
+
+
+def test_case_filters_narrow_the_map_the_variants_and_the_kpis(fin_client, own_log):
+    variants = _get(fin_client, "/mineracao/fatura/variantes/", filtro="segment=pme")
+    table = variants.split('id="variants-table"', 1)[1]
+    assert table.count("<tr") == 2 and "100,0%" in table  # only the pme invoice's variant
+    assert 'id="filtros-ativos"' in variants and "<code>segment=pme</code>" in variants
+    assert "?filtro=segment%3Dpme" in variants  # the tabs keep the filter
+    attributes = variants.split('id="filtro-atributos"', 1)[1].split("</details>", 1)[0]
+    assert "<code>segment</code>" in attributes and "corp" in attributes
+    lacks = _get(fin_client, "/mineracao/fatura/variantes/", filtro=f"lacks:{APPROVAL[2]}")
+    assert lacks.split('id="variants-table"', 1)[1].count("<tr") == 2  # the two happy ones
+    page = _get(fin_client, "/mineracao/fatura/mapa/", filtro="segment=corp")
+    assert "filtro=segment%3Dcorp" in page.split('id="export-csv"', 1)[1].split(">", 1)[0]
+    csv = _get(fin_client, "/mineracao/fatura/mapa/arestas.csv", filtro="segment=pme")
+    assert "Invoice Approved" in csv or label("Invoice Approved") in csv
+    kpis = _get(fin_client, "/mineracao/fatura/indicadores/", filtro="segment=pme")
+    assert "1 fatura<" in kpis
+
+
+def test_a_bad_case_filter_is_a_422_naming_it(fin_client, own_log):
+    bad = _get(fin_client, "/mineracao/fatura/variantes/", 422, filtro="amount>=muito")
+    assert "amount&gt;=muito" in bad or "amount>=muito" in bad
+    unknown = _get(fin_client, "/mineracao/fatura/mapa/", 422, filtro="regiao=Sul")
+    assert "regiao=Sul" in unknown
+    none = _get(fin_client, "/mineracao/fatura/variantes/", 422, filtro="segment=nenhum")
+    assert "Nenhum caso atende aos filtros" in none

@@ -31,7 +31,7 @@ from fatura.web.forms_receivables import DateBRField
 from fatura.web.views.common import page
 from fatura.web.views.mining import dashboard as mining_dashboard
 from fatura.web.views.mining import map_drawing
-from fatura.web.views.mining.logs import CASE_LIST, LogRef, cached, log_ref
+from fatura.web.views.mining.logs import CASE_LIST, LogRef, _base_context, cached, log_ref
 
 KPI_CACHE = "kpis:v2"  # what the cache keeps for this page; v2: with the dashboard views
 # form field -> case attribute of the KPI filters
@@ -238,11 +238,10 @@ def _cards(result: dict[str, Any]) -> list[dict[str, Any]]:
 
 @page
 def kpi_dashboard(request: HttpRequest, log_key: str) -> HttpResponse:
-    ref = log_ref(log_key)
+    ref = log_ref(log_key, request)
     report, form = _report(ref, request)
     context: dict[str, Any] = {
-        "ref": ref,
-        "current": "kpis",
+        **_base_context(ref, "kpis"),
         "form": form,
         "report": report,
         "plotly_version": plotly.__version__,
@@ -286,7 +285,7 @@ def kpi_chart_csv(request: HttpRequest, log_key: str, chart: str) -> StreamingHt
     """One chart's data (the table under it), with the page's filters."""
     if chart not in mining_dashboard.TABLES:
         raise NotFound(_("Gráfico desconhecido: %(chart)s") % {"chart": chart})
-    ref = log_ref(log_key)
+    ref = log_ref(log_key, request)
     report, _form = _report(ref, request)
     if report is None or report.board is None:
         table = mining_dashboard.Table([_("Sem dados")], [])
@@ -302,7 +301,7 @@ def _number(value: float | None, places: int) -> Decimal | None:
 
 @page
 def kpi_csv(request: HttpRequest, log_key: str) -> StreamingHttpResponse:
-    ref = log_ref(log_key)
+    ref = log_ref(log_key, request)
     report, _form = _report(ref, request)
     result = report.result if report is not None else {}
 

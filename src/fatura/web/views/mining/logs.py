@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
-from fatura.core.errors import DomainError, NotFound
+from fatura.core.errors import DomainError, InvalidInput, NotFound
 from fatura.eventlog.activities import label as activity_label
 from fatura.mining.imports import log_import_request
 from fatura.mining.log import EventLog
@@ -34,6 +34,8 @@ from fatura.mining.models import LogFormat, MinedLog
 from fatura.mining.selectors import (
     INVOICE_PREFIX,
     OWN_LOG,
+    case_filter,
+    filter_options,
     mined_log_get,
     mined_log_read,
     mined_logs_by_state,
@@ -63,6 +65,8 @@ class LogRef:
     mined: MinedLog | None = None
     events: int = 0
     _log: EventLog | None = None
+    where: tuple[str, ...] = ()  # the case filters (docs/mining.md), from ?filtro=…
+    _full: EventLog | None = None
 
     @property
     def own(self) -> bool:
@@ -72,14 +76,42 @@ class LogRef:
     def empty(self) -> bool:
         return self.events == 0
 
-    def log(self) -> EventLog:
-        """The event log, read once per request (only when the cache lacks what is asked)."""
-        if self._log is None:
+    def full_log(self) -> EventLog:
+        """The whole event log, read once per request (only when the cache lacks it)."""
+        if self._full is None:
             if self.mined is None:
-                self._log = own_invoice_log()
+                self._full = own_invoice_log()
             else:
-                self._log = mined_log_read(self.mined)
+                self._full = mined_log_read(self.mined)
+        return self._full
+
+    def log(self) -> EventLog:
+        """The cases the filters keep (the whole log without filters)."""
+        if self._log is None:
+            full = self.full_log()
+            chosen = case_filter(self.where, full)
+            selected = chosen.select(full) if chosen else full
+            if selected is None:
+                message = _("Nenhum caso atende aos filtros: %(filters)s") % {
+                    "filters": " E ".join(self.where)
+                }
+                raise InvalidInput(message, errors=[{"field": "filtro", "message": message}])
+            self._log = selected
         return self._log
+
+    @property
+    def filter_query(self) -> str:
+        return urlencode([("filtro", w) for w in self.where])
+
+    def filter_chips(self) -> list[dict[str, str]]:
+        """Each filter with the query string that removes it."""
+        return [
+            {
+                "text": w,
+                "remove": urlencode([("filtro", o) for j, o in enumerate(self.where) if j != i]),
+            }
+            for i, w in enumerate(self.where)
+        ]
 
     def case_url(self, case: str) -> str:
         if self.own and case.startswith(INVOICE_PREFIX):
@@ -87,21 +119,28 @@ class LogRef:
         return ""
 
 
-def log_ref(key: str) -> LogRef:
+def log_ref(key: str, request: HttpRequest | None = None) -> LogRef:
+    """The log of the URL, with the case filters of ``?filtro=`` (blank ones ignored)."""
+    where: tuple[str, ...] = ()
+    if request is not None:
+        where = tuple(w.strip() for w in request.GET.getlist("filtro") if w.strip())
+        case_filter(where)  # the syntax now: a 422 page naming the bad filter
+    chosen = hashlib.sha1(json.dumps(where).encode()).hexdigest()[:16] if where else "all"
     if key == OWN_LOG:
         facts = own_log_stats()
         return LogRef(
             OWN_LOG,
             _("Fatura (ao vivo)"),
-            f"own:{facts['events']}:{facts['last']}",
+            f"own:{facts['events']}:{facts['last']}:{chosen}",
             events=int(facts["events"] or 0),
+            where=where,
         )
     log_id = parse_int(key)
     if log_id is None:
         raise NotFound(_("Log de eventos não encontrado: %(key)s") % {"key": key})
     mined = mined_log_get(id=log_id)
-    stamp = f"log:{mined.pk}:{mined.imported_at.timestamp()}"
-    return LogRef(str(mined.pk), mined.name, stamp, mined=mined, events=mined.rows)
+    stamp = f"log:{mined.pk}:{mined.imported_at.timestamp()}:{chosen}"
+    return LogRef(str(mined.pk), mined.name, stamp, mined=mined, events=mined.rows, where=where)
 
 
 def cached(ref: LogRef, what: str, params: Any, compute: Callable[[], T]) -> T:
@@ -115,7 +154,17 @@ def cached(ref: LogRef, what: str, params: Any, compute: Callable[[], T]) -> T:
 
 
 def _base_context(ref: LogRef, current: str) -> dict[str, Any]:
-    return {"ref": ref, "current": current}
+    options: dict[str, Any] = {}
+    if not ref.empty:
+        unfiltered = LogRef(ref.key, ref.name, ref.stamp.rsplit(":", 1)[0], mined=ref.mined)
+        options = cached(unfiltered, "filter-options", {}, lambda: filter_options(ref.full_log()))
+    return {
+        "ref": ref,
+        "current": current,
+        "filter_options": options,
+        "filter_chips": ref.filter_chips(),
+        "filter_query": ref.filter_query,
+    }
 
 
 # --- index and import ----------------------------------------------------------------------
@@ -263,7 +312,7 @@ def _cases_title(found: mining_data.CaseList | None) -> str:
 
 @page
 def process_map(request: HttpRequest, log_key: str) -> HttpResponse:
-    ref = log_ref(log_key)
+    ref = log_ref(log_key, request)
     params = MapParams.of(request)
     context = _base_context(ref, "map")
     context["params"] = params
@@ -275,7 +324,7 @@ def process_map(request: HttpRequest, log_key: str) -> HttpResponse:
         def href(**asked: str) -> str:
             keys = {"activity": "atividade", "source": "de", "target": "para"}
             extra = {keys[k]: v for k, v in asked.items()}
-            return f"{base}?{params.query(**extra)}#casos"
+            return f"{base}?{_with(params.query(**extra), ref)}#casos"
 
         found = _case_list(ref, request)
         context.update(
@@ -287,16 +336,20 @@ def process_map(request: HttpRequest, log_key: str) -> HttpResponse:
             ),
             found=found,
             case_rows=_cases_context(ref, found),
-            query=params.query(),
-            query_time=params.query(vista="tempo"),
-            query_frequency=params.query(vista="frequencia"),
+            query=_with(params.query(), ref),
+            query_time=_with(params.query(vista="tempo"), ref),
+            query_frequency=_with(params.query(vista="frequencia"), ref),
         )
     return render(request, "web/mining/map.html", context)
 
 
+def _with(query: str, ref: LogRef) -> str:
+    return f"{query}&{ref.filter_query}" if ref.where else query
+
+
 @page
 def map_csv(request: HttpRequest, log_key: str) -> StreamingHttpResponse:
-    ref = log_ref(log_key)
+    ref = log_ref(log_key, request)
     params = MapParams.of(request)
     edges: list[map_drawing.MapEdge] = []
     if not ref.empty:
@@ -319,7 +372,7 @@ def _decimal(value: float | None) -> Decimal | None:
 
 @page
 def map_svg(request: HttpRequest, log_key: str) -> HttpResponse:
-    ref = log_ref(log_key)
+    ref = log_ref(log_key, request)
     params = MapParams.of(request)
     svg = ""
     if not ref.empty:
@@ -355,7 +408,7 @@ def _variant_row(row: mining_data.VariantRow) -> dict[str, Any]:
 
 @page
 def variants(request: HttpRequest, log_key: str) -> HttpResponse:
-    ref = log_ref(log_key)
+    ref = log_ref(log_key, request)
     context = _base_context(ref, "variants")
     if not ref.empty:
         rows = _variants(ref)
@@ -385,7 +438,7 @@ def variants(request: HttpRequest, log_key: str) -> HttpResponse:
 
 @page
 def variants_csv(request: HttpRequest, log_key: str) -> StreamingHttpResponse:
-    ref = log_ref(log_key)
+    ref = log_ref(log_key, request)
     rows = [] if ref.empty else _variants(ref)
 
     def lines() -> Iterator[tuple[object, ...]]:
