@@ -92,7 +92,7 @@ PAGE_QUERY_COUNTS: dict[str, int] = {
     "web:dunning_strategies": 5,
     "web:events": 5,
     "web:fiscal": 15,
-    "web:fiscal_backlog": 10,
+    "web:fiscal_backlog": 11,  # + the active delay reasons (the form)
     "web:fiscal_efficiency": 12,
     "web:fiscal_lags": 10,
     "web:fiscal_nfse": 8,

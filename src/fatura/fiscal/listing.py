@@ -194,6 +194,16 @@ class BacklogRow:
     expected_days: float
     days_waiting: float
     days_late: float
+    delay_reason: str = ""  # the order's delay reason (label), "" without one
+    delay_kind: str = "none"  # internal | customer | none
+
+
+@dataclass(frozen=True)
+class BacklogSplit:
+    kind: str  # internal | customer | none
+    count: int
+    at_risk: Decimal
+    avg_days_late: float | None
 
 
 @dataclass(frozen=True)
@@ -204,6 +214,17 @@ class Backlog:
     @property
     def at_risk(self) -> Decimal:
         return sum((row.at_risk for row in self.rows), Decimal("0.00"))
+
+    @property
+    def by_delay_kind(self) -> list[BacklogSplit]:
+        """Value at risk and days late by the kind of delay reason: internal, customer, none."""
+        out = []
+        for kind in ("internal", "customer", "none"):
+            rows = [row for row in self.rows if row.delay_kind == kind]
+            late = sum(row.days_late for row in rows) / len(rows) if rows else None
+            at_risk = sum((row.at_risk for row in rows), Decimal("0.00"))
+            out.append(BacklogSplit(kind, len(rows), at_risk, late))
+        return out
 
 
 def backlog(*, as_of: dt.datetime | None = None, filters: Filters | None = None) -> Backlog:
@@ -231,6 +252,8 @@ def backlog(*, as_of: dt.datetime | None = None, filters: Filters | None = None)
                 expected_days=float(row["expected_days"]),
                 days_waiting=float(row["days_waiting"]),
                 days_late=float(row["days_late"]),
+                delay_reason=row.get("delay_reason") or "",
+                delay_kind=row.get("delay_kind") or "none",
             )
         )
     return Backlog(moment, rows)

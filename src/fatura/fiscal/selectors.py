@@ -209,9 +209,11 @@ def orders_frame(
     if not covered:
         sql = f"SELECT {columns} FROM {o} o WHERE {' AND '.join(where)}"
         return _frame(sql, params, schema)
+    r = DelayReason._meta.db_table
     sql = f"""
-        SELECT {columns}, o.number, COALESCE(cov.cents, 0)
+        SELECT {columns}, o.number, COALESCE(cov.cents, 0), r.label, r.kind
         FROM {o} o
+        LEFT JOIN {r} r ON r.id = o.delay_reason_id
         LEFT JOIN (
             SELECT c.service_order_id AS order_id, SUM({_cents("c.value")}) AS cents
             FROM {c} c JOIN {n} n ON n.id = c.nfse_id AND n.status = 'issued'
@@ -219,7 +221,12 @@ def orders_frame(
         ) cov ON cov.order_id = o.id
         WHERE {" AND ".join(where)}
     """
-    schema |= {"order_number": pl.Utf8, "covered_cents": pl.Int64}
+    schema |= {
+        "order_number": pl.Utf8,
+        "covered_cents": pl.Int64,
+        "delay_reason": pl.Utf8,
+        "delay_kind": pl.Utf8,
+    }
     frame = _frame(sql, params, schema)
     return frame.join(customers_frame(), on="customer_id", how="left")
 

@@ -10,6 +10,7 @@ from fatura.web.views.catalog import items as catalog
 from fatura.web.views.customers import customers, late_charges, payment_terms
 from fatura.web.views.events import events
 from fatura.web.views.fiscal import dashboard as fiscal
+from fatura.web.views.fiscal import delays as fiscal_delays
 from fatura.web.views.fiscal import lags as fiscal_lags
 from fatura.web.views.fiscal import nfse as fiscal_nfse
 from fatura.web.views.fiscal import orders as fiscal_orders
@@ -208,6 +209,11 @@ urlpatterns = [
         name="fiscal_efficiency_pdf",
     ),
     path("fiscal/pendencias/", fiscal_reports.backlog, name="fiscal_backlog"),
+    path(
+        "fiscal/pendencias/<str:number>/motivo/",
+        fiscal_delays.delay_reason_set,
+        name="fiscal_delay_reason_set",
+    ),
     path("fiscal/pendencias/exportar.csv", fiscal_reports.backlog_csv, name="fiscal_backlog_csv"),
     path("fiscal/pendencias/exportar.pdf", fiscal_reports.backlog_pdf, name="fiscal_backlog_pdf"),
     path("fiscal/ordens/", fiscal_orders.orders, name="fiscal_orders"),

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fatura.core.documents import format_document
 from fatura.core.reports import pdf_response
-from fatura.fiscal import kpi, listing, selectors
+from fatura.fiscal import delays, kpi, listing, selectors
 from fatura.fiscal import report_exports as exports
 from fatura.web.views.common import page, paginate
 from fatura.web.views.fiscal.common import (
@@ -35,6 +35,11 @@ SECTIONS = {
     "month": (_("Por mês de emissão"), _("Mês de emissão")),
 }
 NFSE_PER_PAGE = 25
+DELAY_KIND_LABELS = {
+    "internal": _("Atraso interno"),
+    "customer": _("A pedido do cliente"),
+    "none": _("Sem motivo"),
+}
 ROWS_PER_PAGE = 50
 
 
@@ -177,6 +182,15 @@ def backlog(request: HttpRequest) -> HttpResponse:
     context = {
         **_base(request, a, "backlog"),
         "backlog": report,
+        "by_delay_kind": [
+            (
+                DELAY_KIND_LABELS[split.kind],
+                split,
+                exports.days_text(split.avg_days_late) if split.avg_days_late is not None else "—",
+            )
+            for split in report.by_delay_kind
+        ],
+        "delay_reasons": delays.delay_reason_list(active_only=True),
         "page_obj": page_obj,
         "rows": [
             (

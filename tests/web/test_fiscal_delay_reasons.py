@@ -1,0 +1,56 @@
+"""Fiscal → Pendências: setting a late order's delay reason (decision 0034)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from fatura.core import clock
+from fatura.eventlog import activities
+from fatura.eventlog.models import Event
+from fatura.fiscal.models import DelayReason, ServiceOrder
+from tests.fiscal.kpi_builders import SP, March, march
+from tests.web.conftest import text
+
+
+@pytest.fixture(autouse=True)
+def frozen(monkeypatch: pytest.MonkeyPatch) -> None:
+    import datetime as dt
+
+    monkeypatch.setattr(clock, "now", lambda: dt.datetime(2026, 3, 31, 23, 0, tzinfo=SP))
+
+
+@pytest.fixture
+def month(db: Any) -> March:
+    return march()
+
+
+def test_the_backlog_sets_a_reason_and_splits_the_value_at_risk(
+    fin_client: Client, ops_client: Client, month: March
+) -> None:
+    page = text(fin_client.get("/fiscal/pendencias/"))
+    assert 'action="/fiscal/pendencias/OS-5/motivo/"' in page
+    assert "Aguardando pedido de compra do cliente (A pedido do cliente)" in page
+    assert 'id="backlog-kind-none"' in page
+    reason = DelayReason.objects.get(label="Aguardando pedido de compra do cliente")
+    url = "/fiscal/pendencias/OS-5/motivo/"
+    denied = ops_client.post(url, {"reason_id": reason.pk}, follow=True)
+    assert "Somente" in text(denied) or denied.status_code == 403
+    assert ServiceOrder.objects.get(number="OS-5").delay_reason_id is None
+    done = fin_client.post(url, {"reason_id": reason.pk, "note": "PC 123"}, follow=True)
+    assert done.status_code == 200
+    after = text(done)
+    assert "Motivo de atraso registrado na OS OS-5" in after
+    order = ServiceOrder.objects.get(number="OS-5")
+    assert (order.delay_reason_id, order.delay_note) == (reason.pk, "PC 123")
+    assert Event.objects.filter(activity=activities.DELAY_REASON_RECORDED).count() == 1
+    split = after.split('id="backlog-kind-customer"')[1].split("</tr>")[0]
+    assert ">1<" in split and "R$ 400,00" in split
+    bad = text(fin_client.post(url, {"reason_id": "x"}, follow=True))
+    assert "Escolha um motivo de atraso." in bad
+    unknown = text(
+        fin_client.post("/fiscal/pendencias/OS-404/motivo/", {"reason_id": reason.pk}, follow=True)
+    )
+    assert "OS-404" in unknown
