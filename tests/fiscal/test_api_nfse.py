@@ -76,12 +76,19 @@ def test_backlog_lists_the_orders_past_their_expected_lag(ops_api):
         "team": "Norte",
         "covered_value": "0.00",
         "expected_days": 10.0,
+        "delay_reason": None,
+        "delay_kind": "none",
     }
     # OS-5: completed 20/03 10:00, 16 days and 2 hours before; OS-7's NFS-e was cancelled
     assert response.json() == {
         "as_of": "2026-04-05T15:00:00Z",
         "count": 2,
         "value_at_risk": "650.00",
+        "by_delay_kind": [  # (6.08 + 1.08) / 2 late on average, no reasons yet
+            {"kind": "internal", "count": 0, "value_at_risk": "0.00", "avg_days_late": None},
+            {"kind": "customer", "count": 0, "value_at_risk": "0.00", "avg_days_late": None},
+            {"kind": "none", "count": 2, "value_at_risk": "650.00", "avg_days_late": 3.58},
+        ],
         "orders": [
             {
                 **order_fields,

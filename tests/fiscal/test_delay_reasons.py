@@ -121,3 +121,19 @@ def test_kpi_groups_by_delay_reason_and_splits_the_late_value(fin_api, ops_api):
         {"kind": "customer", "value": "500.00", "count": 2, "avg_lag_days": 2.5},
         {"kind": "none", "value": "0.00", "count": 0, "avg_lag_days": None},
     ]
+
+
+def test_backlog_api_shows_the_reason_and_the_split(fin_api, ops_api):
+    march()
+    internal = _reason("Dados do pedido incompletos")
+    fin_api.post("/service-orders/OS-7/delay-reason", {"reason_id": internal.pk})
+    body = ops_api.get("/nfse/backlog", {"as_of": "2026-04-05T12:00"}).json()
+    assert [(o["order_number"], o["delay_reason"], o["delay_kind"]) for o in body["orders"]] == [
+        ("OS-5", None, "none"),
+        ("OS-7", "Dados do pedido incompletos", "internal"),
+    ]
+    assert [(s["kind"], s["count"], s["value_at_risk"]) for s in body["by_delay_kind"]] == [
+        ("internal", 1, "250.00"),
+        ("customer", 0, "0.00"),
+        ("none", 1, "400.00"),
+    ]

@@ -175,12 +175,25 @@ class BacklogOrderOut(Schema):
     expected_days: float
     days_waiting: float = Field(description="Dias desde a conclusão; " + LAG_NOTE)
     days_late: float = Field(description="Dias além do prazo esperado; " + LAG_NOTE)
+    delay_reason: str | None = Field(None, description="Motivo do atraso (rótulo), se houver.")
+    delay_kind: Literal["internal", "customer", "none"] = "none"
+
+
+class BacklogSplitOut(Schema):
+    kind: Literal["internal", "customer", "none"]
+    count: int
+    value_at_risk: MoneyOut
+    avg_days_late: float | None = Field(description=LAG_NOTE)
 
 
 class BacklogOut(Schema):
     as_of: dt.datetime
     count: int
     value_at_risk: MoneyOut = Field(description="Soma de uncovered_value.")
+    by_delay_kind: list[BacklogSplitOut] = Field(
+        description="Todas as ordens (não só a página) por tipo de motivo: internal, customer, "
+        "none."
+    )
     orders: list[BacklogOrderOut]
 
 

@@ -210,6 +210,7 @@ def nfse_backlog(
         "as_of": at,
         "count": frame.height,
         "value_at_risk": _cents(int(frame["uncovered_cents"].sum()) if frame.height else 0),
+        "by_delay_kind": _by_delay_kind(frame),
         "orders": [
             {
                 "order_number": row["order_number"],
@@ -226,10 +227,28 @@ def nfse_backlog(
                 "expected_days": rounded(row["expected_days"], LAG_PLACES),
                 "days_waiting": rounded(row["days_waiting"], LAG_PLACES),
                 "days_late": rounded(row["days_late"], LAG_PLACES),
+                "delay_reason": row.get("delay_reason"),
+                "delay_kind": row.get("delay_kind") or "none",
             }
             for row in rows
         ],
     }
+
+
+def _by_delay_kind(frame: Any) -> list[Body]:
+    out: list[Body] = []
+    for kind in kpi.DELAY_KINDS:
+        part = frame.filter(frame["delay_kind"].fill_null("none") == kind)
+        late = float(part["days_late"].mean()) if part.height else None
+        out.append(
+            {
+                "kind": kind,
+                "count": part.height,
+                "value_at_risk": _cents(int(part["uncovered_cents"].sum()) if part.height else 0),
+                "avg_days_late": rounded(late, LAG_PLACES),
+            }
+        )
+    return out
 
 
 @router.get("/{number}", response=NfseOut, operation_id="fatura_fiscal_nfse_api_nfse_get")
