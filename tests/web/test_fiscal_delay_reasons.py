@@ -54,3 +54,12 @@ def test_the_backlog_sets_a_reason_and_splits_the_value_at_risk(
         fin_client.post("/fiscal/pendencias/OS-404/motivo/", {"reason_id": reason.pk}, follow=True)
     )
     assert "OS-404" in unknown
+
+
+def test_the_dashboard_card_splits_the_late_value_by_kind(fin_client: Client, month: March) -> None:
+    reason = DelayReason.objects.get(label="Aprovação interna pendente")
+    ServiceOrder.objects.filter(number="OS-3").update(delay_reason=reason)
+    page = text(fin_client.get("/fiscal/"))
+    card = page.split('id="kpi-late-by-kind"')[1].split("</article>")[0]
+    assert "Atraso interno: <strong>R$ 300,00</strong>" in card
+    assert "Sem motivo: <strong>R$ 500,00</strong>" in card

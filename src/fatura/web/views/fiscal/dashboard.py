@@ -28,6 +28,7 @@ from fatura.web.views.fiscal.common import (
     percent_label,
     quick_picks,
 )
+from fatura.web.views.fiscal.reports import DELAY_KIND_LABELS
 
 TABLES = ("customer", "service_type", "team")
 CHART_SLUGS = {
@@ -116,6 +117,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "menus": filter_menus(a),
         "kpi": result,
         "cards": _cards(result),
+        "late_by_kind": [
+            (DELAY_KIND_LABELS[split.kind], split) for split in result.late_by_delay_kind
+        ],
         "report": report,
         "tables": tables,
         "backlog": backlog,
