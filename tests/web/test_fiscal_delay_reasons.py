@@ -63,3 +63,14 @@ def test_the_dashboard_card_splits_the_late_value_by_kind(fin_client: Client, mo
     card = page.split('id="kpi-late-by-kind"')[1].split("</article>")[0]
     assert "Atraso interno: <strong>R$ 300,00</strong>" in card
     assert "Sem motivo: <strong>R$ 500,00</strong>" in card
+
+
+def test_the_efficiency_report_groups_by_delay_reason(fin_client: Client, month: March) -> None:
+    reason = DelayReason.objects.get(label="Aprovação interna pendente")
+    ServiceOrder.objects.filter(number="OS-3").update(delay_reason=reason)
+    page = text(fin_client.get("/fiscal/eficiencia/"))
+    assert "Por motivo do atraso" in page and "Aprovação interna pendente" in page
+    response = fin_client.get("/fiscal/eficiencia/exportar.csv")
+    csv = b"".join(response.streaming_content).decode("utf-8-sig")
+    assert "Motivo do atraso;Aprovação interna pendente;Aprovação interna pendente;1;300,00" in csv
+    assert "Motivo do atraso;Sem motivo;Sem motivo;3;" in csv  # OS-1 and OS-2: N-1..N-3

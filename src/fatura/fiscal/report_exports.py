@@ -26,6 +26,7 @@ DIMENSIONS = {
     "service_type": "Tipo de serviço",
     "team": "Equipe",
     "month": "Mês de emissão",
+    "delay_reason": "Motivo do atraso",
 }
 
 # --- formats ------------------------------------------------------------------------------

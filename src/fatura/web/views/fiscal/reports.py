@@ -33,6 +33,7 @@ SECTIONS = {
     "service_type": (_("Por tipo de serviço"), _("Tipo de serviço")),
     "team": (_("Por equipe"), _("Equipe")),
     "month": (_("Por mês de emissão"), _("Mês de emissão")),
+    "delay_reason": (_("Por motivo do atraso"), _("Motivo do atraso")),
 }
 NFSE_PER_PAGE = 25
 DELAY_KIND_LABELS = {
@@ -145,7 +146,7 @@ def efficiency(request: HttpRequest) -> HttpResponse:
         ("customer", *SECTIONS["customer"], customers.object_list),
         *(
             (d, *SECTIONS[d], _efficiency_rows(d, report.groups[d]))
-            for d in ("service_type", "team", "month")
+            for d in ("service_type", "team", "month", "delay_reason")
         ),
     ]
     context = {
