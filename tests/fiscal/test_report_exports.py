@@ -59,18 +59,18 @@ def test_post_service_csv_lists_each_nfse_with_its_orders(month: March) -> None:
     document = month.a.document
     assert lines[0] == (
         "NFS-e;Emissão;Cliente;CPF/CNPJ;OS;Tipo de serviço;Equipe;Conclusão;Faturamento;"
-        "Prazo (dias);Prazo esperado (dias);Valor;Dentro do prazo"
+        "Prazo (dias);Prazo esperado (dias);Valor;Dentro do prazo;Motivo do atraso"
     )
     assert lines[1] == (
         f"N-1;04/03/2026 10:00:00;Alfa Serviços;{document};OS-1;Manutenção;Norte;"
-        "02/03/2026 10:00:00;03/03/2026 10:00:00;2;10;1000,00;sim"
+        "02/03/2026 10:00:00;03/03/2026 10:00:00;2;10;1000,00;sim;"
     )
     # OS-3: 20/02 09:00 -> 04/03 10:00 = 12 days and 1 hour; Manutenção expects 10
-    assert lines[2].endswith("20/02/2026 09:00:00;21/02/2026 09:00:00;12,0417;10;300,00;não")
+    assert lines[2].endswith("20/02/2026 09:00:00;21/02/2026 09:00:00;12,0417;10;300,00;não;")
     # OS-2 on N-2: one day; Alfa + Instalação expects half a day
-    assert lines[3].endswith(";1;0,5;300,00;não")
+    assert lines[3].endswith(";1;0,5;300,00;não;")
     assert lines[4].startswith("N-3;09/03/2026 12:00:00;")
-    assert lines[4].endswith(";4;0,5;200,00;não")
+    assert lines[4].endswith(";4;0,5;200,00;não;")
     assert lines[5] == ""  # N-4 (before the billing), N-5 (February), N-6 (cancelled): out
 
 
@@ -121,7 +121,7 @@ def test_backlog_csv_and_pdf(month: March) -> None:
     lines = csv_lines(exports.backlog_csv(backlog))
     assert lines[1] == (
         f"OS-5;Alfa Serviços;{month.a.document};Manutenção;Norte;20/03/2026 10:00:00;"
-        "21/03/2026 10:00:00;400,00;0,00;400,00;10;11,5417;1,5417"
+        "21/03/2026 10:00:00;400,00;0,00;400,00;10;11,5417;1,5417;"  # no delay reason
     )
     assert exports.backlog_csv(backlog).filename == "pendencias-nfse-2026-03-31.csv"
     pages, text = pdf_text(exports.backlog_pdf(backlog, Filters()))

@@ -74,3 +74,15 @@ def test_the_efficiency_report_groups_by_delay_reason(fin_client: Client, month:
     csv = b"".join(response.streaming_content).decode("utf-8-sig")
     assert "Motivo do atraso;Aprovação interna pendente;Aprovação interna pendente;1;300,00" in csv
     assert "Motivo do atraso;Sem motivo;Sem motivo;3;" in csv  # OS-1 and OS-2: N-1..N-3
+
+
+def test_the_csv_reports_name_the_delay_reason(fin_client: Client, month: March) -> None:
+    reason = DelayReason.objects.get(label="Aprovação interna pendente")
+    ServiceOrder.objects.filter(number__in=["OS-3", "OS-5"]).update(delay_reason=reason)
+    post = fin_client.get("/fiscal/pos-servico/exportar.csv")
+    post_csv = b"".join(post.streaming_content).decode("utf-8-sig")
+    assert "12,0417;10;300,00;não;Aprovação interna pendente" in post_csv
+    backlog = fin_client.get("/fiscal/pendencias/exportar.csv")
+    backlog_csv = b"".join(backlog.streaming_content).decode("utf-8-sig")
+    assert backlog_csv.splitlines()[0].endswith(";Motivo do atraso")
+    assert "OS-5;" in backlog_csv and ";Aprovação interna pendente" in backlog_csv

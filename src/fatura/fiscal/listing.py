@@ -128,6 +128,7 @@ class PostServiceLine:
     expected_days: float
     within: bool
     value: Decimal
+    delay_reason: str = ""  # the order's delay reason, "" without one
 
 
 @dataclass(frozen=True)
@@ -171,6 +172,7 @@ def post_service(period: Period, filters: Filters | None = None) -> list[PostSer
                 expected_days=float(row["expected_days"]),
                 within=bool(row["within"]),
                 value=_money(row["share_cents"]),
+                delay_reason=row.get("delay_reason") or "",
             )
         )
     return out

@@ -99,6 +99,7 @@ POST_SERVICE_HEADER = [
     "Prazo esperado (dias)",
     "Valor",
     "Dentro do prazo",
+    "Motivo do atraso",
 ]
 
 
@@ -118,6 +119,7 @@ def post_service_csv(notes: Sequence[PostServiceNfse], period: Period) -> CsvTab
             lag_number(line.expected_days, 2),
             line.value,
             line.within,
+            line.delay_reason,
         ]
         for note in notes
         for line in note.lines
@@ -279,6 +281,7 @@ BACKLOG_HEADER = [
     "Prazo esperado (dias)",
     "Dias desde a conclusão",
     "Dias de atraso",
+    "Motivo do atraso",
 ]
 
 
@@ -286,7 +289,8 @@ def backlog_csv(backlog: Backlog) -> CsvTable:
     rows = [
         [r.order_number, r.customer, r.customer_document, r.service_type, r.team,
          r.completed_at, r.billed_at, r.value, r.covered, r.at_risk,
-         lag_number(r.expected_days, 2), lag_number(r.days_waiting), lag_number(r.days_late)]
+         lag_number(r.expected_days, 2), lag_number(r.days_waiting), lag_number(r.days_late),
+         r.delay_reason]
         for r in backlog.rows
     ]  # fmt: skip
     day = timezone.localdate(backlog.as_of)
