@@ -54,7 +54,7 @@ def service_order_delay_reason_set(
         raise _field_error("note", str(exc)) from None
     with transaction.atomic():
         order = (
-            ServiceOrder.objects.select_for_update()
+            ServiceOrder.objects.select_for_update(of=("self",))
             .select_related("customer", "invoice")
             .filter(number=number)
             .first()
