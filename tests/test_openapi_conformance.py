@@ -54,6 +54,7 @@ BEYOND_SCHEMA = {
     "percent": "an installment's percent (its sum with the others)",
     "discount_days": "set together with discount_percent, or neither",
     "discount_percent": "set together with discount_days, or neither",
+    "reason_id": "a delay reason that exists and is active (GET /delay-reasons)",
 }
 
 
