@@ -260,6 +260,8 @@ def load(data: Generated) -> dict[str, Any]:
                 "country": ["BR"] * c,
                 "business_unit": ["Serviços"] * c,
                 "payment_terms": ["NET30"] * c,
+                "delivery": ["manual"] * c,
+                "withholdings": ["[]"] * c,
                 "created_at": [stamp] * c,
             },
         )
@@ -282,6 +284,7 @@ def load(data: Generated) -> dict[str, Any]:
                 "billed_at": _moments(data.billed, pg),
                 "invoice_id": [None] * n,
                 "source": ["import"] * n,
+                "delay_note": [""] * n,
                 "created_at": [stamp] * n,
             },
         )
