@@ -121,13 +121,13 @@ class ServiceOrderOut(Schema):
     delay_note: str = ""
 
 
-class ImportOut(Schema):
+class ServiceOrderImportOut(Schema):
     created: int
     updated: int
     unchanged: int
 
 
-class NfseImportOut(ImportOut):
+class NfseImportOut(ServiceOrderImportOut):
     cancelled: int = Field(description="Cancelamentos registrados (eventos ou status).")
     ignored: int = Field(description="Documentos lidos e não usados (outros eventos).")
 

@@ -21,7 +21,7 @@ from fatura.receivables.periods import PeriodRow
 router = Router(tags=["periods"])
 
 
-class PeriodOut(Schema):
+class AccountingPeriodOut(Schema):
     month: str = Field(description="AAAA-MM", examples=["2026-03"])
     status: Literal["open", "closed"]
     closed_by: str | None = Field(description="quem fechou (nome ou usuário); null se aberto")
@@ -44,7 +44,7 @@ def _one(month: Month) -> dict[str, object]:
     return _out(row)
 
 
-@router.get("/periods", response=list[PeriodOut], openapi_extra=paged_openapi())
+@router.get("/periods", response=list[AccountingPeriodOut], openapi_extra=paged_openapi())
 def period_list(
     request: HttpRequest, response: HttpResponse, limit: Limit = DEFAULT_LIMIT, offset: Offset = 0
 ) -> list[dict[str, object]]:
@@ -58,7 +58,7 @@ def period_list(
     ]
 
 
-@router.post("/periods/{month}/close", response=PeriodOut)
+@router.post("/periods/{month}/close", response=AccountingPeriodOut)
 def period_close(request: HttpRequest, month: MonthField) -> dict[str, object]:
     """Fecha o mês (somente Financeiro; o mês precisa ter terminado): nenhum lançamento datado
     nele é aceito depois (409 nomeando o fechamento). Já fechado: 409."""
@@ -66,7 +66,7 @@ def period_close(request: HttpRequest, month: MonthField) -> dict[str, object]:
     return _one(Month.parse(month))
 
 
-@router.post("/periods/{month}/reopen", response=PeriodOut)
+@router.post("/periods/{month}/reopen", response=AccountingPeriodOut)
 def period_reopen(request: HttpRequest, month: MonthField) -> dict[str, object]:
     """Reabre o mês fechado (somente Financeiro), com evento de auditoria "Period Reopened".
     Mês não fechado: 409."""

@@ -33,9 +33,9 @@ from fatura.fiscal.models import (
 from fatura.fiscal.schemas import (
     ExpectedLagIn,
     ExpectedLagOut,
-    ImportOut,
     ServiceOrderBillIn,
     ServiceOrderCompleteIn,
+    ServiceOrderImportOut,
     ServiceOrderIn,
     ServiceOrderOut,
 )
@@ -164,7 +164,9 @@ def service_order_create(request: HttpRequest, payload: ServiceOrderIn) -> Statu
 
 # Before "/{number}": Django takes the first URL that matches, and "import" is a number too.
 @service_orders_router.post(
-    "/import", response={201: ImportOut}, operation_id="fatura_fiscal_api_service_order_import"
+    "/import",
+    response={201: ServiceOrderImportOut},
+    operation_id="fatura_fiscal_api_service_order_import",
 )
 def service_order_import(request: HttpRequest, file: File[UploadedFile]) -> Status[Body]:
     """The operations system's CSV (docs/nfse-kpi.md, "Imports"): all rows or none; a bad
