@@ -10,12 +10,13 @@ rolls everything back (the customer pays 2 % fine and 1 % a month on what it pay
 A step the rules refuse (a ``DomainError``) is a fine step, but it must leave nothing behind.
 
 After every step the invariants hold:
-- every non-proforma invoice: balance = total − applied − credited + debited − discounted −
-  written off, from its amount fields and again from the rows (active allocations, credit
-  notes less their excess, adjustments, the write-off and the reversals after it), and as
-  the reports compute it in SQL (``ledger.balance_as_of``); balance ≥ 0; the payment status
-  and the dispute counter agree with the rows; an open receivable owes something (else it is
-  closed);
+- every non-proforma invoice: balance = total − applied − credited + debited (late charges
+  included) − discounted − written off, from its amount fields and again from the rows
+  (active allocations, credit notes less their excess, adjustments, the write-off and the
+  reversals after it), and as the reports compute it in SQL (``ledger.balance_as_of``);
+  balance ≥ 0; the payment status and the dispute counter agree with the rows; an open
+  receivable owes something (else it is closed); its net late charges (booked − waived −
+  reversed) agree with their adjustments and are never negative;
 - every payment: its active allocations sum to ``applied`` ≤ amount;
 - nothing twice: one payment per idempotency key, one dunning notice per (invoice, level),
   one recurring invoice per (template, period), at most one "Due Date Passed" per invoice,

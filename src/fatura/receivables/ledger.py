@@ -331,6 +331,7 @@ def customer_statement(customer_id: int, as_of: dt.date | None = None) -> Custom
         for part_due, part in open_parts(to_money(balance), due, split.get(pk))
         if part > 0
     ]
+    items.sort(key=lambda item: (item.due_date or as_of, item.number))
     applied = Subquery(
         Allocation.objects.filter(
             _not_reversed_by(as_of, "payment__"),
