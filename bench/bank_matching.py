@@ -61,7 +61,7 @@ def prepare(invoices: int) -> Any:
     if Customer.objects.exists():
         sys.exit("bench: the database already has customers; use an empty scratch database")
     user = User.objects.create(username="bench-financeiro")
-    user.groups.add(Group.objects.get(name=FINANCEIRO))
+    user.groups.add(Group.objects.get_or_create(name=FINANCEIRO)[0])
     customers = [
         Customer(
             name=f"Cliente {n:06d} Ltda",

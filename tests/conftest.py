@@ -88,10 +88,11 @@ FAST_PASSWORD_HASHERS = [
 
 
 @pytest.fixture(autouse=True)
-def _payment_terms(request: pytest.FixtureRequest) -> None:
-    """The payment terms migration customers.0004 creates, for every test that uses the
-    database: a transactional test's flush drops them, and serialized_rollback cannot restore
-    them after the browser tests (see tests/e2e/test_uso_e_faturas.py), as with the roles."""
+def _seeded_rows(request: pytest.FixtureRequest) -> None:
+    """The rows data migrations seed (payment terms, delay reasons), for every test that uses
+    the database: a transactional test's flush drops them, and serialized_rollback cannot
+    restore them after the browser tests (see tests/e2e/test_uso_e_faturas.py), as with the
+    roles."""
     names = set(request.fixturenames)
     if "transactional_db" in names or "live_server" in names:
         request.getfixturevalue("transactional_db")
@@ -99,23 +100,33 @@ def _payment_terms(request: pytest.FixtureRequest) -> None:
         request.getfixturevalue("db")
     elif request.node.get_closest_marker("django_db") is None:
         return
-    from fatura.customers.models import PaymentTerm
+    restore_seeded_rows()
 
-    if PaymentTerm.objects.exists():
-        return
+
+def restore_seeded_rows() -> None:
+    """Put back the rows data migrations seed (customers.0004's payment terms, fiscal.0004's
+    delay reasons) when a transactional test's flush has dropped them. Module-scoped demo
+    fixtures call it too: they run before the autouse fixture of their first test."""
     from importlib import import_module
 
-    terms = import_module("fatura.customers.migrations.0004_payment_term").TERMS
-    PaymentTerm.objects.bulk_create(
-        PaymentTerm(
-            code=code,
-            label=label,
-            installments=[{"days": d, "percent": p} for d, p in installments],
-            discount_percent=percent,
-            discount_days=days,
+    from fatura.customers.models import PaymentTerm
+    from fatura.fiscal.models import DelayReason
+
+    if not PaymentTerm.objects.exists():
+        terms = import_module("fatura.customers.migrations.0004_payment_term").TERMS
+        PaymentTerm.objects.bulk_create(
+            PaymentTerm(
+                code=code,
+                label=label,
+                installments=[{"days": d, "percent": p} for d, p in installments],
+                discount_percent=percent,
+                discount_days=days,
+            )
+            for code, label, installments, percent, days in terms
         )
-        for code, label, installments, percent, days in terms
-    )
+    if not DelayReason.objects.exists():
+        seed = import_module("fatura.fiscal.migrations.0004_delay_reasons").SEED
+        DelayReason.objects.bulk_create(DelayReason(label=label, kind=kind) for label, kind in seed)
 
 
 @pytest.fixture(autouse=True)

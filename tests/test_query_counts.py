@@ -56,6 +56,7 @@ API_QUERY_COUNTS: dict[str, int] = {
     "/collections/worklist": 10,  # + the payment terms (the forecast reads them; 0023)
     "/consumptions": 4,
     "/customers": 3,
+    "/delay-reasons": 3,
     "/events": 4,
     "/forecast/cash-flow": 9,  # + the payment terms' net days (a table since 0023)
     "/forecast/models": 3,

@@ -30,7 +30,8 @@ def _populate(by: Any, size: int) -> dict[str, str]:
 
 def test_invoice_detail_query_count(fin_api, fin_user, django_assert_max_num_queries):
     _populate(fin_user, 2)
-    # the token, the roles, the invoice, its lines, the adjustment waiting for approval
-    with django_assert_max_num_queries(5):
+    # the token, the roles, the invoice, its lines, the adjustment waiting for approval, its
+    # installments (docs/decisions/0023)
+    with django_assert_max_num_queries(6):
         response = fin_api.get("/invoices/FAT-00000001")
     assert len(response.json()["lines"]) == 2

@@ -52,6 +52,7 @@ from fatura.receivables.models import (
     RecurringTemplate,
 )
 from fatura.usage.models import Consumption, ConsumptionSource, VolumeImport
+from tests.conftest import restore_seeded_rows
 
 TODAY = dt.date(2026, 5, 15)
 NOW = dt.datetime(2026, 5, 15, 11, 0, tzinfo=dt.UTC)
@@ -73,6 +74,7 @@ def demo(django_db_setup: Any, django_db_blocker: Any) -> Iterator[DemoSummary]:
         ),
         transaction.atomic(),
     ):
+        restore_seeded_rows()
         summary = demo_load(size="small", progress=PROGRESS.append)
         yield summary
         transaction.set_rollback(True)
@@ -331,6 +333,7 @@ def test_invoices_have_their_events(demo: DemoSummary, db: Any) -> None:
         activities.PERIOD_REOPENED,
         activities.BANK_FILE_IMPORTED,
         activities.BANK_ENTRY_IGNORED,
+        activities.DELAY_REASON_RECORDED,
     }
 
 
