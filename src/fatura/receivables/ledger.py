@@ -45,7 +45,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Round
 
 from fatura.core import clock
 from fatura.core.errors import InvalidInput
@@ -131,8 +131,13 @@ def balance_as_of(as_of: dt.date) -> ExpressionWrapper:
         default=Value(ZERO),
         output_field=MONEY,
     )
+    # rounded to the cent in SQL: SQLite sums decimals as floats, and a balance of 1e-13 left
+    # by the order the entries were summed in must not count as owed (receivables_as_of)
     return ExpressionWrapper(
-        F("total_charged") - F("amount_withheld") - applied - credited + adjusted - written_off,
+        Round(
+            F("total_charged") - F("amount_withheld") - applied - credited + adjusted - written_off,
+            2,
+        ),
         output_field=MONEY,
     )
 
