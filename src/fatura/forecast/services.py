@@ -121,7 +121,10 @@ def model_train(
     return row
 
 
-_CACHE: dict[int, PaymentModel] = {}
+# keyed by the file and its modification time, not the version alone: a version number is
+# used again when the training that wrote it is rolled back (and in every test), and its file
+# is then a new one
+_CACHE: dict[tuple[str, int], PaymentModel] = {}
 
 
 def _forget_cached_models() -> None:
@@ -129,15 +132,19 @@ def _forget_cached_models() -> None:
 
 
 def active_model() -> tuple[ForecastModel | None, PaymentModel | None]:
-    """The active model's row and fitted model (loaded once per process and version)."""
+    """The active model's row and fitted model (loaded once per process and model file)."""
     row = ForecastModel.objects.filter(active=True).first()
     if row is None:
         return None, None
-    model = _CACHE.get(row.version)
+    try:
+        key = (row.file, os.stat(row.file).st_mtime_ns)
+    except FileNotFoundError:
+        return row, None
+    model = _CACHE.get(key)
     if model is None:
         try:
             model = joblib.load(row.file)
         except FileNotFoundError:
             return row, None
-        _CACHE[row.version] = model
+        _CACHE[key] = model
     return row, model
