@@ -10,7 +10,7 @@ from django.test import Client
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
-from tests.factories import financeiro, operacao
+from tests.factories import financeiro, operacao, restore_seeded_rows
 
 pytest_plugins: list[str] = []
 
@@ -101,32 +101,6 @@ def _seeded_rows(request: pytest.FixtureRequest) -> None:
     elif request.node.get_closest_marker("django_db") is None:
         return
     restore_seeded_rows()
-
-
-def restore_seeded_rows() -> None:
-    """Put back the rows data migrations seed (customers.0004's payment terms, fiscal.0004's
-    delay reasons) when a transactional test's flush has dropped them. Module-scoped demo
-    fixtures call it too: they run before the autouse fixture of their first test."""
-    from importlib import import_module
-
-    from fatura.customers.models import PaymentTerm
-    from fatura.fiscal.models import DelayReason
-
-    if not PaymentTerm.objects.exists():
-        terms = import_module("fatura.customers.migrations.0004_payment_term").TERMS
-        PaymentTerm.objects.bulk_create(
-            PaymentTerm(
-                code=code,
-                label=label,
-                installments=[{"days": d, "percent": p} for d, p in installments],
-                discount_percent=percent,
-                discount_days=days,
-            )
-            for code, label, installments, percent, days in terms
-        )
-    if not DelayReason.objects.exists():
-        seed = import_module("fatura.fiscal.migrations.0004_delay_reasons").SEED
-        DelayReason.objects.bulk_create(DelayReason(label=label, kind=kind) for label, kind in seed)
 
 
 @pytest.fixture(autouse=True)

@@ -74,3 +74,29 @@ class BillingItemFactory(factory.django.DjangoModelFactory):
             PriceVersion.objects.create(
                 item=self, unit_price=Decimal(unit_price), valid_from=dt.date(year, mon, 1)
             )
+
+
+def restore_seeded_rows() -> None:
+    """Put back the rows data migrations seed (customers.0004's payment terms, fiscal.0004's
+    delay reasons) when a transactional test's flush has dropped them. Module-scoped demo
+    fixtures call it too: they run before the autouse fixture of their first test."""
+    from importlib import import_module
+
+    from fatura.customers.models import PaymentTerm
+    from fatura.fiscal.models import DelayReason
+
+    if not PaymentTerm.objects.exists():
+        terms = import_module("fatura.customers.migrations.0004_payment_term").TERMS
+        PaymentTerm.objects.bulk_create(
+            PaymentTerm(
+                code=code,
+                label=label,
+                installments=[{"days": d, "percent": p} for d, p in installments],
+                discount_percent=percent,
+                discount_days=days,
+            )
+            for code, label, installments, percent, days in terms
+        )
+    if not DelayReason.objects.exists():
+        seed = import_module("fatura.fiscal.migrations.0004_delay_reasons").SEED
+        DelayReason.objects.bulk_create(DelayReason(label=label, kind=kind) for label, kind in seed)

@@ -23,7 +23,7 @@ from fatura.eventlog.models import Event
 from fatura.fiscal import selectors
 from fatura.fiscal.kpi import Period
 from fatura.fiscal.models import ExpectedLag, Nfse, NfseCoverage, ServiceOrder, ServiceType
-from tests.conftest import restore_seeded_rows
+from tests.factories import restore_seeded_rows
 
 TODAY = dt.date(2026, 5, 15)
 NOW = dt.datetime(2026, 5, 15, 11, 0, tzinfo=dt.UTC)

@@ -52,7 +52,7 @@ from fatura.receivables.models import (
     RecurringTemplate,
 )
 from fatura.usage.models import Consumption, ConsumptionSource, VolumeImport
-from tests.conftest import restore_seeded_rows
+from tests.factories import restore_seeded_rows
 
 TODAY = dt.date(2026, 5, 15)
 NOW = dt.datetime(2026, 5, 15, 11, 0, tzinfo=dt.UTC)
