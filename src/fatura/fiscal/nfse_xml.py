@@ -72,6 +72,11 @@ def _parser() -> etree.XMLParser:
     return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
 
 
+# Public for the other readers of NFS-e XML (the DANFSe): the same schemas, the same safe parser.
+schema = _schema
+safe_parser = _parser
+
+
 def read_xml(name: str, data: bytes) -> tuple[XmlDocument | None, list[RowError]]:
     """One XML file (``name`` is its file or zip-member name, used in every error)."""
     if len(data) > MAX_XML_BYTES:
