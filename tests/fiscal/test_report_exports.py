@@ -14,6 +14,7 @@ from pypdf import PdfReader
 from fatura.fiscal import listing, selectors
 from fatura.fiscal import report_exports as exports
 from fatura.fiscal.kpi import Filters, Period
+from fatura.fiscal.models import DelayReason, ServiceOrder
 from tests.fiscal.kpi_builders import SP, March, march
 
 MARCH = Period(dt.date(2026, 3, 1), dt.date(2026, 3, 31))
@@ -59,18 +60,18 @@ def test_post_service_csv_lists_each_nfse_with_its_orders(month: March) -> None:
     document = month.a.document
     assert lines[0] == (
         "NFS-e;Emissão;Cliente;CPF/CNPJ;OS;Tipo de serviço;Equipe;Conclusão;Faturamento;"
-        "Prazo (dias);Prazo esperado (dias);Valor;Dentro do prazo;Motivo do atraso"
+        "Prazo (dias);Prazo esperado (dias);Valor;Dentro do prazo;Motivo do atraso;Tipo do atraso"
     )
     assert lines[1] == (
         f"N-1;04/03/2026 10:00:00;Alfa Serviços;{document};OS-1;Manutenção;Norte;"
-        "02/03/2026 10:00:00;03/03/2026 10:00:00;2;10;1000,00;sim;"
+        "02/03/2026 10:00:00;03/03/2026 10:00:00;2;10;1000,00;sim;;"
     )
     # OS-3: 20/02 09:00 -> 04/03 10:00 = 12 days and 1 hour; Manutenção expects 10
-    assert lines[2].endswith("20/02/2026 09:00:00;21/02/2026 09:00:00;12,0417;10;300,00;não;")
+    assert lines[2].endswith("20/02/2026 09:00:00;21/02/2026 09:00:00;12,0417;10;300,00;não;;")
     # OS-2 on N-2: one day; Alfa + Instalação expects half a day
-    assert lines[3].endswith(";1;0,5;300,00;não;")
+    assert lines[3].endswith(";1;0,5;300,00;não;;")
     assert lines[4].startswith("N-3;09/03/2026 12:00:00;")
-    assert lines[4].endswith(";4;0,5;200,00;não;")
+    assert lines[4].endswith(";4;0,5;200,00;não;;")
     assert lines[5] == ""  # N-4 (before the billing), N-5 (February), N-6 (cancelled): out
 
 
@@ -121,7 +122,7 @@ def test_backlog_csv_and_pdf(month: March) -> None:
     lines = csv_lines(exports.backlog_csv(backlog))
     assert lines[1] == (
         f"OS-5;Alfa Serviços;{month.a.document};Manutenção;Norte;20/03/2026 10:00:00;"
-        "21/03/2026 10:00:00;400,00;0,00;400,00;10;11,5417;1,5417;"  # no delay reason
+        "21/03/2026 10:00:00;400,00;0,00;400,00;10;11,5417;1,5417;;"  # no delay reason
     )
     assert exports.backlog_csv(backlog).filename == "pendencias-nfse-2026-03-31.csv"
     pages, text = pdf_text(exports.backlog_pdf(backlog, Filters()))
@@ -129,6 +130,40 @@ def test_backlog_csv_and_pdf(month: March) -> None:
     assert "Pendências de NFS-e (valor em risco)" in text
     assert "Posição em 31/03/2026 23:00" in text  # local time, not UTC
     assert "OS-5" in text and "R$ 400,00" in text and "1,5" in text
+    assert "Por motivo do atraso" in text and "Sem motivo" in text
+
+
+def test_the_reports_name_the_delay_reason_and_its_kind(month: March) -> None:
+    internal = DelayReason.objects.get(label="Aprovação interna pendente")
+    customer = DelayReason.objects.get(label="Aguardando pedido de compra do cliente")
+    ServiceOrder.objects.filter(number="OS-3").update(delay_reason=internal)
+    ServiceOrder.objects.filter(number="OS-5").update(delay_reason=customer)
+    notes = listing.post_service(MARCH)
+    lines = csv_lines(exports.post_service_csv(notes, MARCH))
+    assert lines[2].endswith(";12,0417;10;300,00;não;Aprovação interna pendente;Interno")
+    assert lines[3].endswith(";não;;")  # OS-2 is late without a reason
+    result = selectors.nfse_after_billing(MARCH)
+    _, text = pdf_text(exports.post_service_pdf(notes, result, Filters()))
+    assert "Motivo do atraso" in text
+    assert "Aprovação interna pendente" in " ".join(text.split())
+    assert "(interno)" in text
+    backlog = listing.backlog(as_of=AS_OF)
+    row = csv_lines(exports.backlog_csv(backlog))[1]
+    assert row.endswith(";1,5417;Aguardando pedido de compra do cliente;A pedido do cliente")
+    _, text = pdf_text(exports.backlog_pdf(backlog, Filters()))
+    flat = " ".join(text.split())
+    assert "Aguardando pedido de compra" in flat and "(a pedido do cliente)" in flat
+    assert "A pedido do cliente 1 R$ 400,00 1,5" in flat  # the split by kind
+    assert "Atraso interno 0 R$ 0,00 —" in flat
+
+
+def test_delay_texts() -> None:
+    assert exports.delay_text("", "none") == ""
+    assert exports.delay_text("Pedido do cliente", "customer") == (
+        "Pedido do cliente (a pedido do cliente)"
+    )
+    assert exports.delay_kind_text("internal") == "Interno"
+    assert exports.delay_kind_text("none") == ""
 
 
 def test_dashboard_chart_csvs(month: March) -> None:

@@ -84,5 +84,32 @@ def test_the_csv_reports_name_the_delay_reason(fin_client: Client, month: March)
     assert "12,0417;10;300,00;não;Aprovação interna pendente" in post_csv
     backlog = fin_client.get("/fiscal/pendencias/exportar.csv")
     backlog_csv = b"".join(backlog.streaming_content).decode("utf-8-sig")
-    assert backlog_csv.splitlines()[0].endswith(";Motivo do atraso")
-    assert "OS-5;" in backlog_csv and ";Aprovação interna pendente" in backlog_csv
+    assert backlog_csv.splitlines()[0].endswith(";Motivo do atraso;Tipo do atraso")
+    assert "OS-5;" in backlog_csv and ";Aprovação interna pendente;Interno" in backlog_csv
+
+
+def test_the_post_service_page_shows_the_reason_and_its_kind(
+    fin_client: Client, month: March
+) -> None:
+    internal = DelayReason.objects.get(label="Aprovação interna pendente")
+    ServiceOrder.objects.filter(number="OS-3").update(delay_reason=internal)
+    page = text(fin_client.get("/fiscal/pos-servico/"))
+    assert '<th scope="col">Motivo do atraso</th>' in page
+    cell = page.split('id="reason-N-1-OS-3"')[1].split("</td>")[0]
+    assert "Aprovação interna pendente" in cell and "Atraso interno" in cell
+    late_without = page.split('id="reason-N-2-OS-2"')[1].split("</td>")[0]
+    assert "Sem motivo" in late_without
+    within = page.split('id="reason-N-1-OS-1"')[1].split("</td>")[0]
+    assert "—" in within
+    pdf = fin_client.get("/fiscal/pos-servico/exportar.pdf")
+    assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
+
+
+def test_the_backlog_page_shows_the_kind_of_the_reason(fin_client: Client, month: March) -> None:
+    customer = DelayReason.objects.get(label="Aguardando pedido de compra do cliente")
+    ServiceOrder.objects.filter(number="OS-5").update(delay_reason=customer)
+    page = text(fin_client.get("/fiscal/pendencias/"))
+    reason = page.split('id="reason-OS-5"')[1].split("</span></span>")[0]
+    assert "Aguardando pedido de compra do cliente" in reason and "A pedido do cliente" in reason
+    pdf = fin_client.get("/fiscal/pendencias/exportar.pdf")
+    assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"

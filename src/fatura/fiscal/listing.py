@@ -129,6 +129,7 @@ class PostServiceLine:
     within: bool
     value: Decimal
     delay_reason: str = ""  # the order's delay reason, "" without one
+    delay_kind: str = "none"  # internal | customer | none
 
 
 @dataclass(frozen=True)
@@ -173,6 +174,7 @@ def post_service(period: Period, filters: Filters | None = None) -> list[PostSer
                 within=bool(row["within"]),
                 value=_money(row["share_cents"]),
                 delay_reason=row.get("delay_reason") or "",
+                delay_kind=row.get("delay_kind") or "none",
             )
         )
     return out

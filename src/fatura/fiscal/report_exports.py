@@ -13,13 +13,14 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from fatura.core.money import format_decimal_br
 from fatura.core.reports import Block, CsvTable, report_pdf
 from fatura.customers.models import Customer
 from fatura.fiscal.kpi import DayValue, Filters, Group, LagBin, NfseKpi, Period
 from fatura.fiscal.listing import Backlog, Breakdown, MonthValue, PostServiceNfse
+from fatura.fiscal.models import DelayKind
 
 DIMENSIONS = {
     "customer": "Cliente",
@@ -58,6 +59,24 @@ def percent_text(rate: float | None, places: int = 1) -> str:
 def expected_text(days: float | Decimal) -> str:
     """An expected lag as set: ``10``, ``0,5``."""
     return format_decimal_br(Decimal(str(days)).normalize()) or "0"
+
+
+def delay_kind_text(kind: str) -> str:
+    """The kind of a delay reason as the reports say it (pt-BR, like every report): "Interno",
+    "A pedido do cliente"; "" without a reason."""
+    if kind not in DelayKind.values:
+        return ""
+    with translation.override("pt-br"):
+        return str(DelayKind(kind).label)
+
+
+def delay_text(reason: str, kind: str) -> str:
+    """A delay reason and its kind in one cell: "Aprovação interna pendente (interno)";
+    "" without a reason."""
+    if not reason:
+        return ""
+    kind_text = delay_kind_text(kind)
+    return f"{reason} ({kind_text.lower()})" if kind_text else reason
 
 
 def period_line(period: Period) -> str:
@@ -100,6 +119,7 @@ POST_SERVICE_HEADER = [
     "Valor",
     "Dentro do prazo",
     "Motivo do atraso",
+    "Tipo do atraso",
 ]
 
 
@@ -120,6 +140,7 @@ def post_service_csv(notes: Sequence[PostServiceNfse], period: Period) -> CsvTab
             line.value,
             line.within,
             line.delay_reason,
+            delay_kind_text(line.delay_kind) if line.delay_reason else "",
         ]
         for note in notes
         for line in note.lines
@@ -127,13 +148,21 @@ def post_service_csv(notes: Sequence[PostServiceNfse], period: Period) -> CsvTab
     return CsvTable(f"faturamento-pos-servico-{_slug(period)}.csv", POST_SERVICE_HEADER, rows)
 
 
+# NFS-e, Emissão, Cliente, OS, Tipo, Equipe, Conclusão, Faturamento, Prazo, Esperado, Valor,
+# No prazo, Motivo do atraso
+POST_SERVICE_WIDTHS = (0.05, 0.09, 0.1, 0.065, 0.08, 0.06, 0.095, 0.095, 0.055, 0.07, 0.08, 0.05,
+                       0.11)  # fmt: skip
+
+
 def post_service_pdf(notes: Sequence[PostServiceNfse], result: NfseKpi, filters: Filters) -> bytes:
     header = ["NFS-e", "Emissão", "Cliente", "OS", "Tipo", "Equipe", "Conclusão",
-              "Faturamento", "Prazo (dias)", "Esperado", "Valor", "No prazo"]  # fmt: skip
+              "Faturamento", "Prazo (dias)", "Esperado", "Valor", "No prazo",
+              "Motivo do atraso"]  # fmt: skip
     rows = [
         [note.number, note.issued_at, note.customer, line.order_number, line.service_type,
          line.team, line.completed_at, line.billed_at, days_text(line.lag_days, 2),
-         expected_text(line.expected_days), line.value, "sim" if line.within else "não"]
+         expected_text(line.expected_days), line.value, "sim" if line.within else "não",
+         delay_text(line.delay_reason, line.delay_kind)]
         for note in notes
         for line in note.lines
     ]  # fmt: skip
@@ -144,9 +173,9 @@ def post_service_pdf(notes: Sequence[PostServiceNfse], result: NfseKpi, filters:
             Block(
                 header,
                 rows,
-                [0.06, 0.1, 0.13, 0.07, 0.09, 0.065, 0.1, 0.1, 0.065, 0.075, 0.09, 0.055],
+                POST_SERVICE_WIDTHS,
                 numeric=frozenset({8, 9, 10}),
-                wrap=frozenset({2, 4}),
+                wrap=frozenset({2, 4, 12}),
                 empty="Nenhuma NFS-e emitida após o faturamento no período.",
             )
         ],
@@ -282,7 +311,15 @@ BACKLOG_HEADER = [
     "Dias desde a conclusão",
     "Dias de atraso",
     "Motivo do atraso",
+    "Tipo do atraso",
 ]
+
+
+BACKLOG_KINDS = {
+    "internal": "Atraso interno",
+    "customer": "A pedido do cliente",
+    "none": "Sem motivo",
+}
 
 
 def backlog_csv(backlog: Backlog) -> CsvTable:
@@ -290,7 +327,7 @@ def backlog_csv(backlog: Backlog) -> CsvTable:
         [r.order_number, r.customer, r.customer_document, r.service_type, r.team,
          r.completed_at, r.billed_at, r.value, r.covered, r.at_risk,
          lag_number(r.expected_days, 2), lag_number(r.days_waiting), lag_number(r.days_late),
-         r.delay_reason]
+         r.delay_reason, delay_kind_text(r.delay_kind) if r.delay_reason else ""]
         for r in backlog.rows
     ]  # fmt: skip
     day = timezone.localdate(backlog.as_of)
@@ -299,11 +336,17 @@ def backlog_csv(backlog: Backlog) -> CsvTable:
 
 def backlog_pdf(backlog: Backlog, filters: Filters) -> bytes:
     header = ["OS", "Cliente", "Tipo", "Equipe", "Conclusão", "Faturamento", "Valor da OS",
-              "Coberto", "Em risco", "Esperado", "Dias de atraso"]  # fmt: skip
+              "Coberto", "Em risco", "Esperado", "Dias de atraso", "Motivo do atraso"]  # fmt: skip
     rows = [
         [r.order_number, r.customer, r.service_type, r.team, r.completed_at, r.billed_at,
-         r.value, r.covered, r.at_risk, expected_text(r.expected_days), days_text(r.days_late)]
+         r.value, r.covered, r.at_risk, expected_text(r.expected_days), days_text(r.days_late),
+         delay_text(r.delay_reason, r.delay_kind)]
         for r in backlog.rows
+    ]  # fmt: skip
+    kinds = [
+        [BACKLOG_KINDS[split.kind], str(split.count), split.at_risk,
+         days_text(split.avg_days_late)]
+        for split in backlog.by_delay_kind
     ]  # fmt: skip
     moment = timezone.localtime(backlog.as_of)
     return report_pdf(
@@ -313,11 +356,19 @@ def backlog_pdf(backlog: Backlog, filters: Filters) -> bytes:
             Block(
                 header,
                 rows,
-                [0.08, 0.15, 0.09, 0.08, 0.1, 0.1, 0.09, 0.08, 0.09, 0.075, 0.065],
+                [0.07, 0.11, 0.08, 0.06, 0.095, 0.095, 0.08, 0.065, 0.08, 0.07, 0.065, 0.13],
                 numeric=frozenset({6, 7, 8, 9, 10}),
-                wrap=frozenset({1, 2}),
+                wrap=frozenset({1, 2, 11}),
                 empty="Nenhuma ordem com NFS-e atrasada.",
-            )
+            ),
+            Block(
+                ["Motivo do atraso", "Ordens", "Valor em risco", "Dias de atraso (média)"],
+                kinds if backlog.rows else [],
+                [0.4, 0.15, 0.25, 0.2],
+                numeric=frozenset({1, 2, 3}),
+                heading="Por motivo do atraso",
+                empty="Nenhuma ordem com NFS-e atrasada.",
+            ),
         ],
         summary=[("Ordens", str(len(backlog.rows))), ("Valor em risco", backlog.at_risk)],
         wide=True,

@@ -93,7 +93,10 @@ def post_service(request: HttpRequest) -> HttpResponse:
             (
                 note,
                 format_document(note.customer_document),
-                [(line, exports.days_text(line.lag_days, 2)) for line in note.lines],
+                [
+                    (line, exports.days_text(line.lag_days, 2), DELAY_KIND_LABELS[line.delay_kind])
+                    for line in note.lines
+                ],
             )
             for note in page_obj.object_list
         ],
