@@ -63,6 +63,7 @@ API_QUERY_COUNTS: dict[str, int] = {
     "/invoices": 7,  # + the adjustments waiting for approval, + the installments (0023)
     "/kpis/nfse-after-billing": 6,
     "/mining/logs": 3,
+    "/mining/logs/{log_id}/cases": 4,  # the log's row; its cases are in its Parquet file
     "/nfse": 5,
     "/nfse/backlog": 5,
     "/payment-terms": 4,
@@ -202,10 +203,19 @@ class Rows:
         self.items = [billing_item(f"Item {n}", price="1.25") for n in range(2)]
         self.made = 0
         self.first = CustomerFactory()
+        first_log = folder / "log-0.csv"
+        first_log.write_text(CSV_LOG, encoding="utf-8")
+        self.log = log_import(first_log, name="Pedidos 0", by=by, zone="UTC")
 
     def params(self) -> dict[str, Any]:
-        """What the query strings name: the first customer, the two items consumed."""
-        return {"customer": self.first.pk, "item0": self.items[0].pk, "item1": self.items[1].pk}
+        """What the query strings name: the first customer, the two items consumed, the first
+        imported log."""
+        return {
+            "customer": self.first.pk,
+            "item0": self.items[0].pk,
+            "item1": self.items[1].pk,
+            "log_id": self.log.pk,
+        }
 
     def add(self, count: int) -> None:
         for _ in range(count):

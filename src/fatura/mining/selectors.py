@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
@@ -86,17 +87,43 @@ def mined_log_summary(
     from fatura.mining.engine import mine
 
     event_log = mined_log_read(log)
-    return mine(event_log, engine, where=case_filter(where, event_log)).to_json()
+    chosen = case_filter(where, event_log, as_of=mined_log_as_of(log))
+    return mine(event_log, engine, where=chosen).to_json()
 
 
-def case_filter(where: Sequence[str], log: EventLog | None = None) -> Any:
+def mined_log_as_of(log: MinedLog) -> dt.datetime | None:
+    """The instant a log imported ``--as-of`` is measured at (None: its last event)."""
+    from fatura.mining.services import as_of_moment
+
+    return as_of_moment(log.options or {})
+
+
+def mined_log_cases(
+    log: MinedLog, *, where: Sequence[str] = (), sort: str = "case_id", descending: bool = False
+) -> Any:
+    """The per-invoice derived attributes of the log's cases ``where`` keeps, sorted
+    (:func:`fatura.mining.case_rows.cases_table`; an Arrow table)."""
+    from fatura.mining.case_rows import cases_table
+
+    event_log = mined_log_read(log)
+    as_of = mined_log_as_of(log)
+    chosen = case_filter(where, event_log, as_of=as_of)
+    zone = (log.options or {}).get("zone")
+    return cases_table(event_log, chosen, sort=sort, descending=descending, as_of=as_of, zone=zone)
+
+
+def case_filter(
+    where: Sequence[str], log: EventLog | None = None, *, as_of: dt.datetime | None = None
+) -> Any:
     """The :class:`~fatura.mining.engine.filters.CaseFilter` of ``where``, checked against
     ``log`` when given (an unknown attribute is found now); a bad condition is a 422 on the
-    field ``where`` naming it."""
+    field ``where`` naming it. ``as_of``: when DaysOverdue of unpaid cases is measured
+    (default: the log's last event)."""
+    from fatura.mining.case_rows import epoch_us
     from fatura.mining.engine.filters import FilterError, parse
 
     try:
-        chosen = parse(where)
+        chosen = parse(where, as_of_us=epoch_us(as_of))
         if log is not None and chosen:
             chosen.case_mask(log)
     except FilterError as error:

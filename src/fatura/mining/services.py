@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -40,6 +40,7 @@ OCEL_SUFFIXES = (
 )
 WRITE_BATCH_ROWS = 200_000
 NAME_MAX = 200  # MinedLog.name
+ERP_FORMATS = (LogFormat.ORACLE_FUSION.value, LogFormat.NETSUITE.value)
 
 # progress(stage, done, total): stage "read" (done = rows read) or "write" (rows written)
 Progress = Callable[[str, int, int | None], None]
@@ -47,19 +48,14 @@ Progress = Callable[[str, int, int | None], None]
 
 def detect_format(path: str | Path) -> str:
     """The format of a log file from its name: xes, csv, parquet or ocel."""
+    from fatura.mining.readers.erp_folder import find_extract, zip_kind
+
     folder = Path(path)
     if folder.is_dir():  # an ERP extract: a folder of CSV exports, told apart by its tables
-        names = {child.name.lower() for child in folder.iterdir()}
-        if "ra_customer_trx_all.csv" in names:
-            return LogFormat.ORACLE_FUSION.value
-        if "invoices.csv" in names:
-            return LogFormat.NETSUITE.value
-        raise LogError(
-            "a folder must be an ERP extract: Oracle Fusion AR (RA_CUSTOMER_TRX_ALL.csv, ...) "
-            "or NetSuite (invoices.csv, ...)",
-            str(path),
-        )
+        return find_extract(folder)[1]
     name = str(path).lower()
+    if name.endswith(".zip"):  # an ERP extract zipped (tables told apart by name)
+        return zip_kind(folder)
     if name.endswith(OCEL_SUFFIXES):
         return LogFormat.OCEL.value
     try:
@@ -84,11 +80,16 @@ def log_import(
     encoding: str = "utf-8",
     by: User | str | None = None,
     progress: Progress | None = None,
+    as_of: str | None = None,
+    automation_users: Sequence[str] = (),
 ) -> MinedLog:
     """Import the log at ``path`` as ``name`` (unique). Raises :class:`RuleViolation` (409) for
     a name in use and :class:`InvalidInput` (422) for a file that cannot be read, naming the
     file and where in it. ``by`` a user: Financeiro only (403 otherwise); ``None`` is the
-    command line, run by whoever operates the server."""
+    command line, run by whoever operates the server. ``as_of``: the log as of the end of that
+    date (or an instant with offset; :mod:`fatura.mining.as_of`): later events are not stored
+    and the KPIs measure open invoices then. ``automation_users``: users whose events count as
+    automated besides ``system`` (:mod:`fatura.mining.automation`)."""
     if by is not None and not isinstance(by, str):
         require(by, Capability.IMPORT_LOGS)
     name = clean_name(name)
@@ -96,7 +97,10 @@ def log_import(
     source = Path(path)
     kind = checked_format(source, fmt, object_type)
     zone = zone or default_zone()
-    table, log = _read_checked(source, kind, mapping, zone, object_type, encoding, progress)
+    extra = extra_options(as_of, automation_users, zone)
+    table, log = _read_checked(
+        source, kind, mapping, zone, object_type, encoding, progress, extra=extra
+    )
     directory = MinedLog.storage_dir()
     directory.mkdir(parents=True, exist_ok=True)
     handle, temporary_name = tempfile.mkstemp(prefix=".import-", suffix=".parquet", dir=directory)
@@ -120,9 +124,8 @@ def log_import(
                 imported_by=_user_name(by),
                 storage="",
                 attribute_schema=attribute_schema(table.schema),
-                options=_options(
-                    mapping if kind in ("csv", "parquet") else None, zone, object_type
-                ),
+                options=_options(mapping if kind in ("csv", "parquet") else None, zone, object_type)
+                | extra,
             )
             target = directory / f"{mined.pk}.parquet"
             mined.storage = str(target)
@@ -185,10 +188,25 @@ def _read_checked(
     object_type: str | None,
     encoding: str,
     progress: Progress | None,
+    *,
+    extra: dict[str, Any] | None = None,
 ) -> tuple[pa.Table, EventLog]:
-    """The canonical table and the ordered log, or 422 naming the file and where in it."""
+    """The canonical table and the ordered log, or 422 naming the file and where in it.
+    ``extra``: the stored ``as_of`` and ``automation_users`` (:func:`_extra_options`)."""
+    extra = extra or {}
+    users = extra.get("automation_users")
     try:
-        table = _read(source, kind, mapping, zone, object_type, encoding)
+        table = _read(source, kind, mapping, zone, object_type, encoding, users)
+        if users and kind not in ERP_FORMATS:
+            from fatura.mining.automation import with_automation_users
+
+            table = with_automation_users(table, users)
+        if extra.get("as_of"):
+            from fatura.mining.as_of import until
+
+            table = until(table, str(extra["as_of"]), zone)
+            if table.num_rows == 0:
+                raise LogError(f"no event as of {extra['as_of']}", str(source))
         if progress:
             progress("read", table.num_rows, table.num_rows)
         return table, EventLog.from_table(table, name=str(source))
@@ -225,6 +243,7 @@ def log_import_execute(log_id: int) -> MinedLog:
 
     options = mined.options or {}
     mapping = ColumnMapping(**options["mapping"]) if options.get("mapping") else None
+    extra = {k: options[k] for k in ("as_of", "automation_users") if options.get(k)}
     try:
         kind = mined.file_format
         table, log = _read_checked(
@@ -235,6 +254,7 @@ def log_import_execute(log_id: int) -> MinedLog:
             options.get("object_type"),
             str(options.get("encoding") or "utf-8"),
             progress,
+            extra=extra,
         )
         _store(mined, table, log, progress)
     except DomainError as error:  # the file's name, not where the server kept it
@@ -332,20 +352,24 @@ def _read(
     zone: str,
     object_type: str | None,
     encoding: str,
+    automation_users: Sequence[str] | None = None,
 ) -> pa.Table:
     cap = max_unpacked_bytes()
     if kind == LogFormat.OCEL:
         from fatura.mining.readers.ocel import read_ocel
 
         return read_ocel(source, object_type=str(object_type), naive_zone=zone, max_unpacked=cap)
-    if kind == LogFormat.ORACLE_FUSION:
-        from fatura.mining.readers.oracle_fusion import oracle_fusion_table
+    if kind in ERP_FORMATS:  # a folder, or a zip of one (unpacked under bounds)
+        from fatura.mining.readers.erp_folder import read_erp
 
-        return oracle_fusion_table(source, zone=zone, encoding=encoding)
-    if kind == LogFormat.NETSUITE:
-        from fatura.mining.readers.netsuite import netsuite_table
-
-        return netsuite_table(source, zone=zone, encoding=encoding)
+        return read_erp(
+            source,
+            zone=zone,
+            encoding=encoding,
+            automation=automation_users or None,
+            kind=kind,
+            max_unpacked=cap,
+        )
     if log_format_matches(source, kind):
         return read_table(
             source, mapping=mapping, naive_zone=zone, encoding=encoding, max_unpacked=cap
@@ -407,6 +431,34 @@ def _options(mapping: ColumnMapping | None, zone: str, object_type: str | None) 
     if object_type:
         options["object_type"] = object_type
     return options
+
+
+def extra_options(as_of: str | None, automation_users: Sequence[str], zone: str) -> dict[str, Any]:
+    """The ``as_of`` and ``automation_users`` options, checked (422 for a bad date)."""
+    extra: dict[str, Any] = {}
+    if as_of:
+        from fatura.mining.as_of import AsOfError, parse_as_of
+
+        try:
+            parse_as_of(as_of, zone)
+        except AsOfError as error:
+            raise InvalidInput(
+                str(error), errors=[{"field": "as_of", "message": str(error)}]
+            ) from None
+        extra["as_of"] = as_of.strip()
+    users = [u.strip() for u in automation_users if u.strip()]
+    if users:
+        extra["automation_users"] = users
+    return extra
+
+
+def as_of_moment(options: dict[str, Any]) -> dt.datetime | None:
+    """The instant a log imported ``--as-of`` is measured at (None: its last event)."""
+    if not options.get("as_of"):
+        return None
+    from fatura.mining.as_of import parse_as_of
+
+    return parse_as_of(str(options["as_of"]), options.get("zone")).astimezone(dt.UTC)
 
 
 def _user_name(user: User | str | None) -> str:

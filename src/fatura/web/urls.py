@@ -11,12 +11,14 @@ from fatura.web.views.customers import customers, late_charges, payment_terms
 from fatura.web.views.events import events
 from fatura.web.views.fiscal import dashboard as fiscal
 from fatura.web.views.fiscal import delays as fiscal_delays
+from fatura.web.views.fiscal import invoice_nfse
 from fatura.web.views.fiscal import lags as fiscal_lags
 from fatura.web.views.fiscal import nfse as fiscal_nfse
 from fatura.web.views.fiscal import orders as fiscal_orders
 from fatura.web.views.fiscal import reports as fiscal_reports
 from fatura.web.views.forecast import exports as forecast_exports
 from fatura.web.views.forecast import outlook as forecast
+from fatura.web.views.mining import cases as mining_cases
 from fatura.web.views.mining import imports as mining_imports
 from fatura.web.views.mining import kpis as mining_kpis
 from fatura.web.views.mining import logs as mining
@@ -85,6 +87,17 @@ urlpatterns = [
     path("faturas/<str:number>/", invoices.invoice_detail, name="invoice_detail"),
     path("faturas/<str:number>/boleto.pdf", remittances.boleto_pdf_view, name="invoice_boleto_pdf"),
     path("faturas/<str:number>/pdf/", invoices.invoice_pdf_view, name="invoice_pdf"),
+    path("faturas/<str:number>/nfse/", invoice_nfse.invoice_nfse_panel, name="invoice_nfse_panel"),
+    path(
+        "faturas/<str:number>/nfse/emitir/",
+        invoice_nfse.invoice_nfse_issue,
+        name="invoice_nfse_issue",
+    ),
+    path(
+        "faturas/<str:number>/nfse/cancelar/",
+        invoice_nfse.invoice_nfse_cancel,
+        name="invoice_nfse_cancel",
+    ),
     path(
         "faturas/<str:number>/acoes/<str:action>/",
         invoice_actions.invoice_action,
@@ -94,6 +107,11 @@ urlpatterns = [
     path("pagamentos/exportar.csv", payments.payments_csv, name="payments_csv"),
     path("pagamentos/novo/", payments.payment_new, name="payment_new"),
     path("pagamentos/banco/", bank_files.bank_files_page, name="bank_files"),
+    path(
+        "pagamentos/banco/importacoes/<int:job_id>/",
+        bank_files.bank_file_job,
+        name="bank_file_job",
+    ),
     path("pagamentos/remessa/", remittances.remittances_page, name="remittances"),
     path(
         "pagamentos/remessa/<int:number>/",
@@ -174,6 +192,17 @@ urlpatterns = [
         name="mining_variants_csv",
     ),
     path("mineracao/<str:log_key>/indicadores/", mining_kpis.kpi_dashboard, name="mining_kpis"),
+    path("mineracao/<str:log_key>/faturas/", mining_cases.case_list, name="mining_cases"),
+    path(
+        "mineracao/<str:log_key>/faturas/exportar.csv",
+        mining_cases.case_csv,
+        name="mining_cases_csv",
+    ),
+    path(
+        "mineracao/<str:log_key>/faturas/exportar.parquet",
+        mining_cases.case_parquet,
+        name="mining_cases_parquet",
+    ),
     path(
         "mineracao/<str:log_key>/indicadores/exportar.csv",
         mining_kpis.kpi_csv,
@@ -233,6 +262,11 @@ urlpatterns = [
     ),
     path("fiscal/nfse/exemplo.csv", fiscal_nfse.nfse_example, name="fiscal_nfse_example"),
     path("fiscal/nfse/<str:number>/dps.xml", fiscal_nfse.nfse_dps, name="fiscal_nfse_dps"),
+    path(
+        "fiscal/nfse/<str:number>/danfse.pdf",
+        invoice_nfse.nfse_danfse_view,
+        name="fiscal_nfse_danfse",
+    ),
     path("fiscal/prazos/", fiscal_lags.lags, name="fiscal_lags"),
     path("fiscal/prazos/<int:lag_id>/excluir/", fiscal_lags.lag_delete, name="fiscal_lag_delete"),
     path("previsao/", forecast.forecast, name="forecast"),

@@ -75,6 +75,8 @@ class Condition:
 class CaseFilter:
     conditions: tuple[Condition, ...] = ()
     zone: str | None = None  # for dates in from:/to: (default: the analysis zone)
+    # DaysOverdue of unpaid cases as of (µs since the epoch; default: the log's last event)
+    as_of_us: int | None = None
 
     def __bool__(self) -> bool:
         return bool(self.conditions)
@@ -90,8 +92,9 @@ class CaseFilter:
     def case_mask(self, log: EventLog) -> np.ndarray:
         """One bool per case of ``log`` (in its case order): kept or not."""
         keep = np.ones(log.cases, dtype=bool)
+        derived = _Derived(log, self.zone or default_zone(), self.as_of_us)
         for condition in self.conditions:
-            keep &= _holds(condition, log, self.zone or default_zone())
+            keep &= _holds(condition, log, self.zone or default_zone(), derived)
         return keep
 
     def select(self, log: EventLog) -> EventLog | None:
@@ -113,7 +116,9 @@ class CaseFilter:
         return EventLog.from_table(log.source.filter(pa.array(in_file_order)), name=log.name)
 
 
-def parse(texts: Iterable[str], *, zone: str | None = None) -> CaseFilter:
+def parse(
+    texts: Iterable[str], *, zone: str | None = None, as_of_us: int | None = None
+) -> CaseFilter:
     """Read the conditions (see the module docstring); :class:`FilterError` names the bad one."""
     conditions: list[Condition] = []
     for raw in texts:
@@ -123,7 +128,7 @@ def parse(texts: Iterable[str], *, zone: str | None = None) -> CaseFilter:
     for condition in conditions:
         if condition.kind in ("from", "to"):
             _instant(condition, zone or default_zone())  # validate now, not at the first log
-    return CaseFilter(tuple(conditions), zone)
+    return CaseFilter(tuple(conditions), zone, as_of_us)
 
 
 def parse_one(raw: str) -> Condition:
@@ -188,7 +193,25 @@ def _instant(condition: Condition, zone: str) -> int:
     return (moment - dt.datetime(1970, 1, 1, tzinfo=dt.UTC)) // dt.timedelta(microseconds=1)
 
 
-def _holds(condition: Condition, log: EventLog, zone: str) -> np.ndarray:
+class _Derived:
+    """The per-invoice derived attributes (:mod:`fatura.mining.case_table`) of a log, computed
+    on the first condition that names one the log does not carry as an attribute."""
+
+    def __init__(self, log: EventLog, zone: str, as_of_us: int | None) -> None:
+        self.log, self.zone, self.as_of_us = log, zone, as_of_us
+        self._table: pa.Table | None = None
+
+    def values(self, key: str) -> pa.Array:
+        if self._table is None:
+            from fatura.mining.case_table import case_table
+
+            self._table = case_table(self.log, as_of=self.as_of_us, zone=self.zone)
+        return self._table.column(key).combine_chunks()
+
+
+def _holds(
+    condition: Condition, log: EventLog, zone: str, derived: _Derived | None = None
+) -> np.ndarray:
     offsets = log.case_offsets
     if condition.kind in ("has", "lacks"):
         names = log.activity_names.to_pylist()
@@ -202,7 +225,7 @@ def _holds(condition: Condition, log: EventLog, zone: str) -> np.ndarray:
         return log.timestamps[offsets[:-1]] >= _instant(condition, zone)
     if condition.kind == "to":
         return log.timestamps[offsets[1:] - 1] < _instant(condition, zone)
-    return _compare(condition, log)
+    return _compare(condition, log, derived or _Derived(log, zone, None))
 
 
 def attribute_column(log: EventLog, key: str) -> pa.ChunkedArray | None:
@@ -234,14 +257,27 @@ def case_values(log: EventLog, column: pa.ChunkedArray) -> pa.Array:
     return pc.if_else(pa.array(has), picked, pa.nulls(len(picked), picked.type))
 
 
-def _compare(condition: Condition, log: EventLog) -> np.ndarray:
+def _compare(condition: Condition, log: EventLog, derived: _Derived) -> np.ndarray:
+    from fatura.mining.case_table import DERIVED
+
     column = attribute_column(log, condition.key)
-    if column is None:
-        known = ", ".join(attribute_names(log)) or "none"
+    if column is not None:
+        values = case_values(log, column)
+    elif condition.key in DERIVED:
+        values = derived.values(condition.key)
+    else:
+        known = ", ".join([*attribute_names(log), *DERIVED]) or "none"
         raise FilterError(
             condition.text, f"the log has no attribute {condition.key!r} (it has: {known})"
         )
-    values = case_values(log, column)
+    if pa.types.is_boolean(values.type):
+        return _compare_flag(condition, values)
+    if pa.types.is_timestamp(values.type):
+        raise FilterError(
+            condition.text,
+            f"{condition.key!r} is an instant: filter by days (dso_days, "
+            "days_overdue) or the case's start and end (from:, to:)",
+        )
     numeric = pa.types.is_integer(values.type) or pa.types.is_floating(values.type)
     numeric = numeric or pa.types.is_decimal(values.type)
     op = condition.op
@@ -272,6 +308,23 @@ def _compare(condition: Condition, log: EventLog) -> np.ndarray:
     }[op]
     result = function(values, wanted)
     fill = op == "!="  # a case without the attribute is "not value"
+    return np.asarray(pc.fill_null(result, fill).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+TRUE = frozenset({"true", "1", "sim", "yes"})
+FALSE = frozenset({"false", "0", "não", "nao", "no"})
+
+
+def _compare_flag(condition: Condition, values: pa.Array) -> np.ndarray:
+    """``key=true`` / ``key!=false`` on a yes/no attribute (true, false; sim, não)."""
+    text = condition.value.strip().casefold()
+    if condition.op not in ("=", "!=") or text not in TRUE | FALSE:
+        message = f"{condition.key!r} is yes/no: write {condition.key}=true or =false"
+        raise FilterError(condition.text, message)
+    result = pc.equal(values, pa.scalar(text in TRUE))
+    fill = condition.op == "!="
+    if fill:
+        result = pc.invert(result)
     return np.asarray(pc.fill_null(result, fill).to_numpy(zero_copy_only=False), dtype=bool)
 
 

@@ -1,10 +1,17 @@
 """``fatura import-log PATH --name N``: import an event log file into the registry.
 
     fatura import-log PATH --name N [--format auto|xes|csv|parquet|ocel|oracle-fusion|netsuite]
-    (PATH may be a folder: an Oracle Fusion AR or NetSuite extract of CSV exports)
+    (PATH may be a folder: an Oracle Fusion AR or NetSuite extract of CSV exports, or a .zip
+    of one)
                       [--case C --activity A --timestamp T --end-timestamp E --resource R]
                       [--object-type T] [--time-zone Z] [--encoding ENC]
                       [--source-system S] [--user U]
+                      [--as-of DATE] [--automation-users U1,U2]
+
+``--as-of``: the log as of the end of DATE (2024-03-31) or an instant with its offset; later
+events are not stored and the KPIs measure open invoices then (fatura.mining.as_of).
+``--automation-users``: users whose events count as automated besides SYSTEM, any case
+(fatura.mining.automation).
 
 A progress bar on standard error (rows read, then rows written); nothing is left behind on an
 error (exit status 1 with one line naming the file and where in it)."""
@@ -16,6 +23,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser, OutputWrapper
 
 from fatura.core.errors import DomainError
+from fatura.mining.automation import split_users
 from fatura.mining.models import LogFormat
 from fatura.mining.readers import ColumnMapping
 from fatura.mining.services import log_import
@@ -59,6 +67,16 @@ class Command(BaseCommand):
         parser.add_argument("--encoding", default="utf-8", help="CSV text encoding")
         parser.add_argument("--source-system", help="where the log comes from (e.g. 'SAP ECC')")
         parser.add_argument("--user", help="who imports it (default: system)")
+        parser.add_argument(
+            "--as-of",
+            help="the log as of the end of this date (2024-03-31) or an instant with offset: "
+            "later events are ignored",
+        )
+        parser.add_argument(
+            "--automation-users",
+            metavar="U1,U2",
+            help="users whose events are automated besides SYSTEM (comma-separated, any case)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         mapping = ColumnMapping(
@@ -81,6 +99,8 @@ class Command(BaseCommand):
                 encoding=options["encoding"],
                 by=options["user"],
                 progress=progress,
+                as_of=options["as_of"],
+                automation_users=split_users(options["automation_users"]),
             )
         except DomainError as error:
             raise CommandError(error.message) from None
