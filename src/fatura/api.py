@@ -169,6 +169,7 @@ def _register_routers() -> None:
     from fatura.customers.terms_api import router as payment_terms_router
     from fatura.eventlog.api import router as events_router
     from fatura.fiscal.api.delays import router as delay_reasons_router
+    from fatura.fiscal.api.issuing import router as nfse_issuing_router
     from fatura.fiscal.api.kpi import router as fiscal_kpi_router
     from fatura.fiscal.api.nfse import router as nfse_router
     from fatura.fiscal.api.orders import service_orders_router, settings_router
@@ -183,6 +184,8 @@ def _register_routers() -> None:
     api.add_router("/payment-terms", payment_terms_router)
     api.add_router("/billing-items", catalog_router)
     api.add_router("/consumptions", usage_router)
+    # before receivables: its POST /invoices/{number}/{action} would catch /invoices/{n}/nfse
+    api.add_router("/", nfse_issuing_router)  # POST /invoices/{n}/nfse, /nfse/{n}/cancel
     api.add_router("/", billing_router)
     # before receivables: its POST /invoices/{number}/{action} would shadow GET .../prediction
     api.add_router("/", forecast_router)

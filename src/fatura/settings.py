@@ -336,4 +336,14 @@ FATURA_NFSE = {
     "iss_rate": os.environ.get("FATURA_NFSE_ISS_RATE", "5.00"),
     "approximate_taxes": os.environ.get("FATURA_NFSE_PTOTTRIB", ""),
     "approximate_taxes_simples": os.environ.get("FATURA_NFSE_PTOTTRIBSN", ""),
+    # issuing through the Sefin Nacional (docs/decisions/0038): the API's base URL (production
+    # https://sefin.nfse.gov.br/SefinNacional, produção restrita
+    # https://sefin.producaorestrita.nfse.gov.br/SefinNacional), the company's A1 certificate
+    # (PKCS#12) and its password, an optional CA bundle for the server, attempts per DPS
+    "api_url": os.environ.get("FATURA_NFSE_API_URL", ""),
+    "cert": os.environ.get("FATURA_NFSE_CERT", ""),
+    "cert_password": os.environ.get("FATURA_NFSE_CERT_PASSWORD", ""),
+    "ca": os.environ.get("FATURA_NFSE_CA", ""),
+    "timeout": os.environ.get("FATURA_NFSE_TIMEOUT", "30"),
+    "max_attempts": os.environ.get("FATURA_NFSE_MAX_ATTEMPTS", "6"),
 }

@@ -59,6 +59,7 @@ SERVICE_ORDER_COMPLETED = "Service Order Completed"
 SERVICE_ORDER_BILLED = "Service Order Billed"
 NFSE_ISSUED = "NFS-e Issued"
 NFSE_CANCELLED = "NFS-e Cancelled"
+NFSE_REJECTED = "NFS-e Rejected"  # the Sefin Nacional refused the DPS Fatura sent
 DELAY_REASON_RECORDED = "Delay Reason Recorded"
 # banking: bank files in (return files, statements)
 BANK_FILE_IMPORTED = "Bank File Imported"
@@ -113,6 +114,7 @@ LABELS = {
     SERVICE_ORDER_BILLED: _("Ordem de serviço faturada"),
     NFSE_ISSUED: _("NFS-e emitida"),
     NFSE_CANCELLED: _("NFS-e cancelada"),
+    NFSE_REJECTED: _("NFS-e rejeitada"),
     DELAY_REASON_RECORDED: _("Motivo de atraso registrado"),
     BANK_FILE_IMPORTED: _("Arquivo bancário importado"),
     BANK_ENTRY_IGNORED: _("Lançamento bancário ignorado"),

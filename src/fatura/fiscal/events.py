@@ -15,7 +15,7 @@ from typing import Any
 from fatura.core.users import User
 from fatura.eventlog import activities
 from fatura.eventlog.services import NewEvent
-from fatura.fiscal.models import Nfse, ServiceOrder
+from fatura.fiscal.models import Nfse, NfseIssuance, ServiceOrder
 
 
 def order_case(order: ServiceOrder, invoice_number: str | None = None) -> str:
@@ -120,3 +120,24 @@ def nfse_cancelled(nfse: Nfse, orders: Iterable[ServiceOrder], *, by: User) -> l
             )
         )
     return events
+
+
+def nfse_rejected(issuance: NfseIssuance, *, by: User) -> NewEvent:
+    """ "NFS-e Rejected" on the invoice's case: the Sefin Nacional refused the DPS Fatura sent
+    (its first error's code and message)."""
+    invoice = issuance.invoice
+    return NewEvent(
+        case_id=invoice.number,
+        activity=activities.NFSE_REJECTED,
+        user=by,
+        timestamp=issuance.updated_at,
+        attributes={
+            "nfse_issuance": issuance.number,
+            "dps": issuance.dps_id,
+            "code": issuance.rejection_code,
+            "message": issuance.rejection_message,
+            "customer": invoice.customer.name,
+            "customer_document": invoice.customer.document,
+            "amount": invoice.total_charged,
+        },
+    )

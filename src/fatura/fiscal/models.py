@@ -254,3 +254,63 @@ class DelayReason(models.Model):
 
     def __str__(self) -> str:
         return self.label
+
+
+class IssuanceStatus(models.TextChoices):
+    PENDING = "pending", _("Em emissão")
+    ISSUED = "issued", _("Emitida")
+    REJECTED = "rejected", _("Rejeitada")
+    CANCELLED = "cancelled", _("Cancelada")
+
+
+class NfseIssuance(models.Model):
+    """One NFS-e Fatura issues through the Sefin Nacional for an invoice (docs/decisions/0038):
+    the DPS (its own number series, signed), the attempts to send it, and the outcome. The
+    :class:`Nfse` row (and its coverages) exists only once the NFS-e is authorized; a rejection
+    keeps its code and message here and leaves no NFS-e."""
+
+    number = models.CharField(_("número da emissão"), max_length=20, unique=True)
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="nfse_issuances")
+    nfse = models.OneToOneField(
+        Nfse, on_delete=models.PROTECT, null=True, blank=True, related_name="issuance"
+    )
+    status = models.CharField(
+        max_length=10, choices=IssuanceStatus.choices, default=IssuanceStatus.PENDING
+    )
+    dps_series = models.CharField(_("série da DPS"), max_length=5)
+    dps_number = models.BigIntegerField(_("número da DPS"))
+    dps_id = models.CharField(_("Id da DPS"), max_length=45, blank=True)
+    dps_xml = models.TextField(_("DPS assinada"), blank=True)
+    access_key = models.CharField(_("chave de acesso"), max_length=50, blank=True)
+    rejection_code = models.CharField(_("código da rejeição"), max_length=20, blank=True)
+    rejection_message = models.TextField(_("motivo da rejeição"), blank=True)
+    rejection_errors = models.JSONField(default=list, blank=True)  # [{code, message, detail}]
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)  # the last transport error (retried)
+    task_id = models.CharField(max_length=64, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)  # first sent: ask before resending
+    issued_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancel_reason = models.CharField(max_length=255, blank=True)
+    cancel_event_xml = models.TextField(blank=True)  # the e101101 event the Sefin registered
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dps_series", "dps_number"], name="fiscal_issuance_dps_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} ({self.status})"
+
+    @property
+    def authorized_xml(self) -> str:
+        """The authorized NFS-e XML the Sefin Nacional returned ("" until issued)."""
+        return self.nfse.xml if self.nfse_id and self.nfse else ""

@@ -20,9 +20,11 @@ from fatura.core.roles import Capability, require
 from fatura.core.schemas import DayText, Id, MomentText
 from fatura.fiscal import imports, kpi, listing, selectors, uploads
 from fatura.fiscal.api import params
+from fatura.fiscal.api.issuing import NfseIssuanceOut, issuance_out
 from fatura.fiscal.api.kpi import LAG_PLACES, rounded
 from fatura.fiscal.dps_source import invoice_dps_xml, nfse_dps_xml
 from fatura.fiscal.models import Nfse, NfseStatus
+from fatura.fiscal.nfse_issuing import issuance_get
 from fatura.fiscal.schemas import BacklogOut, NfseImportOut, NfseOut
 from fatura.receivables.models import Invoice
 
@@ -251,9 +253,17 @@ def _by_delay_kind(frame: Any) -> list[Body]:
     return out
 
 
-@router.get("/{number}", response=NfseOut, operation_id="fatura_fiscal_nfse_api_nfse_get")
+@router.get(
+    "/{number}",
+    response=NfseOut | NfseIssuanceOut,
+    operation_id="fatura_fiscal_nfse_api_nfse_get",
+)
 def nfse_get(request: HttpRequest, number: params.OrderNumber) -> Body:
+    """An NFS-e by its number; with an issuance number (DPS-…, from POST
+    /invoices/{number}/nfse), the issuance: pending, issued, rejected or cancelled."""
     require(request.user, Capability.VIEW)
+    if number.startswith("DPS-"):
+        return issuance_out(issuance_get(number))
     return _nfse_out(_nfse_get(number))
 
 
