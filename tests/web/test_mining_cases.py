@@ -176,3 +176,68 @@ def test_query_count_does_not_grow_with_invoices(fin_client, fin_user, own_log):
         )
     assert count() == small
     assert small <= 8  # session, user, the log's stamp, the events (read once), the page
+
+
+def _zip_of(folder: Path) -> bytes:
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for child in sorted(folder.iterdir()):
+            archive.write(child, f"{folder.name}/{child.name}")
+    return buffer.getvalue()
+
+
+def test_an_erp_zip_is_imported_from_the_mining_page(fin_client, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from fatura.mining.models import MinedLog
+    from fatura.mining.services import log_import_execute
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    index = _get(fin_client, "/mineracao/")
+    assert 'id="id_data_base"' in index and 'id="id_usuarios_automacao"' in index
+    assert '<option value="netsuite">NetSuite</option>' in index
+    upload = SimpleUploadedFile("netsuite.zip", _zip_of(FIVE / "netsuite"))
+    response = fin_client.post(
+        "/mineracao/importar/",
+        {
+            "arquivo": upload,
+            "nome": "NetSuite abril",
+            "formato": "auto",
+            "data_base": "30/04/2024",
+            "usuarios_automacao": "robo, Batch",
+        },
+    )
+    assert response.status_code == 302, text(response)[:1500]
+    mined = MinedLog.objects.get(name="NetSuite abril")
+    page = _get(fin_client, response["Location"])
+    assert 'data-status="queued"' in page
+    assert mined.options["as_of"] == "2024-04-30"
+    assert mined.options["automation_users"] == ["robo", "Batch"]
+    log_import_execute(mined.pk)  # the worker
+    mined.refresh_from_db()
+    assert (mined.status, mined.file_format, mined.cases) == ("ready", "netsuite", 5)
+    late = _get(fin_client, f"/mineracao/{mined.pk}/faturas/", filtro="days_overdue>30")
+    assert _case_ids(late) == ["INV-4"]
+    kpis = _get(fin_client, f"/mineracao/{mined.pk}/indicadores/")
+    assert "DSO" in kpis
+
+
+def test_a_bad_zip_from_the_page_is_refused_on_the_form(fin_client, settings):
+    import zipfile
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from fatura.mining.models import MinedLog
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("../invoices.csv", b"x")
+    upload = SimpleUploadedFile("extract.zip", buffer.getvalue())
+    response = fin_client.post(
+        "/mineracao/importar/", {"arquivo": upload, "nome": "Fuga", "formato": "auto"}
+    )
+    assert response.status_code == 422
+    assert "leaves the extract" in text(response)
+    assert not MinedLog.objects.exists()

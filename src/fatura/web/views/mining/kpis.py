@@ -23,9 +23,19 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from fatura.core.errors import InvalidInput, NotFound
-from fatura.mining.kpis import DEFAULT_RULES, FilterError, Filters, Kpi, check, compute, derive
+from fatura.mining.kpis import (
+    DEFAULT_RULES,
+    FilterError,
+    Filters,
+    Kpi,
+    Options,
+    check,
+    compute,
+    derive,
+)
 from fatura.mining.kpis.dashboard import Dashboard, dashboard
 from fatura.mining.kpis.kpis import is_invoice_log
+from fatura.mining.selectors import mined_log_as_of
 from fatura.web.csv_export import csv_response
 from fatura.web.forms_receivables import DateBRField
 from fatura.web.views.common import page
@@ -166,7 +176,10 @@ def _compute(ref: LogRef, asked: dict[str, Any]) -> KpiReport:
         filters = _filters(asked)
     except FilterError as error:
         raise InvalidInput(str(error)) from None
-    with derive(log, "fast") as derived:
+    options = Options()
+    if ref.mined is not None and (as_of := mined_log_as_of(ref.mined)) is not None:
+        options = Options(as_of=as_of)  # imported --as-of: open invoices measured then (0037)
+    with derive(log, "fast", options=options) as derived:
         choices = {}
         for attribute, _text in FILTER_FIELDS.values():
             column = derived.cases[attribute]

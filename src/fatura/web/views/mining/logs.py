@@ -36,6 +36,7 @@ from fatura.mining.selectors import (
     OWN_LOG,
     case_filter,
     filter_options,
+    mined_log_as_of,
     mined_log_get,
     mined_log_read,
     mined_logs_by_state,
@@ -89,7 +90,8 @@ class LogRef:
         """The cases the filters keep (the whole log without filters)."""
         if self._log is None:
             full = self.full_log()
-            chosen = case_filter(self.where, full)
+            as_of = None if self.mined is None else mined_log_as_of(self.mined)
+            chosen = case_filter(self.where, full, as_of=as_of)
             selected = chosen.select(full) if chosen else full
             if selected is None:
                 message = _("Nenhum caso atende aos filtros: %(filters)s") % {
@@ -173,13 +175,15 @@ def _base_context(ref: LogRef, current: str) -> dict[str, Any]:
 class LogImportForm(forms.Form):
     arquivo = forms.FileField(
         label=_lazy("Arquivo do log"),
-        help_text=_lazy("XES, CSV, Parquet ou OCEL 2.0 (.jsonocel / .json / .xmlocel / .xml)."),
+        help_text=_lazy(
+            "XES, CSV, Parquet ou OCEL 2.0 (.jsonocel / .json / .xmlocel / .xml); ou um extrato "
+            "do Oracle Fusion AR ou do NetSuite: a pasta de CSVs compactada em .zip."
+        ),
     )
     nome = forms.CharField(label=_lazy("Nome"), max_length=200)
     formato = forms.ChoiceField(
         label=_lazy("Formato"),
-        choices=[("auto", _lazy("Pelo nome do arquivo"))]
-        + [(v, lbl) for v, lbl in LogFormat.choices if v in ("xes", "csv", "parquet", "ocel")],
+        choices=[("auto", _lazy("Pelo nome do arquivo")), *LogFormat.choices],
         initial="auto",
     )
     tipo_objeto = forms.CharField(
@@ -189,6 +193,24 @@ class LogImportForm(forms.Form):
         help_text=_lazy("Obrigatório para OCEL: o log é achatado por este tipo (ex.: invoice)."),
     )
     sistema = forms.CharField(label=_lazy("Sistema de origem"), required=False, max_length=100)
+    data_base = forms.DateField(
+        label=_lazy("Posição em (opcional)"),
+        required=False,
+        input_formats=["%d/%m/%Y", "%Y-%m-%d"],
+        help_text=_lazy(
+            "dd/mm/aaaa: o log como estava no fim deste dia; eventos posteriores são ignorados "
+            "e as faturas em aberto são medidas nesta data."
+        ),
+    )
+    usuarios_automacao = forms.CharField(
+        label=_lazy("Usuários de automação (opcional)"),
+        required=False,
+        max_length=500,
+        help_text=_lazy(
+            "Separados por vírgula; seus eventos contam como automáticos, além de SYSTEM "
+            "(maiúsculas e minúsculas tanto faz)."
+        ),
+    )
 
 
 def _index(
@@ -227,9 +249,12 @@ def log_upload(request: HttpRequest) -> HttpResponse:
             fmt=form.cleaned_data["formato"],
             object_type=form.cleaned_data["tipo_objeto"] or None,
             source_system=form.cleaned_data["sistema"] or None,
+            as_of=day.isoformat() if (day := form.cleaned_data["data_base"]) else None,
+            automation_users=form.cleaned_data["usuarios_automacao"].split(","),
         )
     except DomainError as exc:
         aliases = {"name": "nome", "object_type": "tipo_objeto", "format": "formato"}
+        aliases |= {"as_of": "data_base"}
         add_domain_errors(form, exc, aliases={**aliases, "file": "arquivo"})
         return _index(request, form, status=exc.status, error=exc)
     return redirect("web:mining_import", log_id=mined.pk)  # the worker imports it
