@@ -290,9 +290,10 @@ def _dunnings(extract: Extract, case_of: _CaseOf, from_level: int) -> list[pa.Ta
     if sheet is None:
         return []
     case = case_of(sheet, "CUSTOMER_TRX_ID")
-    level = sheet.integers("DUNNING_LEVEL", required=True)
+    # a letter without a level is a reminder without one (the KPIs rank it, as NetSuite's)
+    level = sheet.integers("DUNNING_LEVEL")
     at = sheet.dates("CREATION_DATE", required=True)
-    dunning = pc.greater_equal(level, from_level)
+    dunning = pc.fill_null(pc.greater_equal(level, from_level), False)
     return [
         block(case, REMINDER, at, keep=pc.invert(dunning), dunning_level=level),
         block(case, DUNNING, at, keep=dunning, dunning_level=level),
