@@ -168,6 +168,7 @@ def _register_routers() -> None:
     from fatura.customers.api import router as customers_router
     from fatura.customers.terms_api import router as payment_terms_router
     from fatura.eventlog.api import router as events_router
+    from fatura.fiscal.api.danfse import router as nfse_danfse_router
     from fatura.fiscal.api.delays import router as delay_reasons_router
     from fatura.fiscal.api.issuing import router as nfse_issuing_router
     from fatura.fiscal.api.kpi import router as fiscal_kpi_router
@@ -198,6 +199,7 @@ def _register_routers() -> None:
     api.add_router("/mining", mining_router)
     api.add_router("/service-orders", service_orders_router)
     api.add_router("/nfse", nfse_router)
+    api.add_router("/nfse", nfse_danfse_router)  # GET /nfse/{number}/danfse.pdf
     api.add_router("/settings", settings_router)
     api.add_router("/kpis", fiscal_kpi_router)
     api.add_router("/delay-reasons", delay_reasons_router)

@@ -11,3 +11,9 @@ class FiscalConfig(AppConfig):
         from fatura.receivables.withholdings import iss_rate_register
 
         iss_rate_register(invoice_iss_rate)
+
+        # the invoice's e-mail carries the DANFSe of its NFS-e (decision 0039)
+        from fatura.fiscal.nfse_documents import invoice_danfse_attachments
+        from fatura.receivables.mail_attachments import mail_attachments_register
+
+        mail_attachments_register("fiscal", invoice_danfse_attachments)

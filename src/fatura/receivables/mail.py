@@ -12,6 +12,7 @@ from django.core.mail import EmailMessage
 
 from fatura.core.errors import DomainError
 from fatura.core.money import format_brl
+from fatura.receivables.mail_attachments import Attachment, mail_attachments
 from fatura.receivables.models import Invoice
 from fatura.receivables.payment_instructions import payment_instructions_text
 from fatura.receivables.pdf import invoice_pdf
@@ -30,7 +31,9 @@ class InvoiceEmail(EmailMessage):
     (SMTP, files, locmem: then it is in ``attachments`` like any other) and not before: a
     backend that never serializes (dummy) or fails before it (no SMTP connection) renders
     nothing. Rendered once; later serializations reuse it. So is the body when it is given
-    as ``write_body`` (the payment instructions in it issue the PIX/boleto identities)."""
+    as ``write_body`` (the payment instructions in it issue the PIX/boleto identities), and so
+    are the ``extra`` attachments (the DANFSe of the invoice's NFS-e, through the port
+    :mod:`fatura.receivables.mail_attachments`)."""
 
     def __init__(
         self,
@@ -38,12 +41,14 @@ class InvoiceEmail(EmailMessage):
         invoice: Invoice,
         render: Callable[[Invoice], bytes],
         write_body: Callable[[], str] | None = None,
+        extra: Callable[[Invoice], list[Attachment]] | None = None,
         **kwargs: object,
     ) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self._invoice: Invoice | None = invoice
         self._render = render
         self._write_body = write_body
+        self._extra = extra
 
     def message(self) -> MIMEBase:
         if self._write_body is not None:
@@ -52,6 +57,8 @@ class InvoiceEmail(EmailMessage):
         if self._invoice is not None:
             invoice, self._invoice = self._invoice, None
             self.attach(f"fatura-{invoice.number}.pdf", self._render(invoice), "application/pdf")
+            for item in self._extra(invoice) if self._extra is not None else []:
+                self.attach(item.filename, item.content, item.mimetype)
         return super().message()
 
 
@@ -78,6 +85,7 @@ def send_invoice_email(invoice: Invoice) -> None:
         invoice=invoice,
         render=invoice_pdf,
         write_body=lambda: f"{head}{payment_instructions_text(invoice)}{tail}",
+        extra=mail_attachments,
         subject=f"Fatura {invoice.number} — {company['name']}",
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[invoice.customer.email],

@@ -11,6 +11,7 @@ from fatura.web.views.customers import customers, late_charges, payment_terms
 from fatura.web.views.events import events
 from fatura.web.views.fiscal import dashboard as fiscal
 from fatura.web.views.fiscal import delays as fiscal_delays
+from fatura.web.views.fiscal import invoice_nfse
 from fatura.web.views.fiscal import lags as fiscal_lags
 from fatura.web.views.fiscal import nfse as fiscal_nfse
 from fatura.web.views.fiscal import orders as fiscal_orders
@@ -86,6 +87,17 @@ urlpatterns = [
     path("faturas/<str:number>/", invoices.invoice_detail, name="invoice_detail"),
     path("faturas/<str:number>/boleto.pdf", remittances.boleto_pdf_view, name="invoice_boleto_pdf"),
     path("faturas/<str:number>/pdf/", invoices.invoice_pdf_view, name="invoice_pdf"),
+    path("faturas/<str:number>/nfse/", invoice_nfse.invoice_nfse_panel, name="invoice_nfse_panel"),
+    path(
+        "faturas/<str:number>/nfse/emitir/",
+        invoice_nfse.invoice_nfse_issue,
+        name="invoice_nfse_issue",
+    ),
+    path(
+        "faturas/<str:number>/nfse/cancelar/",
+        invoice_nfse.invoice_nfse_cancel,
+        name="invoice_nfse_cancel",
+    ),
     path(
         "faturas/<str:number>/acoes/<str:action>/",
         invoice_actions.invoice_action,
@@ -245,6 +257,11 @@ urlpatterns = [
     ),
     path("fiscal/nfse/exemplo.csv", fiscal_nfse.nfse_example, name="fiscal_nfse_example"),
     path("fiscal/nfse/<str:number>/dps.xml", fiscal_nfse.nfse_dps, name="fiscal_nfse_dps"),
+    path(
+        "fiscal/nfse/<str:number>/danfse.pdf",
+        invoice_nfse.nfse_danfse_view,
+        name="fiscal_nfse_danfse",
+    ),
     path("fiscal/prazos/", fiscal_lags.lags, name="fiscal_lags"),
     path("fiscal/prazos/<int:lag_id>/excluir/", fiscal_lags.lag_delete, name="fiscal_lag_delete"),
     path("previsao/", forecast.forecast, name="forecast"),

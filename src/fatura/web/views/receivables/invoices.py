@@ -23,6 +23,7 @@ from fatura.receivables.selectors import invoice_get, invoice_list
 from fatura.web.csv_export import csv_response
 from fatura.web.forms_receivables import InvoiceFilterForm
 from fatura.web.views.common import page, paginate, parse_int, parse_month
+from fatura.web.views.fiscal.invoice_nfse import nfse_panel_context
 from fatura.web.views.receivables.invoice_page import PAYMENT_BADGES, STATUS_BADGES, invoice_context
 
 PER_PAGE = 50
@@ -71,6 +72,7 @@ def invoice_detail(request: HttpRequest, number: str) -> HttpResponse:
     invoice = invoice_detail_read(number)
     context = invoice_context(invoice, request.user)
     context["payment_instructions"] = payment_instructions(invoice)
+    context.update(nfse_panel_context(invoice, request.user))
     return render(request, "web/invoices/detail.html", context)
 
 
