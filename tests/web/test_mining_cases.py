@@ -125,6 +125,19 @@ def test_only_late_invoices_and_other_derived_filters(fin_client, own_log):
     assert "days_overdue" in bad
 
 
+def test_every_tab_offers_only_late_invoices(fin_client, own_log, fin_user, tmp_path):
+    for tab in ("mapa", "variantes", "indicadores"):
+        page = _get(fin_client, f"/mineracao/fatura/{tab}/", filtro="segment=pme")
+        assert 'id="only-late" href="?filtro=segment%3Dpme&amp;filtro=days_overdue%3E0"' in page
+        assert 'id="not-on-time"' in page
+    kpis = _get(fin_client, "/mineracao/fatura/indicadores/", filtro="days_overdue>0")
+    assert 'id="only-late"' not in kpis and "<code>days_overdue&gt;0</code>" in kpis
+    orders = tmp_path / "pedidos.csv"
+    orders.write_text("case_id,activity,timestamp\no1,Ship,2026-01-01T10:00:00Z\n")
+    log = log_import(orders, name="Pedidos", by=fin_user, zone="UTC")
+    assert 'id="only-late"' not in _get(fin_client, f"/mineracao/{log.pk}/mapa/")
+
+
 def test_csv_and_parquet_exports_follow_filters_and_sort(fin_client, own_log):
     response = fin_client.get(
         "/mineracao/fatura/faturas/exportar.csv",

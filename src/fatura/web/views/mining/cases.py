@@ -29,7 +29,6 @@ from fatura.web.views.mining.logs import LogRef, _base_context, cached, log_ref
 
 PER_PAGE = 50
 LATE = "days_overdue>0"  # "só faturas atrasadas": past the due date, paid late or still open
-NOT_ON_TIME = "is_paid_on_time=false"
 # column -> label, kind (text, brl, date, days, whole, flag)
 COLUMNS: dict[str, tuple[Any, str]] = {
     "case_id": (gettext_lazy("Fatura"), "text"),
@@ -121,13 +120,6 @@ def _headers(request: HttpRequest, sort: str, descending: bool) -> list[dict[str
     return out
 
 
-def _with_filter(ref: LogRef, condition: str) -> str:
-    from urllib.parse import urlencode
-
-    where = [*ref.where, condition] if condition not in ref.where else list(ref.where)
-    return urlencode([("filtro", w) for w in where])
-
-
 @page
 def case_list(request: HttpRequest, log_key: str) -> HttpResponse:
     ref = log_ref(log_key, request)
@@ -135,8 +127,6 @@ def case_list(request: HttpRequest, log_key: str) -> HttpResponse:
     context = _base_context(ref, "cases")
     context.update(
         headers=_headers(request, sort, descending),
-        late_query=_with_filter(ref, LATE),
-        not_on_time_query=_with_filter(ref, NOT_ON_TIME),
         late_active=LATE in ref.where,
         export_query=request.GET.urlencode(),
     )

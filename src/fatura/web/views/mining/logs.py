@@ -23,6 +23,7 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
@@ -53,6 +54,10 @@ IMPORTS_SHOWN = 10  # imports queued, running or failed listed on the index
 CASE_LIST = mining_data.CASE_LIST_SIZE
 DEFAULT_PATHS = 30  # percent of the edges shown at first: the map of a real log stays readable
 T = TypeVar("T")
+QUICK_FILTERS = (
+    ("only-late", "days_overdue>0", gettext_lazy("Só faturas atrasadas")),
+    ("not-on-time", "is_paid_on_time=false", gettext_lazy("Pagas fora do prazo")),
+)
 
 
 # --- which log ---------------------------------------------------------------------------
@@ -166,6 +171,16 @@ def _base_context(ref: LogRef, current: str) -> dict[str, Any]:
         "filter_options": options,
         "filter_chips": ref.filter_chips(),
         "filter_query": ref.filter_query,
+        # one click to "only late invoices" / "paid late" (derived attributes, decision 0036)
+        "quick_filters": [
+            {
+                "id": key,
+                "text": text,
+                "active": condition in ref.where,
+                "query": urlencode([("filtro", w) for w in (*ref.where, condition)]),
+            }
+            for key, condition, text in QUICK_FILTERS
+        ],
     }
 
 
