@@ -4,6 +4,7 @@ the cancellation request signed with the A1 certificate and checked by xmlsec1."
 
 from __future__ import annotations
 
+import datetime as dt
 import ssl
 import urllib.request
 from decimal import Decimal
@@ -205,3 +206,27 @@ def test_not_configured_is_a_409(fin_user: Any, sefin: ContractServer, settings:
     settings.FATURA_NFSE = {**settings.FATURA_NFSE, "cert": ""}
     with pytest.raises(RuleViolation, match="FATURA_NFSE_CERT"):
         nfse_issue_request(by=fin_user, invoice=bill)
+
+
+def test_the_worker_queues_the_next_attempt_with_backoff(
+    fin_user: Any, sefin: ContractServer, settings: Any
+) -> None:
+    from django_tasks_db.models import DBTaskResult
+
+    from fatura.core import clock
+    from fatura.fiscal.nfse_issuing import nfse_issue_prepare, retry_delay
+    from fatura.fiscal.tasks import nfse_issue_task
+
+    bill = billed_invoice(fin_user)
+    issuance = nfse_issue_prepare(by=fin_user, invoice=bill)
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    sefin.fail_next("500")
+    assert nfse_issue_task.call(issuance.pk).startswith("retrying")
+    queued = DBTaskResult.objects.get()
+    assert queued.task_path.endswith("nfse_issue_task")
+    assert queued.args_kwargs["args"] == [issuance.pk]
+    wait = queued.run_after - clock.now()
+    assert dt.timedelta(seconds=20) < wait <= retry_delay(1) == dt.timedelta(seconds=30)
+    assert retry_delay(2) == dt.timedelta(minutes=1)
+    assert retry_delay(20) == dt.timedelta(minutes=30)
+    assert nfse_issue_task.call(issuance.pk) == "issued"  # the next attempt, run by hand
