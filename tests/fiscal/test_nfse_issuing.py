@@ -230,3 +230,18 @@ def test_the_worker_queues_the_next_attempt_with_backoff(
     assert retry_delay(2) == dt.timedelta(minutes=1)
     assert retry_delay(20) == dt.timedelta(minutes=30)
     assert nfse_issue_task.call(issuance.pk) == "issued"  # the next attempt, run by hand
+
+
+def test_a_number_already_taken_keeps_the_issuance_pending_with_the_reason(
+    fin_user: Any, sefin: ContractServer
+) -> None:
+    from tests.fiscal.dps_builders import nfse as imported_nfse
+
+    bill = billed_invoice(fin_user)
+    order = bill.service_orders.first()
+    imported_nfse("1", bill.customer, {order: "1.00"})  # the contract server's first nNFSe
+    issuance = nfse_issue_request(by=fin_user, invoice=bill)
+    issuance.refresh_from_db()
+    assert issuance.status == IssuanceStatus.PENDING
+    assert "já existe outra NFS-e" in issuance.last_error and issuance.access_key
+    assert Nfse.objects.count() == 1

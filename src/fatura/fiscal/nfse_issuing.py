@@ -269,6 +269,15 @@ def _record_issued(issuance: NfseIssuance, result: Issued) -> NfseIssuance:
     invoice = issuance.invoice
     orders = _billed_orders(invoice)
     nfse = Nfse.objects.filter(access_key=result.access_key).first()
+    if nfse is None and Nfse.objects.filter(number=document.number).exists():
+        # another NFS-e (imported) holds the number: keep the issuance pending and say why
+        issuance.last_error = (
+            f"A Sefin Nacional emitiu a NFS-e {document.number} (chave {result.access_key}), "
+            "mas já existe outra NFS-e com esse número no Fatura."
+        )
+        issuance.access_key = result.access_key
+        issuance.save(update_fields=["last_error", "access_key", "updated_at"])
+        return issuance
     if nfse is None:
         nfse = Nfse.objects.create(
             number=document.number,
