@@ -128,7 +128,7 @@ class SefinClient:
     @classmethod
     def from_settings(cls, certificate: A1Certificate | None = None) -> SefinClient:
         options = settings.FATURA_NFSE
-        url = options["api_url"].strip()
+        url = options.get("api_url", "").strip()
         if not url:
             raise ImproperlyConfigured(
                 "FATURA_NFSE_API_URL não está definido (produção: "
@@ -138,8 +138,8 @@ class SefinClient:
         return cls(
             base_url=url,
             certificate=certificate or A1Certificate.from_settings(),
-            ca_file=options["ca"].strip(),
-            timeout=float(options["timeout"]),
+            ca_file=options.get("ca", "").strip(),
+            timeout=float(options.get("timeout", 30)),
         )
 
     # --- the operations ----------------------------------------------------------------------

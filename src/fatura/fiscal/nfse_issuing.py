@@ -64,7 +64,7 @@ class SefinUnavailable(DomainError):  # noqa: N818
 
 
 def max_attempts() -> int:
-    return max(1, int(settings.FATURA_NFSE["max_attempts"]))
+    return max(1, int(settings.FATURA_NFSE.get("max_attempts", 6)))
 
 
 def retry_delay(attempts: int) -> dt.timedelta:
@@ -113,7 +113,7 @@ def check_configured() -> A1Certificate:
         certificate.check_validity()
     except ImproperlyConfigured as exc:
         raise RuleViolation(f"Emissão de NFS-e não configurada: {exc}") from None
-    if not settings.FATURA_NFSE["api_url"].strip():
+    if not settings.FATURA_NFSE.get("api_url", "").strip():
         raise RuleViolation(
             "Emissão de NFS-e não configurada: defina FATURA_NFSE_API_URL (produção ou "
             "produção restrita da Sefin Nacional)."

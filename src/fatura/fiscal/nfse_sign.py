@@ -62,7 +62,7 @@ class A1Certificate:
 
     @classmethod
     def from_settings(cls) -> A1Certificate:
-        path = settings.FATURA_NFSE["cert"].strip()
+        path = settings.FATURA_NFSE.get("cert", "").strip()
         if not path:
             raise CertificateError(
                 "FATURA_NFSE_CERT não está definido: informe o arquivo .pfx/.p12 do "
@@ -72,7 +72,7 @@ class A1Certificate:
             data = Path(path).read_bytes()
         except OSError as exc:
             raise CertificateError(f"FATURA_NFSE_CERT: {exc.strerror}: {path}") from None
-        return cls.load(data, settings.FATURA_NFSE["cert_password"])
+        return cls.load(data, settings.FATURA_NFSE.get("cert_password", ""))
 
     def check_validity(self) -> None:
         now = clock.now()
