@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from pathlib import Path
 
 import pyarrow as pa
@@ -45,7 +46,7 @@ def read_table(
     *,
     mapping: ColumnMapping | None = None,
     naive_zone: str | None = None,
-    attributes: bool = True,
+    attributes: bool | Collection[str] = True,
     encoding: str = "utf-8",
     max_unpacked: int | None = DEFAULT_MAX_UNPACKED,
 ) -> pa.Table:
@@ -53,7 +54,8 @@ def read_table(
 
     ``mapping`` applies to CSV and Parquet; ``naive_zone`` is the zone of timestamps without
     an offset (default ``FATURA_TIME_ZONE`` or America/Sao_Paulo); ``attributes=False`` reads
-    only the mapped / standard columns; ``max_unpacked``: how far a ``.gz`` may expand (bytes).
+    only the mapped / standard columns, a collection of names those and the attributes so
+    named (``fatura mine``'s KPIs); ``max_unpacked``: how far a ``.gz`` may expand (bytes).
     """
     kind = log_format(path)
     zone = naive_zone or default_zone()
@@ -87,7 +89,7 @@ def read_log(
     *,
     mapping: ColumnMapping | None = None,
     naive_zone: str | None = None,
-    attributes: bool = True,
+    attributes: bool | Collection[str] = True,
     encoding: str = "utf-8",
 ) -> EventLog:
     """Read and order a log (options as for :func:`read_table`)."""

@@ -11,6 +11,7 @@ a bad date is a :class:`LogError` naming the row (1 = the first data row) and th
 from __future__ import annotations
 
 import codecs
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,7 +61,7 @@ def read_csv(
     *,
     mapping: ColumnMapping,
     naive_zone: str,
-    attributes: bool = True,
+    attributes: bool | Collection[str] = True,
     encoding: str = "utf-8",
     delimiter: str | None = None,
     max_unpacked: int | None = DEFAULT_MAX_UNPACKED,
@@ -87,7 +88,7 @@ def read_csv(
             parse_options=csv.ParseOptions(delimiter=delimiter),
             convert_options=csv.ConvertOptions(
                 column_types=text_columns,
-                include_columns=None if attributes else list(dict.fromkeys(roles.values())),
+                include_columns=_columns(attributes, roles, _names(header, delimiter)),
                 null_values=[""],
                 strings_can_be_null=True,
             ),
@@ -100,7 +101,11 @@ def read_csv(
 
 
 def read_parquet(
-    path: str | Path, *, mapping: ColumnMapping, naive_zone: str, attributes: bool = True
+    path: str | Path,
+    *,
+    mapping: ColumnMapping,
+    naive_zone: str,
+    attributes: bool | Collection[str] = True,
 ) -> pa.Table:
     """Read a Parquet event log. Text case ids and activities come straight out of Parquet's
     dictionary pages (no string hashing per row)."""
@@ -119,7 +124,7 @@ def read_parquet(
         if pa.types.is_string(schema.field(column).type)
         or pa.types.is_large_string(schema.field(column).type)
     ]
-    columns = None if attributes else list(dict.fromkeys(roles.values()))
+    columns = _columns(attributes, roles, schema.names)
     try:
         table = pq.read_table(source, columns=columns, read_dictionary=text)
     except (pa.ArrowInvalid, OSError) as error:
@@ -127,8 +132,23 @@ def read_parquet(
     return canonical(table, mapping, naive_zone, source, attributes)
 
 
+def _columns(
+    attributes: bool | Collection[str], roles: dict[str, str], names: list[str]
+) -> list[str] | None:
+    """The file's columns to read: all (None), the mapped ones, or those and the attributes
+    named in ``attributes`` (each also as ``case:<name>``) that the file has."""
+    if attributes is True:
+        return None
+    wanted = set() if attributes is False else {*attributes, *(f"case:{a}" for a in attributes)}
+    return list(dict.fromkeys([*roles.values(), *(n for n in names if n in wanted)]))
+
+
 def canonical(
-    table: pa.Table, mapping: ColumnMapping, naive_zone: str, source: str, attributes: bool = True
+    table: pa.Table,
+    mapping: ColumnMapping,
+    naive_zone: str,
+    source: str,
+    attributes: bool | Collection[str] = True,
 ) -> pa.Table:
     """The file's table renamed and typed: roles first, then the other columns as attributes."""
     roles = mapping.roles()

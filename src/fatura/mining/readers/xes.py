@@ -31,6 +31,7 @@ from __future__ import annotations
 import gzip
 import logging
 import zlib
+from collections.abc import Collection
 from pathlib import Path
 from typing import IO, Any
 
@@ -41,7 +42,7 @@ from lxml import etree
 from fatura.mining.errors import LogError
 from fatura.mining.readers import xes_fast
 from fatura.mining.readers.capped import DEFAULT_MAX_UNPACKED, Unpacked, open_maybe_gzip
-from fatura.mining.readers.xes_columns import EVENT_KEYS, TRACE_KEYS, Columns, Scope
+from fatura.mining.readers.xes_columns import Columns, Scope
 from fatura.mining.readers.xes_fast import FallbackError
 
 logger = logging.getLogger(__name__)
@@ -51,7 +52,7 @@ def read_xes(
     path: str | Path,
     *,
     naive_zone: str,
-    attributes: bool = True,
+    attributes: bool | Collection[str] = True,
     chunk_events: int = 200_000,
     max_unpacked: int | None = DEFAULT_MAX_UNPACKED,
 ) -> pa.Table:
@@ -83,7 +84,7 @@ def read_xes_fast(
     path: str | Path,
     *,
     naive_zone: str,
-    attributes: bool = True,
+    attributes: bool | Collection[str] = True,
     chunk_events: int = 200_000,
     block: int = xes_fast.BLOCK,
     max_unpacked: int | None = DEFAULT_MAX_UNPACKED,
@@ -100,7 +101,7 @@ def read_xes_reference(
     path: str | Path,
     *,
     naive_zone: str,
-    attributes: bool = True,
+    attributes: bool | Collection[str] = True,
     chunk_events: int = 200_000,
     max_unpacked: int | None = DEFAULT_MAX_UNPACKED,
 ) -> pa.Table:
@@ -155,7 +156,7 @@ class _Reader(Columns):
             remove_pis=True,
         )
         events, traces = self.events, self.traces
-        keep_all, core_event = self.attributes, EVENT_KEYS
+        keep_all, core_event = self.attributes is True, self.event_keys
         tags, keys, texts = events.tags, events.keys, events.texts
         add_tag, add_key, add_text = tags.append, keys.append, texts.append
         add_line, add_count = events.lines.append, events.counts.append
@@ -206,7 +207,11 @@ class _Reader(Columns):
         """What :meth:`parse` reads, from :func:`.xes_fast.batches`, handed over in the same
         groups of ``chunk_events`` rows (so the table is the same to the last detail)."""
         events, traces = xes_fast.Regroup(self.chunk_events), xes_fast.Regroup(self.chunk_events)
-        keep = {} if self.attributes else {"event_keys": EVENT_KEYS, "trace_keys": TRACE_KEYS}
+        keep = (
+            {}
+            if self.attributes is True
+            else {"event_keys": self.event_keys, "trace_keys": self.trace_keys}
+        )
         for batch in xes_fast.batches(stream, block=block, **keep):
             self.events_per_trace.frombytes(batch.events_per_trace.tobytes())
             for group in events.add(batch.events):
@@ -228,7 +233,9 @@ class _Reader(Columns):
         count = 0
         for child in element:
             key = child.get("key")
-            if self.local(child.tag) == "event" or not (self.attributes or key in TRACE_KEYS):
+            if self.local(child.tag) == "event" or not (
+                self.attributes is True or key in self.trace_keys
+            ):
                 continue
             traces.tags.append(child.tag)
             traces.keys.append(key)

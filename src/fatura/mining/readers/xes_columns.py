@@ -9,6 +9,7 @@ hand over the same groups (every ``chunk_events`` rows) to get the very same tab
 from __future__ import annotations
 
 from array import array
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,10 +56,21 @@ class Scope:
 class Columns:
     """The rows read so far and their typed attribute chunks; :meth:`table` assembles them."""
 
-    def __init__(self, source: str, naive_zone: str, attributes: bool, chunk_events: int):
+    def __init__(
+        self,
+        source: str,
+        naive_zone: str,
+        attributes: bool | Collection[str],
+        chunk_events: int,
+    ):
         self.source = source
         self.naive_zone = naive_zone
         self.attributes = attributes
+        # the keys read when not all are: the standard ones, and those of a collection
+        # ``attributes`` (as events' or traces' own keys)
+        extra = () if isinstance(attributes, bool) else tuple(attributes)
+        self.event_keys = {*EVENT_KEYS, *extra}
+        self.trace_keys = {*TRACE_KEYS, *extra}
         self.chunk_events = chunk_events
         self.events = Scope("event", EVENT_KEYS)
         self.traces = Scope("trace", TRACE_KEYS)
