@@ -1,5 +1,7 @@
-"""Benchmark: the monthly billing run (``month_finalize_all``) against its peer, finalizing the
-customers one by one through ``charge_finalize``, measured in the same run on the same database.
+"""Benchmark: the monthly billing run (``month_finalize_all``) against two peers measured in
+the same run on the same database: finalizing the customers one by one through
+``charge_finalize``, and the same rows written by raw set-based ``INSERT … SELECT`` statements
+(``bench/billing_peer.py``, SQL only).
 
     python bench/billing.py [--customers N] [--lines L] [--peer-sample P] [--label NAME]
 
@@ -9,8 +11,13 @@ database is ``DATABASE_URL``, or a temporary SQLite file when it is unset; it mu
 (the benchmark refuses a database with customers, and never uses ``var/fatura.sqlite3``).
 
 Each phase runs in its own process, so its peak memory (``ru_maxrss``) is its own:
-``prepare`` (migrate + bulk load, not timed), ``peer`` (one by one, timed) and ``bulk`` (the
-billing run, timed). The ratio printed is peer time per customer / billing-run time per customer.
+``prepare`` (migrate + bulk load, not timed), ``peer`` (one by one, timed), ``sqlpeer`` (the
+set-based SQL peer, timed, in a transaction rolled back afterwards, so the run that follows finds
+the same database) and ``bulk`` (the billing run, timed). Each timed phase reports its wall time
+and its CPU time: the Python process's (user + sys) and, on a PostgreSQL server on this machine,
+its backend's (from /proc), since on a shared machine wall times are inflated by the others.
+The ratios printed: one-by-one time per customer / billing-run time per customer, and billing
+run / SQL peer (wall and CPU); the SQL peer's rows must sum up the same as the run's.
 """
 
 from __future__ import annotations
@@ -43,6 +50,49 @@ def _django() -> None:
     import django
 
     django.setup()
+
+
+def _backend_cpu() -> float | None:
+    """CPU seconds (user + sys) of this connection's PostgreSQL backend, when it runs on this
+    machine and /proc shows it; None otherwise (SQLite runs inside the Python process)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class _Clock:
+    """Wall, Python CPU and backend CPU of a timed section."""
+
+    def __enter__(self) -> _Clock:
+        self.backend_start = _backend_cpu()
+        self.cpu_start = time.process_time()
+        self.wall_start = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.seconds = time.perf_counter() - self.wall_start
+        self.python_cpu = time.process_time() - self.cpu_start
+        end = _backend_cpu()
+        start = self.backend_start
+        self.backend_cpu = None if end is None or start is None else end - start
+
+    def report(self) -> dict[str, Any]:
+        return {
+            "seconds": self.seconds,
+            "python_cpu": self.python_cpu,
+            "backend_cpu": self.backend_cpu,
+            "cpu": self.python_cpu + (self.backend_cpu or 0),
+            "load_average": os.getloadavg(),
+        }
 
 
 def _peak_mb() -> float:
@@ -185,8 +235,38 @@ def _total_due(customer: Any, month: Any) -> Decimal:
     return pending.total_due
 
 
+def phase_sql_peer() -> dict[str, Any]:
+    """The SQL peer: the same rows written set-based, SQL only, then rolled back."""
+    from billing_peer import fingerprint, peer_run
+    from django.db import connection, transaction
+
+    from fatura.core import clock
+
+    user = _user()
+    month = dt.date.fromisoformat(f"{MONTH}-01")
+    _backend_cpu()  # connect before the clock starts
+    with transaction.atomic():
+        with _Clock() as timed:
+            invoices = peer_run(
+                month=month,
+                issue_date=clock.localdate(NOW),
+                now=NOW,
+                user=user,
+                result_center="CR-1000 Faturamento",
+                ticket="CHG-BENCH",
+            )
+        written = fingerprint(month)
+        transaction.set_rollback(True)
+    if connection.vendor == "postgresql":  # the rolled-back rows are dead: not the run's cost
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE")
+    return {"phase": "sqlpeer", **timed.report(), "customers": invoices, "fingerprint": written}
+
+
 def phase_bulk() -> dict[str, Any]:
     """The billing run: every pending charge of the month, one transaction."""
+    from billing_peer import fingerprint
+
     from fatura.billing.services import month_finalize_all
     from fatura.core.months import Month
     from fatura.receivables.models import InvoiceLine
@@ -194,14 +274,14 @@ def phase_bulk() -> dict[str, Any]:
     user = _user()
     month = Month.parse(MONTH)
     baseline = _peak_mb()
-    started = time.perf_counter()
-    invoices = month_finalize_all(
-        by=user, month=month, result_center="CR-1000 Faturamento", ticket="CHG-BENCH", now=NOW
-    )
-    seconds = time.perf_counter() - started
+    with _Clock() as timed:
+        invoices = month_finalize_all(
+            by=user, month=month, result_center="CR-1000 Faturamento", ticket="CHG-BENCH", now=NOW
+        )
     return {
         "phase": "bulk",
-        "seconds": seconds,
+        **timed.report(),
+        "fingerprint": fingerprint(month.first_day),
         "customers": len(invoices),
         "invoice_lines": InvoiceLine.objects.filter(invoice__month=month.first_day).count(),
         "first_invoice": invoices[0].number,
@@ -230,6 +310,8 @@ def child(args: argparse.Namespace) -> None:
         result["database"] = _database()
     elif args.phase == "peer":
         result = phase_peer(json.loads(args.ids))
+    elif args.phase == "sqlpeer":
+        result = phase_sql_peer()
     else:
         result = phase_bulk()
     print(json.dumps(result))
@@ -246,8 +328,27 @@ def _run_phase(phase: str, args: argparse.Namespace, env: dict[str, str], *extra
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def _same_rows(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """The two fingerprints agree (money sums within a cent per thousand lines: SQLite's SQL
+    peer computes with floats)."""
+    tolerance = {"total_due": 0.01, "line_amount": 0.01, "line_quantity": 1e-6, "unit_price": 1e-4}
+    for key, value in a.items():
+        if key in tolerance:
+            slack = tolerance[key] * max(1, a["lines"] // 1000)
+            if abs(float(value) - float(b.get(key, "nan"))) > slack:
+                return False
+        elif value != b.get(key):
+            return False
+    return True
+
+
 def summarize(
-    label: str, prep: dict[str, Any], peer: dict[str, Any], bulk: dict[str, Any], lines: int
+    label: str,
+    prep: dict[str, Any],
+    peer: dict[str, Any],
+    bulk: dict[str, Any],
+    lines: int,
+    sql: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     bulk_per_customer = bulk["seconds"] / bulk["customers"]
     peer_per_customer = peer["seconds"] / peer["customers"] if peer["customers"] else None
@@ -273,6 +374,15 @@ def summarize(
         "ratio_peer_over_bulk": peer_per_customer / bulk_per_customer
         if peer_per_customer
         else None,
+        "sql_peer": {
+            **sql,
+            "consumption_lines_per_second": sql["customers"] * lines / sql["seconds"],
+            "same_rows": _same_rows(sql["fingerprint"], bulk["fingerprint"]),
+        }
+        if sql
+        else None,
+        "ratio_bulk_over_sql_peer": bulk["seconds"] / sql["seconds"] if sql else None,
+        "cpu_ratio_bulk_over_sql_peer": bulk["cpu"] / sql["cpu"] if sql and sql["cpu"] else None,
     }
 
 
@@ -290,7 +400,34 @@ def _cells(result: dict[str, Any]) -> list[str]:
         _opt(peer["ms_per_customer"], "{:.3f}"),
         _opt(peer["extrapolated_seconds"], "{:,.0f} s"),
         _opt(result["ratio_peer_over_bulk"], "{:.1f}x"),
+        *_sql_cells(result),
         f"{result['prepare_seconds']:.0f} s",
+    ]
+
+
+def _cpu(phase: dict[str, Any]) -> str:
+    if "python_cpu" not in phase:
+        return "—"
+    backend = phase.get("backend_cpu")
+    shown = f"{phase['python_cpu']:.1f} s" + (f" + {backend:.1f} s" if backend is not None else "")
+    return shown
+
+
+def _sql_cells(result: dict[str, Any]) -> list[str]:
+    """The billing run's CPU, the SQL peer and the run / peer ratios (— in older results)."""
+    bulk, sql = result["bulk"], result.get("sql_peer")
+    load = bulk.get("load_average")
+    cells = [_cpu(bulk), "—" if not load else f"{load[0]:.1f}"]
+    if not sql:
+        return [*cells, "—", "—", "—", "—", "—", "—"]
+    return [
+        *cells,
+        f"{sql['seconds']:.1f} s",
+        f"{sql['consumption_lines_per_second']:,.0f}",
+        _cpu(sql),
+        "yes" if sql["same_rows"] else "NO",
+        f"{result['ratio_bulk_over_sql_peer']:.2f}x",
+        _opt(result["cpu_ratio_bulk_over_sql_peer"], "{:.2f}x"),
     ]
 
 
@@ -306,6 +443,14 @@ ROW_NAMES = (
     "  ms per customer",
     "  extrapolated to all customers",
     "RATIO peer / billing run",
+    "billing run: CPU python + backend",
+    "  load average (1 min) at the end",
+    "SQL peer (INSERT … SELECT): wall",
+    "  consumption lines/s",
+    "  CPU python + backend",
+    "  same rows as the billing run",
+    "RATIO billing run / SQL peer (wall)",
+    "RATIO billing run / SQL peer (CPU)",
     "setup: bulk load (not timed)",
 )
 
@@ -343,9 +488,11 @@ def drive(args: argparse.Namespace) -> Path:
     ids = prep["peer_customer_ids"]
     peer = _run_phase("peer", args, env, "--ids", json.dumps(ids))
     print(f"   peer: {peer['customers']} one by one in {peer['seconds']:.1f} s", flush=True)
+    sql = _run_phase("sqlpeer", args, env)
+    print(f"   SQL peer: {sql['customers']:,} invoices in {sql['seconds']:.1f} s", flush=True)
     bulk = _run_phase("bulk", args, env)
     print(f"   billing run: {bulk['customers']:,} invoices in {bulk['seconds']:.1f} s", flush=True)
-    result = summarize(label, prep, peer, bulk, args.lines)
+    result = summarize(label, prep, peer, bulk, args.lines, sql)
     result["machine"] = {
         "python": platform.python_version(),
         "cpus": os.cpu_count(),
@@ -374,7 +521,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--peer-sample", type=int, default=_env_int("FATURA_BENCH_PEER", 500))
     parser.add_argument("--label", help="name of this database in the results (default: its kind)")
     parser.add_argument("--report", nargs="+", type=Path, help="print the table of result files")
-    parser.add_argument("--phase", choices=["prepare", "peer", "bulk"], help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--phase", choices=["prepare", "peer", "sqlpeer", "bulk"], help=argparse.SUPPRESS
+    )
     parser.add_argument("--ids", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.report:

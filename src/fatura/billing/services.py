@@ -8,11 +8,12 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from fatura.billing import events
 from fatura.billing.domain import ComputedCharge
 from fatura.billing.models import BillingRun, BillingRunStatus, Charge, ChargeStatus
+from fatura.billing.run_sql import lines_select, month_charges
 from fatura.billing.selectors import (
     PendingCharge,
     billing_run_progress_key,
@@ -20,6 +21,7 @@ from fatura.billing.selectors import (
     pending_charges,
 )
 from fatura.core import clock
+from fatura.core.bulk import instances_insert
 from fatura.core.errors import DomainError, InvalidInput, RuleViolation
 from fatura.core.money import parse_decimal, to_money
 from fatura.core.months import Month
@@ -33,8 +35,10 @@ from fatura.receivables.issue import (
     usage_invoice_issue,
     usage_invoices_issue,
     usage_invoices_reserve,
+    usage_lines_insert,
 )
 from fatura.receivables.models import DeliveryStatus, Invoice
+from fatura.receivables.numbering import INVOICES
 from fatura.usage.models import Consumption
 from fatura.usage.services import MonthClosing, months_close
 
@@ -218,9 +222,14 @@ def month_finalize_all(
     now: dt.datetime | None = None,
     progress: ProgressFn | None = None,
     batch_size: int = 2000,
+    set_based: bool | None = None,
 ) -> list[Invoice]:
     """The monthly billing run: finalize every pending charge of ``month`` with total charged =
-    total due, all in one transaction (all or nothing). Numbers are taken as one block."""
+    total due, all in one transaction (all or nothing). Numbers are taken as one block.
+
+    On PostgreSQL the charges' lines are computed and written by the database
+    (``billing.run_sql``, docs/decisions/0041); elsewhere — or with ``set_based=False``, which
+    the tests use to compare the two — in Python (``pending_charges``)."""
     by = require(by, Capability.FINALIZE_CHARGES)
     errors: list[dict[str, str]] = []
     result_center = _clean_text(result_center, "result_center", "o centro de resultado", errors)
@@ -232,36 +241,47 @@ def month_finalize_all(
     with transaction.atomic():
         report(0, 0, "locking")
         _lock_customers_of(month)
-        pending = [p for p in pending_charges(month) if p.computed.lines or p.computed.problems]
-        problems = [
-            {"field": "month", "message": f"{p.customer.name}: {problem}"}
-            for p in pending
-            for problem in p.computed.problems
-        ]
+        if set_based is None:
+            set_based = connection.vendor == "postgresql"
+        if set_based:
+            computed = month_charges(month)
+            problems = computed.problems
+            usages = _usages_of_totals(computed.totals, month, result_center, ticket)
+        else:
+            pending = [p for p in pending_charges(month) if p.computed.lines or p.computed.problems]
+            problems = [
+                {"field": "month", "message": f"{p.customer.name}: {problem}"}
+                for p in pending
+                for problem in p.computed.problems
+            ]
+            usages = [
+                _usage(p, result_center=result_center, ticket=ticket, total=p.computed.total_due)
+                for p in pending
+            ]
         if problems:
             raise InvalidInput(
                 f"{len(problems)} linha(s) sem preço vigente; nada foi finalizado.", errors=problems
             )
-        total = len(pending)
+        total = len(usages)
         if total == 0:
             raise RuleViolation(f"Não há cobranças pendentes em {month.label_pt()}.")
         first = usage_invoices_reserve(total)
         invoices: list[Invoice] = []
         for start in range(0, total, batch_size):
-            chunk = pending[start : start + batch_size]
-            built = usage_invoices_issue(
-                usages=[
-                    _usage(
-                        p, result_center=result_center, ticket=ticket, total=p.computed.total_due
+            chunk = usages[start : start + batch_size]
+            built = usage_invoices_issue(usages=chunk, first_sequence=first + start, by=by, now=now)
+            if set_based:  # the lines, from the consumption to the invoices just written
+                usage_lines_insert(
+                    *lines_select(
+                        month=month,
+                        items=computed.items,
+                        series=INVOICES.prefix,
+                        first=first + start,
+                        last=first + start + len(chunk) - 1,
                     )
-                    for p in chunk
-                ],
-                first_sequence=first + start,
-                by=by,
-                now=now,
-            )
+                )
             charges = [_charge_of(invoice, by=by, now=now) for invoice in built]
-            Charge.objects.bulk_create(charges)
+            instances_insert(charges, key="invoice")  # COPY on PostgreSQL
             months_close(closings=[_closing(invoice) for invoice in built], now=now)
             for invoice, charge in zip(built, charges, strict=True):
                 invoice.charge = charge
@@ -273,6 +293,27 @@ def month_finalize_all(
             invoices.extend(built)
             report(start + len(chunk), total, "writing")
     return invoices
+
+
+def _usages_of_totals(
+    totals: dict[int, Decimal], month: Month, result_center: str, ticket: str
+) -> list[UsageInvoice]:
+    """The invoices to issue for charges computed in the database (their lines are written
+    by ``usage_lines_insert``), by customer name as ``pending_charges`` orders them."""
+    customers = Customer.objects.select_related("collector").in_bulk(list(totals))
+    ordered = sorted(customers.values(), key=lambda c: (c.name.lower(), c.pk))
+    return [
+        UsageInvoice(
+            customer=customer,
+            month=month,
+            total_due=totals[customer.pk],
+            total_charged=totals[customer.pk],
+            result_center=result_center,
+            ticket=ticket,
+            lines=[],
+        )
+        for customer in ordered
+    ]
 
 
 def _lock_customers_of(month: Month) -> None:

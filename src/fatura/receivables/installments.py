@@ -39,6 +39,7 @@ from decimal import Decimal
 from django.db.models import QuerySet
 
 from fatura.core import clock
+from fatura.core.bulk import instances_insert
 from fatura.core.terms import TermRule
 from fatura.receivables import domain
 from fatura.receivables.models import Invoice, InvoiceInstallment
@@ -115,13 +116,18 @@ def next_due(slots: Sequence[Slot], balances: Sequence[Decimal]) -> dt.date:
 
 def installments_insert(invoices: Iterable[Invoice]) -> None:
     """Store the installments planned for new invoices (``invoice.planned``, set by
-    ``issue.receivable_open``); one insert for all."""
-    InvoiceInstallment.objects.bulk_create(
-        InvoiceInstallment(
-            invoice_id=invoice.pk, number=slot.number, due_date=slot.due_date, amount=slot.amount
-        )
-        for invoice in invoices
-        for slot in invoice.planned  # type: ignore[attr-defined]
+    ``issue.receivable_open``); one insert for all (``COPY`` on PostgreSQL)."""
+    instances_insert(
+        [
+            InvoiceInstallment(
+                invoice_id=invoice.pk,
+                number=slot.number,
+                due_date=slot.due_date,
+                amount=slot.amount,
+            )
+            for invoice in invoices
+            for slot in invoice.planned  # type: ignore[attr-defined]
+        ]
     )
 
 

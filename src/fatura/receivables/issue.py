@@ -14,6 +14,7 @@ from django.db import connection
 
 from fatura.core import clock
 from fatura.core.bounds import check_text, fit_decimal
+from fatura.core.bulk import instances_insert
 from fatura.core.errors import InvalidInput
 from fatura.core.money import line_amount, parse_decimal, to_money
 from fatura.core.months import Month
@@ -146,7 +147,8 @@ def usage_invoices_issue(
         )
         for offset, usage in enumerate(usages)
     ]
-    saved = Invoice.objects.bulk_create(built)
+    instances_insert(built, key="number")  # COPY on PostgreSQL
+    saved = built
     if any(invoice.pk is None for invoice in saved):
         # Backends that do not return ids from bulk inserts: read them back by number.
         ids = dict(
@@ -163,6 +165,18 @@ def usage_invoices_issue(
         ]
     )
     return saved
+
+
+def usage_lines_insert(select: str, params: dict[str, Any]) -> int:
+    """Insert the lines of issued usage invoices from a ``SELECT`` of rows of ``LINE_FIELDS``
+    (the billing run computes them in the database: ``billing.run_sql``); how many."""
+    meta = InvoiceLine._meta
+    quote = connection.ops.quote_name
+    column_of = {field.attname: field.column for field in meta.concrete_fields}
+    columns = ", ".join(quote(column_of[name]) for name in LINE_FIELDS)
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {quote(meta.db_table)} ({columns}) {select}", params)
+        return int(cursor.rowcount)
 
 
 def _insert_lines(rows: list[tuple[Any, ...]]) -> None:
