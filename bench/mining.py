@@ -25,6 +25,14 @@ starts from its parent's resident size at ``fork``. The two documents are then
 compared (counts equal, durations within 1e-6 relative) and the result says whether they are.
 Results: bench/results/mining-*.json, and a table. The machine's load average is recorded too:
 on a shared machine, other work slows both sides.
+
+Two more tables (decision 0033): the KPI cost, ``fatura mine LOG --kpis`` (the default on an
+invoice log) against the bare run of the same run, wall, CPU and peak RSS of both and their
+ratios (goal: at most 2.5x the CPU and under 1 GB at 5M events); and the start-up, the fastest
+of five runs of ``python -c pass``, the columnar path's imports, ``fatura mine --help``,
+``fatura mine receipt.xes.gz`` and ``fatura mine`` on a generated 12,500-event invoice log in
+XES (KPIs by default; goal under 0.2 s), each also with ``FATURA_MINE_SMALL=0`` (the columnar
+path) beside it.
 """
 
 from __future__ import annotations
@@ -48,6 +56,7 @@ RESULTS = ROOT / "bench" / "results"
 REAL_LOG = ROOT.parent / "shared" / "data" / "bpic2020-domestic-declarations.xes.gz"
 FATURA = ROOT / ".venv" / "bin" / "fatura"
 REL = 1e-6
+STARTUP_EVENTS = 12_500  # the issue's small log: start-up under 0.2 s (decision 0033)
 
 
 # --- the peer (run as its own process: python bench/mining.py --peer LOG OUT) ---------------
@@ -175,6 +184,16 @@ def generate(events: int, path: str) -> None:
     pq.write_table(generate_events(events, seed=42), path)
 
 
+def generate_xes(events: int, path: str) -> None:
+    """(A child process.) A generated invoice log of ``events`` events as XES (the start-up
+    figures: a small log, on which ``fatura mine`` adds the KPIs by default)."""
+    from fatura.mining.log import EventLog
+    from fatura.mining.synthetic import generate_events
+    from fatura.mining.writers import write_log
+
+    write_log(EventLog.from_table(generate_events(events, seed=7)), path, "xes")
+
+
 def child(*args: str) -> str:
     command = [sys.executable, __file__, *args]
     return subprocess.run(command, check=True, capture_output=True, text=True, cwd=ROOT).stdout
@@ -252,12 +271,16 @@ def kpi_cost(bare: list[dict[str, Any]], with_kpis: list[dict[str, Any]]) -> dic
     }
 
 
-def startup(repeat: int) -> dict[str, Any]:
-    """Start-up of ``fatura mine`` in this run beside ``python -c pass`` and the imports it
-    cannot do without (NumPy, PyArrow and its compute module): the fastest of ``repeat``
-    runs each (wall and CPU seconds; the least disturbed by the machine's other work)."""
+def startup(repeat: int, invoices: Path | None = None) -> dict[str, Any]:
+    """Start-up of ``fatura mine`` in this run beside ``python -c pass`` and the imports the
+    columnar path cannot do without (NumPy, PyArrow and its compute module): the fastest of
+    ``repeat`` runs each (wall and CPU seconds; the least disturbed by the machine's other
+    work) and the largest peak RSS. ``invoices``: a small generated invoice log (XES), mined
+    as users run it (plain-Python path, KPIs by default) and with ``FATURA_MINE_SMALL=0`` (the
+    columnar path), side by side."""
     small = ROOT.parent / "shared" / "data" / "receipt.xes.gz"
-    commands = {
+    columnar = {**os.environ, "FATURA_MINE_SMALL": "0"}
+    commands: dict[str, Any] = {
         "python -c pass": [sys.executable, "-c", "pass"],
         "import numpy, pyarrow, pyarrow.compute": [
             sys.executable,
@@ -275,18 +298,34 @@ def startup(repeat: int) -> dict[str, Any]:
             "--json",
             str(out),
         ]
+        commands[f"fatura mine {small.name}, columnar path"] = (
+            commands[f"fatura mine {small.name}"],
+            columnar,
+        )
+    if invoices is not None:
+        out = Path(tempfile.gettempdir()) / f"fatura-bench-startup-{os.getpid()}-kpis.json"
+        command = [str(FATURA), "mine", str(invoices), "--json", str(out)]
+        commands[f"fatura mine {invoices.name} (KPIs)"] = command
+        commands[f"fatura mine {invoices.name} (KPIs), columnar path"] = (command, columnar)
     figures: dict[str, Any] = {}
     for name, command in commands.items():
-        walls, cpus = [], []
+        command, env = command if isinstance(command, tuple) else (command, None)
+        walls, cpus, peaks = [], [], []
         for _ in range(repeat):
             started = time.perf_counter()
             process = subprocess.Popen(
-                command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+                command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env
             )
             _, _, usage = os.wait4(process.pid, 0)
             walls.append(time.perf_counter() - started)
             cpus.append(usage.ru_utime + usage.ru_stime)
-        figures[name] = {"seconds": min(walls), "cpu_seconds": min(cpus)}
+            peaks.append(usage.ru_maxrss / 1024)
+        figures[name] = {
+            "seconds": min(walls),
+            "cpu_seconds": min(cpus),
+            "peak_rss_mb": max(peaks),
+            "load_average_1min": os.getloadavg()[0],
+        }
     base = figures["python -c pass"]
     for figure in figures.values():
         figure["over_python_seconds"] = figure["seconds"] / base["seconds"]
@@ -294,11 +333,15 @@ def startup(repeat: int) -> dict[str, Any]:
 
 
 def print_startup(figures: dict[str, Any]) -> None:
-    print("\n   start-up (fastest run of each; wall / CPU; ratio to python -c pass):")
+    print(
+        "\n   start-up (fastest run of each; wall / CPU (goal < 0.2 s on the 12.5k-event log) /"
+        " peak RSS; wall ratio to python -c pass; load average):"
+    )
     for name, f in figures.items():
         print(
-            f"   {name:45s} {f['seconds']:.3f} s / {f['cpu_seconds']:.3f} s CPU"
-            f"  {f['over_python_seconds']:.1f}x"
+            f"   {name:62s} {f['seconds']:.3f} s / {f['cpu_seconds']:.3f} s CPU"
+            f" / {f.get('peak_rss_mb', 0):,.0f} MB  {f['over_python_seconds']:.1f}x"
+            f"  load {f.get('load_average_1min', 0):.1f}"
         )
 
 
@@ -306,12 +349,17 @@ def print_kpi_cost(results: list[dict[str, Any]]) -> None:
     rows = [r for r in results if "kpis_seconds" in r]
     if not rows:
         return
-    print("\n   KPIs vs bare fatura mine (same run; goal <= 2.5x and < 1 GB at 5M events):")
+    print(
+        "\n   KPIs vs bare fatura mine (same run; wall / CPU / peak RSS; goal <= 2.5x CPU and"
+        " < 1 GB at 5M events):"
+    )
     for r in rows:
         print(
-            f"   {r['log']:30s} bare {r['fatura_seconds']:.2f} s {r['fatura_peak_rss_mb']:,.0f} MB"
-            f" | KPIs {r['kpis_seconds']:.2f} s {r['kpis_peak_rss_mb']:,.0f} MB"
-            f" | x{r['kpis_over_bare_seconds']:.2f} time, x{r['kpis_over_bare_cpu']:.2f} CPU,"
+            f"   {r['log']:30s} bare {r['fatura_seconds']:.2f} s / {r['fatura_cpu_seconds']:.2f} s"
+            f" CPU / {r['fatura_peak_rss_mb']:,.0f} MB"
+            f" | KPIs {r['kpis_seconds']:.2f} s / {r['kpis_cpu_seconds']:.2f} s CPU"
+            f" / {r['kpis_peak_rss_mb']:,.0f} MB"
+            f" | x{r['kpis_over_bare_cpu']:.2f} CPU, x{r['kpis_over_bare_seconds']:.2f} wall,"
             f" x{r['kpis_over_bare_rss']:.2f} peak RSS"
         )
 
@@ -334,8 +382,10 @@ def drive(args: argparse.Namespace) -> Path:
         for name, path in logs:
             print(f"== {name}", flush=True)
             results.append(bench_log(name, path, scratch, args.repeat))
-    print("== start-up", flush=True)
-    starting = startup(max(args.repeat, 5))
+        print("== start-up", flush=True)
+        invoices = scratch / f"invoices-{STARTUP_EVENTS}.xes"
+        child("--generate-xes", str(STARTUP_EVENTS), str(invoices))
+        starting = startup(max(args.repeat, 5), invoices)
     report = {
         "label": args.label,
         "results": results,
@@ -407,12 +457,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--report", nargs="+", type=Path, help="print the table of result files")
     parser.add_argument("--peer", nargs=2, metavar=("LOG", "OUT"), help=argparse.SUPPRESS)
     parser.add_argument("--generate", nargs=2, metavar=("EVENTS", "OUT"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--generate-xes", nargs=2, metavar=("EVENTS", "OUT"), help=argparse.SUPPRESS
+    )
     parser.add_argument("--columnar", metavar="LOG", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.peer:
         peer(*args.peer)
     elif args.generate:
         generate(int(args.generate[0]), args.generate[1])
+    elif args.generate_xes:
+        generate_xes(int(args.generate_xes[0]), args.generate_xes[1])
     elif args.columnar:
         columnar_mb(args.columnar)
     elif args.report:

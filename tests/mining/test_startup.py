@@ -46,7 +46,15 @@ def test_help_imports_nothing_heavy() -> None:
 
 
 @pytest.mark.parametrize("name", ["running-example", "receipt"])
+def test_a_small_xes_log_imports_neither_numpy_nor_arrow(name: str, tmp_path: Path) -> None:
+    """Read, mined and measured in plain Python (:mod:`fatura.mining.small`)."""
+    modules = imported(str(data_file(REAL_LOGS[name])), "--json", str(tmp_path / "out.json"))
+    assert not modules & {*NEVER, "numpy", "pyarrow", "lxml"}, modules
+
+
+@pytest.mark.parametrize("name", ["orders-nonstandard-dates", "bpic2020-domestic"])
 def test_mining_a_log_imports_only_numpy_pyarrow_lxml(name: str, tmp_path: Path) -> None:
+    """Logs the plain-Python path leaves to the columnar one (odd dates; a larger file)."""
     modules = imported(str(data_file(REAL_LOGS[name])), "--json", str(tmp_path / "out.json"))
     assert {"numpy", "pyarrow"} <= modules
     assert not modules & set(NEVER), modules & set(NEVER)

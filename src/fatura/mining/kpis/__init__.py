@@ -10,9 +10,11 @@ from __future__ import annotations
 import importlib
 import sys
 import types
-from typing import TYPE_CHECKING, Any
 
+TYPE_CHECKING = False  # typing is not imported on fatura mine's way to a small log
 if TYPE_CHECKING:
+    from typing import Any
+
     from fatura.mining.kpis.filters import FilterError, Filters
     from fatura.mining.kpis.kpis import (
         ENGINES,

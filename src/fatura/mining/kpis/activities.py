@@ -3,7 +3,20 @@ the NumPy path (:mod:`.fast`, :mod:`.quick`) imports them without loading the Ib
 
 from __future__ import annotations
 
-from fatura.mining.kpis.inputs import TEXT_ATTRIBUTES
+# the text attributes of the KPI input (:mod:`.inputs`), here so that the plain-Python path
+# (:mod:`.smallpath`) reads them without importing Arrow
+TEXT_ATTRIBUTES = (
+    "customer",
+    "segment",
+    "business_unit",
+    "billing_department",
+    "region",
+    "country",
+    "collector",
+    "payment_method",
+    "call_outcome",
+)
+DAY_US = 86_400_000_000
 
 CREATED = "Invoice Created"
 SENT_FOR_APPROVAL = "Invoice Sent for Approval"

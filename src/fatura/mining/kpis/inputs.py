@@ -32,22 +32,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from fatura.mining.errors import LogError
+from fatura.mining.kpis.activities import DAY_US, TEXT_ATTRIBUTES
 from fatura.mining.log import EventLog
 from fatura.mining.timestamps import NAIVE_US, UTC_US, default_zone, to_utc
 
-TEXT_ATTRIBUTES = (
-    "customer",
-    "segment",
-    "business_unit",
-    "billing_department",
-    "region",
-    "country",
-    "collector",
-    "payment_method",
-    "call_outcome",
-)
 NUMBER_ATTRIBUTES = ("amount", "discount", "unapplied")
-DAY_US = 86_400_000_000
+
+
+__all__ = ["DAY_US", "TEXT_ATTRIBUTES", "KpiInput", "find", "kpi_input"]
 
 
 @dataclass(frozen=True)
