@@ -121,6 +121,8 @@ def event(activity: str = "A", stamp: str = "2024-01-01T10:00:00+00:00", extra: 
 
 DECLINED = {
     "an entity in a value": xes(event("A &amp; B")),
+    "a control character": xes(event("A\x01B")),
+    "a non-character": xes(event("A\ufffeB")),
     "a comment among the traces": xes(event() + "<!-- c -->\n" + event("B")),
     "a timestamp without an offset": xes(event(stamp="2024-01-01T10:00:00")),
     "a float in another form": xes(event(extra='<float key="amount" value="1e3"/>')),

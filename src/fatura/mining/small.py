@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 SMALL_BYTES = 8 << 20  # the XES text, after gunzip
 MICRO = 1_000_000
+_CONTROL = bytes(b for b in range(32) if b not in (9, 10, 13))  # not allowed in XML 1.0
 _VALUE = '[^"<>&\t\r\n]*'
 _ATTRIBUTE = rf'<(string|date|int|float|boolean|id) key="({_VALUE})" value="({_VALUE})"/>'
 _SPACE = "[ \t\r\n]*"
@@ -127,6 +128,12 @@ def _text(path: str) -> str:
         if unpack.unused_data:
             raise NotSmall("several gzip members")
         raw = data
+    if (
+        len(raw.translate(None, _CONTROL)) != len(raw)
+        or b"\xef\xbf\xbe" in raw
+        or b"\xef\xbf\xbf" in raw
+    ):
+        raise NotSmall("a character XML does not allow")  # libxml2 refuses the log
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
