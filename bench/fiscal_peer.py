@@ -1,6 +1,7 @@
 """The fiscal benchmark's peer: the NFS-e-after-billing KPI computed the straightforward way,
 with Django ORM queries (``aggregate``/``annotate``, the lag as a database duration) and Python
-for what SQL has no word for (median, p90, the expected lag of each share, the lag bins).
+for what SQL has no word for (median, p90, the expected lag of each share, the lag bins, the
+late shares by the kind of their order's delay reason).
 
 It follows the definitions of docs/nfse-kpi.md, written from them and not from
 ``fatura.fiscal.kpi``, and returns the same document as :func:`document` makes of the KPI, so
@@ -23,7 +24,7 @@ from django.db.models.functions import TruncDate
 
 from fatura.core.money import to_money
 from fatura.fiscal.domain import ExpectedLags
-from fatura.fiscal.kpi import LAG_BINS, NfseKpi, Period
+from fatura.fiscal.kpi import DELAY_KINDS, LAG_BINS, NO_REASON, NfseKpi, Period
 from fatura.fiscal.models import ExpectedLag, NfseCoverage, ServiceOrder
 
 DAY_SECONDS = 86_400
@@ -96,7 +97,9 @@ GROUP_FIELDS = {
     "customer": ("service_order__customer__document", "service_order__customer__name"),
     "team": ("service_order__team", "service_order__team"),
     "service_type": ("service_order__service_type", "service_order__service_type"),
+    "delay_reason": ("service_order__delay_reason__label", "service_order__delay_reason__label"),
 }
+KIND = "service_order__delay_reason__kind"
 
 
 def peer_kpi(period: Period, group_by: str | None = None) -> dict[str, Any]:
@@ -127,16 +130,24 @@ def peer_kpi(period: Period, group_by: str | None = None) -> dict[str, Any]:
     )
     key, label = GROUP_FIELDS.get(group_by or "", ("nfse_id", "nfse_id"))
     rows = counted.annotate(lag=lag).values_list(
-        "lag", "value", "service_order__customer_id", "service_order__service_type", key, label
+        "lag",
+        "value",
+        "service_order__customer_id",
+        "service_order__service_type",
+        key,
+        label,
+        KIND,
     )
     expected = _expected()
     lags: list[float] = []
     within_cents = 0
     bins = [[0, Decimal(0)] for _ in LAG_BINS]
     groups: dict[str, dict[str, Any]] = defaultdict(
-        lambda: {"lags": [], "within": Decimal(0), "label": ""}
+        lambda: {"lags": [], "within": Decimal(0), "label": "", "kind": None}
     )
-    for duration, value, customer_id, service_type, group_key, group_label in rows:
+    # the late shares (lag over the expected) by the kind of their order's delay reason
+    late: dict[str, dict[str, Any]] = {k: {"value": Decimal(0), "lags": []} for k in DELAY_KINDS}
+    for duration, value, customer_id, service_type, group_key, group_label, kind in rows:
         days = duration.total_seconds() / DAY_SECONDS
         lags.append(days)
         inside = days <= float(expected.days(customer_id, service_type))
@@ -145,11 +156,15 @@ def peer_kpi(period: Period, group_by: str | None = None) -> dict[str, Any]:
         if slot is not None:
             bins[slot][0] += 1
             bins[slot][1] += value
+        if not inside:
+            late[kind or "none"]["value"] += value
+            late[kind or "none"]["lags"].append(days)
         if group_by:
-            group = groups[str(group_key)]
+            group = groups[_key(group_by, group_key)]
             group["lags"].append(days)
-            group["label"] = str(group_label)
+            group["label"] = _key(group_by, group_label)
             group["within"] += value if inside else 0
+            group["kind"] = (kind or "none") if group_by == "delay_reason" else None
 
     total_cents = int(total * 100)
     document: dict[str, Any] = {
@@ -170,6 +185,15 @@ def peer_kpi(period: Period, group_by: str | None = None) -> dict[str, Any]:
             )
         ],
         "groups": [],
+        "late_by_delay_kind": [
+            [
+                kind,
+                str(to_money(late[kind]["value"])),
+                len(late[kind]["lags"]),
+                statistics.fmean(late[kind]["lags"]) if late[kind]["lags"] else None,
+            ]
+            for kind in DELAY_KINDS
+        ],
     }
     if group_by:
         document["groups"] = _groups(counted, group_by, groups)
@@ -193,16 +217,21 @@ def _daily(counted: Any, period: Period) -> list[list[str]]:
     return out
 
 
+def _key(group_by: str, value: Any) -> str:
+    """A group's key or label as text: an order without a delay reason is "Sem motivo"."""
+    return NO_REASON if group_by == "delay_reason" and value is None else str(value)
+
+
 def _groups(counted: Any, group_by: str, lags: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     key = GROUP_FIELDS[group_by][0]
     sums = counted.values(key).annotate(total=Sum("value"), count=Count("nfse", distinct=True))
     out = []
     for row in sums:
         row["total"] = to_money(row["total"])
-        group = lags[str(row[key])]
+        group = lags[_key(group_by, row[key])]
         out.append(
             {
-                "key": str(row[key]),
+                "key": _key(group_by, row[key]),
                 "label": group["label"],
                 "total_value": str(row["total"]),
                 "count": row["count"],
@@ -210,6 +239,7 @@ def _groups(counted: Any, group_by: str, lags: dict[str, dict[str, Any]]) -> lis
                 "within_expected_rate": float(group["within"] / row["total"])
                 if row["total"]
                 else None,
+                "delay_kind": group["kind"],
             }
         )
     out.sort(key=lambda g: (-Decimal(g["total_value"]), g["key"]))
@@ -242,7 +272,11 @@ def document(kpi: NfseKpi) -> dict[str, Any]:
                 "median": g.median_lag_days,
                 "p90": g.p90_lag_days,
                 "within_expected_rate": g.within_expected_rate,
+                "delay_kind": g.delay_kind,
             }
             for g in kpi.groups
+        ],
+        "late_by_delay_kind": [
+            [s.kind, str(s.value), s.count, s.avg_lag_days] for s in kpi.late_by_delay_kind
         ],
     }

@@ -224,27 +224,18 @@ def nfse_after_billing(
     group_by: str | None = None,
     zone: str = "America/Sao_Paulo",
 ) -> NfseKpi:
-    """The KPI for ``period`` (see the module's docstring and docs/nfse-kpi.md)."""
-    if group_by is not None and group_by not in GROUP_BY:
-        raise ValueError(f"group_by must be one of {', '.join(GROUP_BY)}")
+    """The KPI for ``period`` from the two frames (see the module's docstring and
+    docs/nfse-kpi.md); ``coverage`` must hold the previous period's shares too."""
+    check_group_by(group_by)
     filters = filters or Filters()
     counted = issued_after_billing(coverage, period, filters, zone)
-    total = _total_cents(counted)
     previous = _total_cents(issued_after_billing(coverage, period.previous(), filters, zone))
-    avg, median, p90 = _lag_stats(counted)
-
     completed_orders = filtered(orders.lazy(), filters, "completed_us", zone).filter(
         pl.col("completed_us").is_not_null() & _in_period("completed_us", period, zone)
     )
     completed_cents = int(
         completed_orders.select(pl.col("value_cents").sum()).collect().item() or 0
     )
-    recognized = (
-        int(counted.filter(_in_period("completed_us", period, zone))["share_cents"].sum())
-        if counted.height
-        else 0
-    )
-
     before = (
         filtered(coverage.lazy(), filters, "issued_us", zone)
         .filter(
@@ -261,6 +252,45 @@ def nfse_after_billing(
         .collect()
         .item()
     )
+    return summarize(
+        counted,
+        period,
+        previous_cents=previous,
+        completed_cents=completed_cents,
+        before_cents=int(before or 0),
+        group_by=group_by,
+        zone=zone,
+    )
+
+
+def check_group_by(group_by: str | None) -> None:
+    if group_by is not None and group_by not in GROUP_BY:
+        raise ValueError(f"group_by must be one of {', '.join(GROUP_BY)}")
+
+
+def summarize(
+    counted: pl.DataFrame,
+    period: Period,
+    *,
+    previous_cents: int,
+    completed_cents: int,
+    before_cents: int,
+    group_by: str | None = None,
+    zone: str = "America/Sao_Paulo",
+) -> NfseKpi:
+    """The KPI from the period's counted shares (what :func:`issued_after_billing` returns:
+    ``nfse_id``, ``issued_us``, ``completed_us``, ``share_cents``, ``lag_days``, ``within``,
+    ``delay_reason``, ``delay_kind`` and the columns ``group_by`` needs) and three sums read
+    apart: the previous period's counted value, the value of the orders completed in the
+    period, and the value of the period's NFS-e issued before their order's billing."""
+    check_group_by(group_by)
+    total = _total_cents(counted)
+    avg, median, p90 = _lag_stats(counted)
+    recognized = (
+        int(counted.filter(_in_period("completed_us", period, zone))["share_cents"].sum())
+        if counted.height
+        else 0
+    )
     return NfseKpi(
         period=period,
         total_value=_money(total),
@@ -270,10 +300,10 @@ def nfse_after_billing(
         p90_lag_days=p90,
         within_expected_rate=_within_rate(counted),
         revenue_recognized_rate=recognized / completed_cents if completed_cents else None,
-        variation_pct=(total - previous) / previous * 100 if previous else None,
-        previous_total_value=_money(previous),
+        variation_pct=(total - previous_cents) / previous_cents * 100 if previous_cents else None,
+        previous_total_value=_money(previous_cents),
         completed_value=_money(completed_cents),
-        issued_before_billing_value=_money(before),
+        issued_before_billing_value=_money(before_cents),
         groups=_groups(counted, group_by, zone) if group_by else [],
         daily=_daily(counted, period, zone),
         lag_bins=_lag_bins(counted),

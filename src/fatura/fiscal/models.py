@@ -80,8 +80,22 @@ class ServiceOrder(models.Model):
     class Meta:
         ordering = ["-completed_at", "number"]
         indexes = [
-            models.Index(fields=["completed_at"], name="fiscal_so_completed"),
+            # completed_at first (the lists and the backlog), then what the KPI sums (0040)
+            models.Index(fields=["completed_at", "status", "value"], name="fiscal_so_completed"),
             models.Index(fields=["customer", "service_type"], name="fiscal_so_customer_type"),
+            # the KPI's lookups by id read the index only on PostgreSQL (0040)
+            models.Index(
+                fields=[
+                    "id",
+                    "completed_at",
+                    "billed_at",
+                    "customer",
+                    "service_type",
+                    "team",
+                    "delay_reason",
+                ],
+                name="fiscal_so_kpi",
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(value__gte=0), name="fiscal_so_value_gte_0"),
@@ -140,7 +154,11 @@ class Nfse(models.Model):
 
     class Meta:
         ordering = ["-issued_at", "number"]
-        indexes = [models.Index(fields=["issued_at"], name="fiscal_nfse_issued")]
+        indexes = [
+            models.Index(fields=["issued_at"], name="fiscal_nfse_issued"),
+            # the KPI's period of issued NFS-e from the index alone (0040)
+            models.Index(fields=["status", "issued_at", "id"], name="fiscal_nfse_kpi"),
+        ]
         constraints = [
             models.CheckConstraint(condition=models.Q(value__gte=0), name="fiscal_nfse_value_gte_0")
         ]
@@ -160,6 +178,10 @@ class NfseCoverage(models.Model):
 
     class Meta:
         ordering = ["nfse_id", "service_order_id"]
+        # the KPI reads an NFS-e's shares from the index alone (0040)
+        indexes = [
+            models.Index(fields=["nfse", "service_order", "value"], name="fiscal_coverage_kpi")
+        ]
         constraints = [
             models.UniqueConstraint(fields=["nfse", "service_order"], name="fiscal_coverage_once"),
             models.CheckConstraint(

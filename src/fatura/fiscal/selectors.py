@@ -5,22 +5,19 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import polars as pl
-from django.conf import settings
 from django.db import connection
 
 from fatura.core import clock
 from fatura.core.errors import NotFound
 from fatura.customers.models import Customer
-from fatura.fiscal import kpi
-from fatura.fiscal.domain import ExpectedLags
+from fatura.fiscal import kpi, kpi_read
+from fatura.fiscal.kpi_read import bounds as _bounds
+from fatura.fiscal.kpi_read import expected_lags, with_expected_days, zone
 from fatura.fiscal.models import (
     DelayReason,
-    ExpectedLag,
     Nfse,
     NfseCoverage,
     NfseImport,
@@ -52,10 +49,6 @@ ORDER_SCHEMA = {
     "billed_us": pl.Int64,
     "value_cents": pl.Int64,
 }
-
-
-def zone() -> str:
-    return str(settings.TIME_ZONE)
 
 
 def _epoch_us(column: str) -> str:
@@ -94,65 +87,6 @@ def _frame(sql: str, params: Sequence[Any], schema: dict[str, Any]) -> pl.DataFr
             if k.endswith("_us")
         )
     return frame
-
-
-def _bounds(start: dt.date, end: dt.date) -> tuple[Any, Any]:
-    """[local midnight of start, local midnight after end), as the database's parameters."""
-    tz = ZoneInfo(zone())
-    adapt = connection.ops.adapt_datetimefield_value
-    return (
-        adapt(dt.datetime.combine(start, dt.time(), tz)),
-        adapt(dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), tz)),
-    )
-
-
-def expected_lags() -> ExpectedLags:
-    by_type: dict[str, Decimal] = {}
-    by_customer: dict[int, Decimal] = {}
-    by_customer_type: dict[tuple[int, str], Decimal] = {}
-    global_days = None
-    for lag in ExpectedLag.objects.all():
-        if lag.customer_id and lag.service_type:
-            by_customer_type[(lag.customer_id, lag.service_type)] = lag.days
-        elif lag.customer_id:
-            by_customer[lag.customer_id] = lag.days
-        elif lag.service_type:
-            by_type[lag.service_type] = lag.days
-        else:
-            global_days = lag.days
-    return ExpectedLags(
-        default=Decimal(str(settings.FATURA_NFSE_EXPECTED_LAG_DAYS)),
-        global_days=global_days,
-        by_type=by_type,
-        by_customer=by_customer,
-        by_customer_type=by_customer_type,
-    )
-
-
-def with_expected_days(frame: pl.DataFrame, lags: ExpectedLags) -> pl.DataFrame:
-    """``frame`` (with ``customer_id`` and ``service_type``) plus ``expected_days``: the most
-    specific setting per row, as joins (no Python per row)."""
-    fallback = float(lags.global_days if lags.global_days is not None else lags.default)
-    out = frame.with_columns(expected_days=pl.lit(fallback, pl.Float64))
-    layers = (  # least specific first: each later layer overrides the earlier
-        (["service_type"], [((t,), d) for t, d in (lags.by_type or {}).items()]),
-        (["customer_id"], [((c,), d) for c, d in (lags.by_customer or {}).items()]),
-        (["customer_id", "service_type"], list((lags.by_customer_type or {}).items())),
-    )
-    for keys, items in layers:
-        if not items:
-            continue
-        table = pl.DataFrame(
-            [(*key, float(days)) for key, days in items],
-            schema={**{k: frame.schema[k] for k in keys}, "_days": pl.Float64},
-            orient="row",
-        )
-        out = (
-            out.join(table, on=keys, how="left")
-            .with_columns(expected_days=pl.coalesce("_days", "expected_days"))
-            .drop("_days")
-        )
-    return out
 
 
 def customers_frame() -> pl.DataFrame:
@@ -234,13 +168,9 @@ def orders_frame(
 def nfse_after_billing(
     period: kpi.Period, *, filters: kpi.Filters | None = None, group_by: str | None = None
 ) -> kpi.NfseKpi:
-    """The KPI for ``period`` from the database (see :func:`fatura.fiscal.kpi`)."""
-    previous = period.previous()
-    coverage = coverage_frame(previous.start, period.end)
-    orders = orders_frame(completed_from=period.start, completed_to=period.end)
-    return kpi.nfse_after_billing(
-        coverage, orders, period, filters=filters, group_by=group_by, zone=zone()
-    )
+    """The KPI for ``period`` from the database (see :func:`fatura.fiscal.kpi`; read by
+    :mod:`fatura.fiscal.kpi_read`)."""
+    return kpi_read.nfse_after_billing(period, filters=filters, group_by=group_by)
 
 
 def post_service_rows(period: kpi.Period, filters: kpi.Filters | None = None) -> pl.DataFrame:
