@@ -144,6 +144,7 @@ DECLINED = {
     "a DOCTYPE": xes(event(), XES_HEAD.replace("<log", "<!DOCTYPE log>\n<log")),
     "a day that does not exist": xes(event(stamp="2023-02-29T10:00:00Z")),
     "a key named like a column": xes(event(extra='<string key="resource" value="x"/>')),
+    "a key named like a trace's": xes(event(extra='<float key="case:discount" value="1"/>')),
     "a trace without a name": XES_HEAD + "<trace>" + event() + "</trace></log>",
     "no events": XES_HEAD + '<trace><string key="concept:name" value="c"/></trace></log>',
 }

@@ -102,8 +102,8 @@ def read(path: str, kpi_keys: tuple[str, ...]) -> Log:
     body = text[start:end]
     if any(bad.search(body) for bad in _BAD):
         raise NotSmall("a value this path does not read")
-    if any(f'key="{name}"' in body for name in _CANONICAL):
-        raise NotSmall("a key named like a standard column")
+    if any(f'key="{name}"' in body for name in _CANONICAL) or 'key="case:' in body:
+        raise NotSmall("a key named like a standard column or a trace attribute's column")
     keys = {key for key in kpi_keys if f'key="{key}"' in body}
     log, seen = _build(_TOKEN.findall(body), keys)
     for key in _STANDARD:  # none hidden in an event's rest (a repeated key: the last one wins)
