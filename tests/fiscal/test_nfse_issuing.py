@@ -245,3 +245,20 @@ def test_a_number_already_taken_keeps_the_issuance_pending_with_the_reason(
     assert issuance.status == IssuanceStatus.PENDING
     assert "já existe outra NFS-e" in issuance.last_error and issuance.access_key
     assert Nfse.objects.count() == 1
+
+
+def test_a_stale_pending_issuance_is_queued_again(fin_user: Any, sefin: ContractServer) -> None:
+    from fatura.core import clock
+    from fatura.fiscal.models import NfseIssuance
+    from fatura.fiscal.nfse_issuing import nfse_issue_prepare
+
+    bill = billed_invoice(fin_user)
+    issuance = nfse_issue_prepare(by=fin_user, invoice=bill)  # queued, but no worker ran it
+    with pytest.raises(RuleViolation, match="já tem a NFS-e"):
+        nfse_issue_request(by=fin_user, invoice=bill)
+    NfseIssuance.objects.filter(pk=issuance.pk).update(
+        updated_at=clock.now() - dt.timedelta(hours=3)
+    )
+    again = nfse_issue_request(by=fin_user, invoice=bill)
+    again.refresh_from_db()
+    assert again.pk == issuance.pk and again.status == IssuanceStatus.ISSUED

@@ -55,6 +55,7 @@ NOT_ISSUABLE = (InvoiceStatus.DRAFT, InvoiceStatus.CONVERTED)
 CANCEL_MOTIVES = {1: "Erro na emissão", 2: "Serviço não prestado", 9: "Outros"}
 REASON_MIN, REASON_MAX = 15, 255  # TSMotivo
 GAVE_UP = "SEM-RESPOSTA"  # the rejection code when every attempt failed in transport
+STALE_AFTER = dt.timedelta(hours=2)  # well past the longest wait between attempts (30 min)
 
 
 class SefinUnavailable(DomainError):  # noqa: N818
@@ -140,6 +141,9 @@ def nfse_issue_prepare(*, by: User, invoice: Invoice) -> NfseIssuance:
                 "emitida pelo Fatura cobre as ordens da fatura."
             )
         current = latest_issuance_of(invoice)
+        now = clock.now()
+        if current is not None and _stale(current, now):
+            return current  # pending, but no worker touched it for long: queue it again
         if current is not None and current.status in (
             IssuanceStatus.PENDING,
             IssuanceStatus.ISSUED,
@@ -148,7 +152,6 @@ def nfse_issue_prepare(*, by: User, invoice: Invoice) -> NfseIssuance:
                 f"A fatura {invoice.number} já tem a NFS-e {current.number} "
                 f"({current.get_status_display().lower()})."
             )
-        now = clock.now()
         if current is not None and current.status == IssuanceStatus.REJECTED:
             issuance = current  # same DPS number: the Sefin Nacional generated nothing from it
             issuance.status = IssuanceStatus.PENDING
@@ -175,6 +178,12 @@ def nfse_issue_prepare(*, by: User, invoice: Invoice) -> NfseIssuance:
         issuance.dps_id = data.id
         issuance.save(update_fields=["dps_id", "updated_at"])
     return issuance
+
+
+def _stale(issuance: NfseIssuance, now: dt.datetime) -> bool:
+    """Pending and untouched for longer than any retry waits (the worker stopped, or its task
+    failed on something else than the network): asking again queues it again."""
+    return issuance.status == IssuanceStatus.PENDING and issuance.updated_at < now - STALE_AFTER
 
 
 def _sign_dps(issuance: NfseIssuance, certificate: A1Certificate) -> bytes:
