@@ -202,12 +202,15 @@ def main() -> None:
         "limit_seconds": LIMIT_SECONDS,
         "machine": f"{platform.machine()} {os.cpu_count()} cpu",
     }
+    ratio = result["matching_seconds"] / LIMIT_SECONDS
+    result["ratio_to_limit"] = round(ratio, 2)
+    verdict = "PASS" if ratio <= 1 else "OVER"
     print(
         f"bank matching ({result['database']}): {result['entries']} statement entries against "
-        f"{args.invoices} open invoices in {result['matching_seconds']:.1f} s "
+        f"{args.invoices} open invoices: {result['matching_seconds']:.1f} s wall = "
+        f"{ratio:.2f} x the {LIMIT_SECONDS:.0f} s limit [{verdict}] "
         f"(read {result['read_seconds']:.1f} s; CPU of this process "
-        f"{result['matching_cpu_seconds']:.1f} s; load average {result['load_average']}; "
-        f"limit {LIMIT_SECONDS:.0f} s) — "
+        f"{result['matching_cpu_seconds']:.1f} s; load average {result['load_average']}) — "
         f"{result['matched_decisions']} matched, {result['unmatched']} unmatched, "
         f"{result['ignored']} ignored; payments through the service: "
         f"{result['settle_ms_per_payment']} ms each ({result['settled_sample']} created)"

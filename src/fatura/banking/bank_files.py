@@ -13,14 +13,15 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
 
 from fatura.banking import files
-from fatura.banking.matching import Decision, Rule, chunks, decide
+from fatura.banking.matching import Decision, Rule, among, chunks, decide
 from fatura.banking.models import BankEntry, BankFile, EntryStatus
 from fatura.core import clock
 from fatura.core.errors import DomainError, InvalidInput, NotFound, RuleViolation
@@ -41,10 +42,14 @@ class ImportResult:
     matched: int
     unmatched: int
     duplicates: int
+    payments: dict[str, int] = field(default_factory=dict)  # entry id -> payment id (matched)
 
     @property
     def created(self) -> bool:
         return self.file is not None
+
+
+CENT = Decimal("0.01")
 
 
 def _reject(error: files.BankFileError) -> InvalidInput:
@@ -87,7 +92,8 @@ def bank_file_store(
         unique.setdefault(entry.entry_id, entry)
     known: set[str] = set()
     for part in chunks(list(unique)):
-        known.update(BankEntry.objects.filter(entry_id__in=part).values_list("entry_id", flat=True))
+        rows = among(BankEntry.objects.all(), "entry_id", part).values_list("entry_id", flat=True)
+        known.update(rows)
     decisions = decide([e for e in unique.values() if e.entry_id not in known])
     with transaction.atomic():
         bank_file = BankFile.objects.create(
@@ -106,19 +112,27 @@ def bank_file_store(
     return Stored(bank_file, parsed, decisions, ours)
 
 
-def bank_file_settle(*, by: User, stored: Stored) -> ImportResult:
+def bank_file_settle(
+    *, by: User, stored: Stored, progress: Callable[[str, int, int], None] | None = None
+) -> ImportResult:
     """Create the payment of each matched entry (one transaction each), then count and record
-    the import."""
+    the import. ``progress("settle", done, total)`` every 100 entries (the worker's)."""
     actor = require(by, Capability.RECORD_PAYMENTS)
     bank_file, parsed, ours = stored.file, stored.parsed, stored.ours
-    matched = 0
-    for decision in stored.decisions:
+    payments: dict[str, int] = {}
+    total = len(stored.decisions)
+    for done, decision in enumerate(stored.decisions):
         entry_pk = ours.get(decision.entry.entry_id)
         if entry_pk is not None and decision.status == EntryStatus.MATCHED:
-            matched += _settle(entry_pk, decision, by=actor, source=parsed.kind)
+            payment_id = _settle(entry_pk, decision, by=actor, source=parsed.kind)
+            if payment_id is not None:
+                payments[decision.entry.entry_id] = payment_id
+        if progress is not None and done % 100 == 0:
+            progress("settle", done, total)
     payments_in = sum(
         1 for d in stored.decisions if d.status != EntryStatus.IGNORED and d.entry.entry_id in ours
     )
+    matched = len(payments)
     unmatched = payments_in - matched
     duplicates = len(parsed.entries) - len(ours)
     with transaction.atomic():
@@ -139,14 +153,22 @@ def bank_file_settle(*, by: User, stored: Stored) -> ImportResult:
                 "duplicates": duplicates,
             },
         )
-    bank_file.refresh_from_db()
-    return ImportResult(bank_file, parsed.kind, len(parsed.entries), matched, unmatched, duplicates)
+    bank_file.matched, bank_file.unmatched, bank_file.duplicates = matched, unmatched, duplicates
+    return ImportResult(
+        bank_file, parsed.kind, len(parsed.entries), matched, unmatched, duplicates, payments
+    )
 
 
 def bank_file_import(*, by: User, data: bytes, name: str = "") -> ImportResult:
     """Read, store, match and apply one file (see the module's docstring)."""
     require(by, Capability.RECORD_PAYMENTS)
-    parsed = bank_file_read(data)
+    return bank_file_parsed_import(by=by, parsed=bank_file_read(data), data=data, name=name)
+
+
+def bank_file_parsed_import(
+    *, by: User, parsed: files.ParsedFile, data: bytes, name: str = ""
+) -> ImportResult:
+    """Store, match and apply a file already read whole (``bank_file_read(data)``)."""
     stored = bank_file_store(by=by, parsed=parsed, data=data, name=name)
     if stored is None:
         count = len(parsed.entries)
@@ -190,9 +212,16 @@ def _insert(bank_file: BankFile, decisions: list[Decision], now: dt.datetime) ->
         batch.clear()
 
     created = ops.adapt_datetimefield_value(now)
+    days: dict[Any, Any] = {}
 
-    def money(value: Decimal) -> Any:
-        return ops.adapt_decimalfield_value(value, 14, 2)
+    def money(value: Decimal) -> str:
+        # the readers quantize every amount to cents: its text is what the adapter would give
+        return str(value) if value.as_tuple().exponent == -2 else str(value.quantize(CENT))
+
+    def day(value: Any) -> Any:
+        if value not in days:
+            days[value] = ops.adapt_datefield_value(value)
+        return days[value]
 
     batch: list[tuple[Any, ...]] = []
     with connection.cursor() as cursor:
@@ -215,7 +244,7 @@ def _insert(bank_file: BankFile, decisions: list[Decision], now: dt.datetime) ->
                     entry.kind,
                     entry.movement[:20],
                     entry.bank_code,
-                    ops.adapt_datefield_value(entry.credited_on),
+                    day(entry.credited_on),
                     money(entry.amount),
                     money(entry.interest),
                     money(entry.discount),
@@ -228,7 +257,7 @@ def _insert(bank_file: BankFile, decisions: list[Decision], now: dt.datetime) ->
                     EntryStatus.IGNORED.value if ignored else EntryStatus.UNMATCHED.value,
                     decision.reason[:200],
                     decision.rule,
-                    json.dumps(suggestions),
+                    json.dumps(suggestions) if suggestions else "[]",
                     created,
                 )
             )
@@ -248,9 +277,9 @@ def _source(entry: BankEntry) -> str:
     return entry.file.kind
 
 
-def _settle(entry_pk: int, decision: Decision, *, by: User, source: str) -> int:
-    """Create the matched entry's payment; 1 when done, 0 when the invoice no longer takes
-    it (the entry stays unmatched, with the service's reason)."""
+def _settle(entry_pk: int, decision: Decision, *, by: User, source: str) -> int | None:
+    """Create the matched entry's payment; its id when done, None when the invoice no longer
+    takes it (the entry stays unmatched, with the service's reason)."""
     assert decision.invoice is not None
     entry = decision.entry
     try:
@@ -279,8 +308,8 @@ def _settle(entry_pk: int, decision: Decision, *, by: User, source: str) -> int:
         BankEntry.objects.filter(pk=entry_pk).update(
             matched_by_rule="", reason=exc.message[:200], suggestions=[decision.invoice.number]
         )
-        return 0
-    return 1
+        return None
+    return int(payment.pk)
 
 
 def _pay(

@@ -4,13 +4,13 @@ entries kept, the unmatched queue, match by hand, ignore)."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, File, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from fatura.banking import bank_files, selectors
+from fatura.banking import bank_files, job_queue, jobs, selectors
 from fatura.banking.models import BankEntry
 from fatura.core.pagination import DEFAULT_LIMIT, Limit, Offset, page, paged_openapi
 from fatura.core.roles import Capability, require
@@ -96,14 +96,56 @@ def entry_out(entry: BankEntry) -> dict[str, object]:
     }
 
 
-@router.post("/bank-files", response={200: BankFileOut, 201: BankFileOut})
+class BankFileJobQueuedOut(Schema):
+    task: str = Field(description="O id da tarefa no worker (django-tasks).")
+    import_id: int = Field(description="Acompanhe em GET /bank-files/imports/{import_id}.")
+
+
+class BankFileProgressOut(Schema):
+    stage: Literal["match", "settle"] = Field(
+        description="match: lendo e conciliando; settle: criando os pagamentos"
+    )
+    done: int
+    total: int
+
+
+class BankFileJobOut(Schema):
+    id: int
+    filename: str
+    kind: FileKind
+    entries: int = Field(description="Lançamentos lidos do arquivo.")
+    status: Literal["queued", "running", "done", "failed"]
+    task: str
+    requested_at: dt.datetime
+    finished_at: dt.datetime | None = None
+    progress: BankFileProgressOut | None = Field(
+        None, description="Enquanto queued/running: até onde o worker chegou."
+    )
+    result: BankFileOut | None = Field(None, description="Quando done: as contagens.")
+    error: str
+    errors: list[dict[str, Any]] = Field(description="Quando failed: line, field, message")
+
+
+@router.post(
+    "/bank-files", response={200: BankFileOut, 201: BankFileOut, 202: BankFileJobQueuedOut}
+)
 def bank_file_import(request: HttpRequest, file: File[UploadedFile]) -> Status[object]:
     """A CNAB 240 or CNAB 400 return file or an OFX statement (the kind is read from the
-    content). 201 with the counts; 200 when this very file had been imported (every entry a
-    duplicate, nothing changed); 422 with the line and field of the first error (nothing
-    imported)."""
+    content), read whole first: 422 with the line and field of the first error (nothing
+    imported). A file of up to FATURA_BANK_FILE_BACKGROUND_ENTRIES entries (300 by default)
+    is imported in the request: 201 with the counts, 200 when this very file had been imported
+    (every entry a duplicate, nothing changed). A larger one is imported by the worker: 202
+    with the task and the import's id, whose state and progress
+    ``GET /bank-files/imports/{import_id}`` shows."""
     require(request.user, Capability.RECORD_PAYMENTS)
-    result = bank_files.bank_file_import(by=request.user, data=file.read(), name=file.name or "")
+    data, name = file.read(), file.name or ""
+    parsed = bank_files.bank_file_read(data)
+    if job_queue.runs_in_background(parsed):
+        job = job_queue.bank_file_job_request(by=request.user, parsed=parsed, data=data, name=name)
+        return Status(202, {"task": job.task_id, "import_id": job.pk})
+    result = bank_files.bank_file_parsed_import(
+        by=request.user, parsed=parsed, data=data, name=name
+    )
     body = {
         "id": result.file.pk if result.file else None,
         "kind": result.kind,
@@ -113,6 +155,39 @@ def bank_file_import(request: HttpRequest, file: File[UploadedFile]) -> Status[o
         "duplicates": result.duplicates,
     }
     return Status(201 if result.created else 200, body)
+
+
+@router.get("/bank-files/imports/{import_id}", response=BankFileJobOut)
+def bank_file_job_get(request: HttpRequest, import_id: Id) -> dict[str, object]:
+    """A large bank file's import: queued or running (with the worker's progress), done (with
+    the counts) or failed (with the error; nothing kept)."""
+    require(request.user, Capability.VIEW)
+    job = jobs.bank_file_job_get(import_id)
+    active = job.status in ("queued", "running")
+    result = None
+    if job.status == "done":
+        result = {
+            "id": job.file_id,
+            "kind": job.kind,
+            "entries": job.entries,
+            "matched": job.matched,
+            "unmatched": job.unmatched,
+            "duplicates": job.duplicates,
+        }
+    return {
+        "id": job.pk,
+        "filename": job.filename,
+        "kind": job.kind,
+        "entries": job.entries,
+        "status": job.status,
+        "task": job.task_id,
+        "requested_at": job.requested_at,
+        "finished_at": job.finished_at,
+        "progress": jobs.bank_file_job_progress(job.pk) if active else None,
+        "result": result,
+        "error": job.error,
+        "errors": job.errors,
+    }
 
 
 @router.get("/bank-entries", response=list[BankEntryOut], openapi_extra=paged_openapi())

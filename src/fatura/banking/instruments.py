@@ -19,7 +19,7 @@ from fatura.banking.config import boleto_account, pix_account
 from fatura.banking.models import InstrumentKind, PaymentInstrument
 from fatura.banking.pix import StaticBrCode, txid_for
 from fatura.core.errors import InvalidInput, RuleViolation
-from fatura.core.sequences import next_number
+from fatura.core.sequences import next_number, take_block
 from fatura.receivables.models import Invoice
 from fatura.receivables.payment_instructions import (
     AmountDue,
@@ -84,6 +84,50 @@ def instrument_issue(
         return PaymentInstrument.objects.get(
             invoice=invoice, installment_number=installment_number, kind=kind, bank_code=bank_code
         )
+
+
+def instruments_issue(
+    wanted: list[tuple[Invoice, int]], *, kind: str, account: BankAccount | None = None
+) -> dict[tuple[int, int], str]:
+    """The PIX txids or boleto nosso números of many invoice installments at once (the demo's
+    bank files, a large remittance): (invoice id, installment) → reference. Those issued before
+    are kept; the others are created in one insert, boletos numbered from one block of the
+    bank's sequence (inside the caller's transaction, which holds the sequence's lock)."""
+    bank_code = account.bank if account else ""
+    keys = list(dict.fromkeys((invoice.pk, number) for invoice, number in wanted))
+    if not keys:
+        return {}
+    found = {
+        (invoice_id, number): reference
+        for invoice_id, number, reference in PaymentInstrument.objects.filter(
+            kind=kind, bank_code=bank_code, invoice_id__in={i for i, _ in keys}
+        ).values_list("invoice_id", "installment_number", "reference")
+    }
+    numbers = {invoice.pk: invoice.number for invoice, _ in wanted}
+    missing = [key for key in keys if key not in found]
+    if not missing:
+        return found
+    with transaction.atomic():
+        if kind == InstrumentKind.PIX:
+            references = [txid_for(numbers[i], n) for i, n in missing]
+        else:
+            assert account is not None
+            first = take_block(f"banking:nosso-numero:{account.bank}", len(missing))
+            references = [
+                boleto_domain.nosso_numero(account, first + k) for k in range(len(missing))
+            ]
+        PaymentInstrument.objects.bulk_create(
+            PaymentInstrument(
+                invoice_id=invoice_id,
+                installment_number=number,
+                kind=kind,
+                bank_code=bank_code,
+                reference=reference,
+            )
+            for (invoice_id, number), reference in zip(missing, references, strict=True)
+        )
+    found.update(zip(missing, references, strict=True))
+    return found
 
 
 def invoice_pix(invoice: Invoice, installment: int | None = None) -> Pix:

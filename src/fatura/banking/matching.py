@@ -79,6 +79,7 @@ class Candidate:
     status: str
     kind: str
     next_installment: Decimal | None = None  # what the oldest open installment owes
+    installments: int = 1
 
     def pays(self, amount: Decimal) -> bool:
         """``amount`` settles the invoice, or its oldest open installment."""
@@ -137,9 +138,9 @@ def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
 
 def _candidates(query: Any) -> list[Candidate]:
     return [
-        Candidate(pk, number, customer_id, balance, status, kind)
-        for pk, number, customer_id, balance, status, kind in query.values_list(
-            "id", "number", "customer_id", "balance", "status", "kind"
+        Candidate(pk, number, customer_id, balance, status, kind, None, count)
+        for pk, number, customer_id, balance, status, kind, count in query.values_list(
+            "id", "number", "customer_id", "balance", "status", "kind", "installment_count"
         )
     ]
 
@@ -204,7 +205,8 @@ def _open_invoices_of(documents: Iterable[str]) -> dict[str, list[Candidate]]:
             .order_by("due_date", "id")
         )
         owned = [c for c in _candidates(query) if c.open]
-        slots = installments.schedules([c.invoice_id for c in owned])
+        split = [c.invoice_id for c in owned if c.installments > 1]  # others: one due date
+        slots = installments.schedules(split)
         for candidate in owned:
             amounts = [slot.amount for slot in slots.get(candidate.invoice_id, [])]
             if len(amounts) > 1:

@@ -4,6 +4,8 @@ file's entry is matched by; amounts and payloads are computed from the invoice w
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -162,3 +164,49 @@ class BankEntry(models.Model):
 
     def __str__(self) -> str:
         return self.entry_id
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", _("Na fila")
+    RUNNING = "running", _("Importando")
+    DONE = "done", _("Importado")
+    FAILED = "failed", _("Falhou")
+
+
+class BankFileJob(models.Model):
+    """A large bank file imported by the worker (docs/decisions/0035): the file was read whole
+    when it was sent (a bad one is refused then, nothing queued); the upload waits under
+    ``DATA_DIR/uploads/bank-files/`` while queued; the outcome is the :class:`BankFile` and
+    its counts (done), or the error (failed, nothing kept)."""
+
+    filename = models.CharField(_("arquivo"), max_length=200)
+    kind = models.CharField(_("tipo"), max_length=10, choices=BankFileKind.choices)
+    entries = models.PositiveIntegerField(_("lançamentos"), default=0)
+    status = models.CharField(max_length=8, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    upload = models.CharField(max_length=500, blank=True, default="")
+    task_id = models.CharField(max_length=64, blank=True, default="")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    file = models.ForeignKey(
+        BankFile, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    matched = models.PositiveIntegerField(default=0)
+    unmatched = models.PositiveIntegerField(default=0)
+    duplicates = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True, default="")
+    errors = models.JSONField(default=list, blank=True)  # [{line, field, message}]
+
+    class Meta:
+        verbose_name = _("importação de arquivo bancário")
+        verbose_name_plural = _("importações de arquivos bancários")
+        ordering = ["-requested_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.status})"
+
+    @staticmethod
+    def upload_dir() -> Path:
+        return Path(settings.DATA_DIR) / "uploads" / "bank-files"

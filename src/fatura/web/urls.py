@@ -107,6 +107,11 @@ urlpatterns = [
     path("pagamentos/exportar.csv", payments.payments_csv, name="payments_csv"),
     path("pagamentos/novo/", payments.payment_new, name="payment_new"),
     path("pagamentos/banco/", bank_files.bank_files_page, name="bank_files"),
+    path(
+        "pagamentos/banco/importacoes/<int:job_id>/",
+        bank_files.bank_file_job,
+        name="bank_file_job",
+    ),
     path("pagamentos/remessa/", remittances.remittances_page, name="remittances"),
     path(
         "pagamentos/remessa/<int:number>/",

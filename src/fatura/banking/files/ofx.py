@@ -118,6 +118,11 @@ def _line_of(newlines: list[int], position: int) -> int:
     return bisect_left(newlines, position) + 1
 
 
+def _at_line(error: BankFileError, line: int) -> BankFileError:
+    message = error.message.replace("Linha 0:", f"Linha {line}:", 1)
+    return BankFileError(message, line=line, field=error.field)
+
+
 def _required(fields: dict[str, tuple[str, int]], name: str, opened_at: int) -> tuple[str, int]:
     """The field's text and line (``opened_at``: the transaction's line)."""
     if name not in fields:
@@ -167,8 +172,12 @@ def _entry(
     fitid, _ = _required(fields, "FITID", line)
     posted, posted_at = _required(fields, "DTPOSTED", line)
     raw_amount, amount_at = _required(fields, "TRNAMT", line)
-    amount = ofx_amount(raw_amount, line=_line_of(newlines, amount_at))
-    day = ofx_date(posted, line=_line_of(newlines, posted_at), name="DTPOSTED")
+    try:  # a field's line is found only when it is reported
+        amount = ofx_amount(raw_amount, line=0)
+        day = ofx_date(posted, line=0, name="DTPOSTED")
+    except BankFileError as error:
+        at = amount_at if error.field == "TRNAMT" else posted_at
+        raise _at_line(error, _line_of(newlines, at)) from None
     trntype = fields.get("TRNTYPE", ("", 0))[0].upper()
     if trntype in _FEES:
         kind = EntryKind.FEE

@@ -14,12 +14,12 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from fatura.banking import bank_files
+from fatura.banking import bank_files, job_queue, jobs
 from fatura.banking.models import EntryStatus
 from fatura.banking.selectors import bank_entry_list, bank_file_list
 from fatura.core.errors import DomainError, InvalidInput
 from fatura.core.roles import Capability, require
-from fatura.web.views.common import page, paginate
+from fatura.web.views.common import is_htmx, page, paginate
 
 PER_PAGE = 50
 STATUSES = [
@@ -69,9 +69,16 @@ def bank_files_page(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _render(request, form, InvalidInput(_("Escolha o arquivo a importar.")))
     upload = form.cleaned_data["arquivo"]
+    data, name = upload.read(), upload.name or ""
     try:
-        result = bank_files.bank_file_import(
-            by=request.user, data=upload.read(), name=upload.name or ""
+        parsed = bank_files.bank_file_read(data)
+        if job_queue.runs_in_background(parsed):  # a large file: the worker, with progress
+            job = job_queue.bank_file_job_request(
+                by=request.user, parsed=parsed, data=data, name=name
+            )
+            return redirect("web:bank_file_job", job.pk)
+        result = bank_files.bank_file_parsed_import(
+            by=request.user, parsed=parsed, data=data, name=name
         )
     except DomainError as exc:
         return _render(request, form, exc)
@@ -97,6 +104,21 @@ def bank_files_page(request: HttpRequest) -> HttpResponse:
             % {"entries": result.entries},
         )
     return redirect("web:bank_files")
+
+
+@page
+def bank_file_job(request: HttpRequest, job_id: int) -> HttpResponse:
+    """A large file while the worker imports it: a progress bar that polls (htmx) until it is
+    done (the counts) or failed (the error, line and field)."""
+    job = jobs.bank_file_job_get(job_id)
+    active = job.status in ("queued", "running")
+    context = {
+        "job": job,
+        "active": active,
+        "progress": jobs.bank_file_job_progress(job.pk) if active else None,
+    }
+    template = "web/banking/_import.html" if is_htmx(request) else "web/banking/import.html"
+    return render(request, template, context)
 
 
 def _back(request: HttpRequest) -> HttpResponse:
