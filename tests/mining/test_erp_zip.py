@@ -311,3 +311,26 @@ def test_an_erp_format_needs_a_zip(fin_api: Any, data_dir: Path, tmp_path: Path)
     response = _upload(fin_api, path, "csv as erp", format="netsuite")
     assert response.status_code == 422
     assert "zip" in response.json()["detail"]
+
+
+@pytest.mark.django_db
+def test_import_log_reads_a_zip_and_fatura_mine_refuses_a_bad_one(
+    data_dir: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import tempfile
+
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    path = zipped(FIVE / "oracle_fusion", tmp_path / "oracle.zip", prefix="AR/")
+    out = io.StringIO()
+    call_command("import_log", str(path), name="oracle zip", stdout=out, stderr=io.StringIO())
+    log = MinedLog.objects.get(name="oracle zip")
+    assert (log.file_format, log.cases, log.original_filename) == ("oracle-fusion", 5, "oracle.zip")
+    assert not list(scratch.iterdir())  # the extract was unpacked there and removed
+    bad = _zip(tmp_path / "bad.zip", {"../invoices.csv": b"x"})
+    assert main([str(bad), "--json", str(tmp_path / "out.json")]) == 2
+    assert "leaves the extract" in capsys.readouterr().err
