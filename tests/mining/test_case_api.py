@@ -94,6 +94,13 @@ def test_auth_and_missing_log(fin_api: Any, api_as: Any, client: Any, log: Mined
     assert bad_format.status_code == 422
 
 
+@pytest.mark.django_db
+def test_the_filter_options_name_the_derived_attributes(fin_api: Any, log: MinedLog) -> None:
+    derived = fin_api.get(f"/mining/logs/{log.pk}/filters").json()["derived"]
+    assert derived["days_overdue"] == "number" and derived["is_paid_on_time"] == "bool"
+    assert "due_at" not in derived  # instants are filtered with from:/to:
+
+
 def test_the_schema_states_the_enums_and_limits() -> None:
     from fatura.api import api
 

@@ -175,7 +175,8 @@ def log_summary(request: HttpRequest, log_id: Id, where: WhereParam = []) -> dic
 @router.get("/logs/{log_id}/filters", response=dict[str, Any])
 def log_filters(request: HttpRequest, log_id: Id) -> dict[str, Any]:
     """What ``where`` can name in this log: each case attribute with its values (text, the 50
-    most frequent, and how many there are) or its range (numbers), and the activities."""
+    most frequent, and how many there are) or its range (numbers), the activities, and the
+    per-invoice derived attributes (``derived``: name -> ``number`` or ``bool``)."""
     require(request.user, Capability.VIEW)
     return mined_log_filter_options(mined_log_get(id=log_id))
 

@@ -133,10 +133,14 @@ def case_filter(
 
 def filter_options(log: EventLog) -> dict[str, Any]:
     """What a filter can name in ``log``: its case attributes (text values, most frequent
-    first, or a number range) and its activities."""
+    first, or a number range), its activities, and the per-invoice derived attributes with
+    their kind (number or yes/no; decision 0036)."""
+    from fatura.mining.case_table import DERIVED
     from fatura.mining.engine.filters import activities, available
 
-    return {"attributes": available(log), "activities": activities(log)}
+    attributes = available(log)
+    derived = {k: v for k, v in DERIVED.items() if v != "instant" and k not in attributes}
+    return {"attributes": attributes, "activities": activities(log), "derived": derived}
 
 
 def mined_log_filter_options(log: MinedLog) -> dict[str, Any]:
