@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from bench.fiscal import differences
+from django.db import connection
 
 from fatura.fiscal import kpi, kpi_read, selectors
 from fatura.fiscal.kpi import Filters, Period
@@ -115,3 +116,25 @@ def test_late_shares_split_by_delay_kind(month: March) -> None:
     # OS-2 in N-2 and N-3 (expected 0.5 day), OS-9 a day late (expected 5): within
     assert (str(late["customer"].value), late["customer"].count) == ("500.00", 2)
     assert (str(late["none"].value), late["none"].count) == ("0.00", 0)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_months_read_by_two_connections_at_once_equal_the_frames(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Outside a transaction SQLite reads a long period's months on two threads (each its own
+    connection); the rows must be committed for them to see, hence a transactional test."""
+    march()
+    own: list[bool] = []
+    read = kpi_read._sqlite_csv
+
+    def spy(*args: Any, **kwargs: Any) -> bytes:
+        own.append(kwargs.get("own", False))
+        return read(*args, **kwargs)
+
+    monkeypatch.setattr(kpi_read, "_sqlite_csv", spy)
+    for period in SPANS[:2]:
+        for group_by in (None, "customer", "month"):
+            assert same(period, Filters(), group_by) == [], (period, group_by)
+    if connection.vendor == "sqlite":
+        assert True in own

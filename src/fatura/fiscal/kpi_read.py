@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -36,6 +37,7 @@ from fatura.fiscal.domain import ExpectedLags
 from fatura.fiscal.models import DelayReason, ExpectedLag, Nfse, NfseCoverage, ServiceOrder
 
 MMAP_BYTES = 1 << 30  # SQLite reads the file through a memory map of up to 1 GiB
+READERS = 2  # SQLite connections reading a long period's months at once
 
 
 def zone() -> str:
@@ -135,6 +137,38 @@ def _tuned() -> None:
             cursor.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
 
 
+def _copy_csv(columns: Sequence[Column], source: str, where: str, params: Sequence[Any]) -> bytes:
+    select = ", ".join(c.sql for c in columns)
+    sql = f"COPY (SELECT {select} FROM {source} WHERE {where}) TO STDOUT (FORMAT csv)"
+    buffer = bytearray()
+    with connection.cursor() as cursor, cursor.cursor.copy(sql, params) as copy:
+        for block in copy:
+            buffer += block
+    return bytes(buffer)
+
+
+def _sqlite_csv(
+    columns: Sequence[Column], source: str, where: str, params: Sequence[Any], own: bool = False
+) -> bytes:
+    """One part as CSV text from SQLite; ``own``: on this thread's own connection, closed
+    after."""
+    # one printf per row: NULL prints as nothing, %Q quotes text ('' inside); doubled %:
+    # Django's SQLite cursor turns %s into ? and %% into %
+    fmt = ",".join("%%Q" if c.dtype is pl.Utf8 else "%%s" for c in columns)
+    row = ", ".join(c.sql for c in columns)
+    sql = f"SELECT group_concat(printf('{fmt}', {row}), char(10)) FROM {source} WHERE {where}"
+    try:
+        if own:
+            _tuned()
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            text = cursor.fetchone()[0]
+    finally:
+        if own:
+            connection.close()
+    return text.encode() + b"\n" if text else b""
+
+
 def read_csv_frame(
     columns: Sequence[Column], source: str, parts: Sequence[tuple[str, Sequence[Any]]]
 ) -> pl.DataFrame:
@@ -144,30 +178,20 @@ def read_csv_frame(
     read = {c.name: (pl.Utf8 if c.dtype is pl.Datetime else c.dtype) for c in columns}
     if _postgres():
         read = {c.name: (pl.Int64 if c.dtype is pl.Datetime else c.dtype) for c in columns}
-    texts: list[bytes] = []
-    with connection.cursor() as cursor:
-        for where, params in parts:
-            if _postgres():
-                select = ", ".join(c.sql for c in columns)
-                sql = f"COPY (SELECT {select} FROM {source} WHERE {where}) TO STDOUT (FORMAT csv)"
-                buffer = bytearray()
-                with cursor.cursor.copy(sql, params) as copy:
-                    for block in copy:
-                        buffer += block
-                texts.append(bytes(buffer))
-            else:
-                # one printf per row: NULL prints as nothing, %Q quotes text ('' inside);
-                # doubled %: Django's SQLite cursor turns %s into ? and %% into %
-                fmt = ",".join("%%Q" if c.dtype is pl.Utf8 else "%%s" for c in columns)
-                row = ", ".join(c.sql for c in columns)
-                cursor.execute(
-                    f"SELECT group_concat(printf('{fmt}', {row}), char(10))"
-                    f" FROM {source} WHERE {where}",
-                    params,
+    if _postgres():
+        texts = [_copy_csv(columns, source, where, params) for where, params in parts]
+    elif len(parts) > 1 and not connection.in_atomic_block:
+        # two cores: the months are read by two connections at once (sqlite3 lets go of the
+        # GIL while SQLite works); not inside a transaction, whose rows only its own
+        # connection sees (the tests', a request's)
+        with ThreadPoolExecutor(max_workers=READERS) as pool:
+            texts = list(
+                pool.map(
+                    lambda part: _sqlite_csv(columns, source, part[0], part[1], own=True), parts
                 )
-                text = cursor.fetchone()[0]
-                if text:
-                    texts.append(text.encode() + b"\n")
+            )
+    else:
+        texts = [_sqlite_csv(columns, source, where, params) for where, params in parts]
     body = b"".join(texts)
     if not body:
         return pl.DataFrame(
