@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext
 
+from fatura.core.compiled import CompiledRead
 from fatura.core.errors import InvalidInput, NotFound, RuleViolation
 from fatura.core.roles import Capability, require
 from fatura.core.terms import TermRule, even_percents, term_errors
@@ -48,12 +49,18 @@ def payment_term_rules() -> dict[str, TermRule]:
     return {term.code: term.rule for term in PaymentTerm.objects.all()}
 
 
+# Read for every invoice issued: its SQL is built once (core.compiled); the code is unique.
+_ACTIVE: CompiledRead[PaymentTerm] = CompiledRead(
+    lambda code: PaymentTerm.objects.filter(code=code, active=True).order_by()
+)
+
+
 def payment_term_rule(code: str, *, field: str = "payment_terms") -> TermRule:
     """The rule of an active term; an unknown or inactive code is a 422 on ``field``."""
-    term = PaymentTerm.objects.filter(code=code, active=True).first()
-    if term is None:
+    found = _ACTIVE.fetch(code)
+    if not found:
         raise unknown_term(code, field=field)
-    return term.rule
+    return found[0].rule
 
 
 def unknown_term(code: str, *, field: str = "payment_terms") -> InvalidInput:

@@ -26,6 +26,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import partial
 from pathlib import Path
 
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group, User
 from django.db import transaction
 from django.test.utils import override_settings
@@ -65,6 +66,27 @@ DEMO_USERS = (
     ("cobradora.carla", "carla-demo", OPERACAO, False),
     ("cobrador.diego", "diego-demo", OPERACAO, False),
 )
+# Their passwords above, hashed once with Django's PBKDF2 (1,000,000 iterations, a salt each):
+# hashing them on every load took ~2 s of CPU. Signing in verifies them as any other hash
+# (and re-hashes one whose iteration count the settings have since raised).
+DEMO_PASSWORD_HASHES = {
+    "financeiro": "pbkdf2_sha256$1000000$5hQvCLbyOAmb5AeNQirzgj$"
+    "+hq8rZj8Pkp8e0Cta5yzv3Oc2I6wxhysdK/p8ZaJ+WY=",
+    "operacao": "pbkdf2_sha256$1000000$1R3DzwSVBbMK99lkULJDbx$"
+    "pwdW0KQfO8Zpq2WasATehdW8e4GIqPvCBccwodyZrkQ=",
+    "admin": "pbkdf2_sha256$1000000$CBLvEiZXJ7ODWWdvaxQgBp$"
+    "zDCu8prKNSfE177GOYVsJSV+wHh1ub0zSJy0+4nD/Qs=",
+    "gerente.marta": "pbkdf2_sha256$1000000$fZHsMHyBdEHAyFWK4mJAAu$"
+    "KZw7DBYKhzxFC0iPV/ckZCL/6FVK/6brnl14Ks5+/+o=",
+    "cobrador.ana": "pbkdf2_sha256$1000000$raIyBsxEzh24qvxzKieaq8$"
+    "MjiZp/36A2247AMrFxFKSh3HCoa3VSoVZ+/MkiGwOtA=",
+    "cobrador.bruno": "pbkdf2_sha256$1000000$zKrQat9wQnoYkx4uWWJaWo$"
+    "/0iEKilkx8wRu4dDf4gCbaNxi1xA0DgrLQBjUmkA0is=",
+    "cobradora.carla": "pbkdf2_sha256$1000000$mcv7Gdo1Hq271ENr6cb7ph$"
+    "Ieug1mizxBxFn8Wyz2MMWoKWPfh2Yorn9TxDaocDv6A=",
+    "cobrador.diego": "pbkdf2_sha256$1000000$RWKsXQnzlUVlR6bSGDcfHc$"
+    "+THWm/ByR6Txrl/ylQc0hc3RnUylVzOS4rAfg4+eLSo=",
+}
 DISCARD_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
 
 RESULT_CENTERS = {
@@ -246,7 +268,7 @@ def _users_ensure() -> dict[str, User]:
             defaults={"is_staff": superuser, "is_superuser": superuser},
         )
         if created:
-            user.set_password(password)
+            user.password = DEMO_PASSWORD_HASHES.get(username) or make_password(password)
             user.save(update_fields=["password"])
             if group:
                 user.groups.add(Group.objects.get_or_create(name=group)[0])

@@ -25,6 +25,7 @@ from fatura.receivables.common import (
     close_if_settled,
     event,
     invoice_lock,
+    invoice_save,
     parse_amount,
     record,
     refresh,
@@ -86,7 +87,7 @@ def dispute_register(*, by: User, number: str, reason: str, amount: Any, note: s
         )
         invoice.status = InvoiceStatus.DISPUTED
         invoice.open_disputes += 1
-        invoice.save()
+        invoice_save(invoice)
         record(
             event(
                 invoice,
@@ -214,7 +215,7 @@ def _issue(
     document, issued = issue(invoice, now)
     closing = reopen_if_owed(invoice, now)
     closing += close_if_settled(invoice, by=by, now=now, automated=False)
-    invoice.save()
+    invoice_save(invoice)
     record(*before, issued, *closing)
     return document
 
@@ -440,7 +441,7 @@ def dispute_resolve(
         )
         events.extend(reopened)
         events.extend(close_if_settled(invoice, by=by, now=now, automated=False))
-        invoice.save()
+        invoice_save(invoice)
         record(*events)
     return dispute
 
@@ -467,7 +468,7 @@ def invoice_write_off(
             resolution=DisputeResolution.REJECTED, resolved_by=by, resolved_at=now
         )
         invoice.open_disputes = 0
-        invoice.save()
+        invoice_save(invoice)
         record(
             event(
                 invoice,

@@ -42,7 +42,14 @@ from fatura.customers.models import DeliveryPolicy
 from fatura.eventlog import activities
 from fatura.eventlog.services import NewEvent
 from fatura.receivables import domain
-from fatura.receivables.common import approval_threshold, check, event, invoice_lock, record
+from fatura.receivables.common import (
+    approval_threshold,
+    check,
+    event,
+    invoice_lock,
+    invoice_save,
+    record,
+)
 from fatura.receivables.mail import MailFailed, send_invoice_email
 from fatura.receivables.models import DeliveryStatus, Invoice, InvoiceKind, InvoiceStatus
 
@@ -215,10 +222,18 @@ def _failed(
     )
 
 
-def _record(number: str, error: str | None, *, by: User | None, now: dt.datetime) -> Invoice:
-    """Step 3: what the attempt did, with its event (one transaction)."""
+def _record(
+    number: str,
+    error: str | None,
+    *,
+    by: User | None,
+    now: dt.datetime,
+    locked: Invoice | None = None,
+) -> Invoice:
+    """Step 3: what the attempt did, with its event (one transaction). ``locked``: the claimed
+    invoice when the claim ran inside the caller's transaction, whose lock it still holds."""
     with transaction.atomic():
-        invoice = invoice_lock(number)
+        invoice = locked if locked is not None else invoice_lock(number)
         if error is not None:
             retry = invoice.customer.delivery == DeliveryPolicy.EMAIL
             _failed(invoice, error, by=by, now=now, retry=retry)
@@ -241,7 +256,7 @@ def _record(number: str, error: str | None, *, by: User | None, now: dt.datetime
         invoice.delivery = DeliveryStatus.DELIVERED
         invoice.delivery_error = ""
         invoice.delivery_retry_at = None
-        invoice.save()
+        invoice_save(invoice)
         record(*events)
     return invoice
 
@@ -253,16 +268,20 @@ def invoice_deliver(
     SKIPPED. ``by`` None is the automatic delivery (events of user "system"); with a user it
     is their "Enviar"/"Reenviar", which raises what the state forbids (409)."""
     now = now or clock.now()
+    # inside a caller's transaction (a replay, a script) the claim's lock lasts until it ends:
+    # step 3 need not lock and read the invoice again
+    held = transaction.get_connection().in_atomic_block
     claim = _claim(number, by=by, now=now)
     if claim.outcome != "send":
         return claim.outcome, claim.invoice
+    locked = claim.invoice if held else None
     try:
         send_invoice_email(claim.invoice)
     except MailFailed as exc:
         cause = exc.__cause__
         error = f"{cause}" if cause is not None else exc.message
-        return FAILED, _record(number, error or "falha no envio", by=by, now=now)
-    return SENT, _record(number, None, by=by, now=now)
+        return FAILED, _record(number, error or "falha no envio", by=by, now=now, locked=locked)
+    return SENT, _record(number, None, by=by, now=now, locked=locked)
 
 
 def invoice_send_by(*, by: User, number: str, now: dt.datetime | None = None) -> Invoice:

@@ -300,9 +300,11 @@ def invoice_build(
     description: str = "",
     now: dt.datetime,
     status: str = domain.DRAFT,
+    terms_rule: TermRule | None = None,
 ) -> Invoice:
     """Create a direct invoice with its lines (inside the caller's transaction); a receivable
-    issued in a closed month is refused (a proforma quote is no ledger entry)."""
+    issued in a closed month is refused (a proforma quote is no ledger entry). ``terms_rule``:
+    the rule of ``payment_terms`` when the caller has just read it."""
     proforma = kind == InvoiceKind.PROFORMA
     if not proforma:
         period_check(issue_date=issue_date)
@@ -324,7 +326,7 @@ def invoice_build(
         created_by=by,
         created_at=now,
     )
-    receivable_open(invoice, terms=payment_term_rule(payment_terms))
+    receivable_open(invoice, terms=terms_rule or payment_term_rule(payment_terms))
     if proforma:  # a quote: nothing is owed
         invoice.balance = Decimal("0.00")
     invoice.save()

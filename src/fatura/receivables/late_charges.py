@@ -50,6 +50,7 @@ from fatura.receivables.common import (
     close_if_settled,
     event,
     invoice_lock,
+    invoice_save,
     parse_amount,
     record,
     refresh,
@@ -336,6 +337,6 @@ def late_charges_waive(
             reason=text[:300],
         )
         closing = close_if_settled(invoice, by=by, now=now, automated=False)
-        invoice.save()
+        invoice_save(invoice)
         record(waived, *closing)
     return adjustment

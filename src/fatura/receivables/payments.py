@@ -17,6 +17,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 
 from fatura.core import clock
+from fatura.core.compiled import CompiledRead
 from fatura.core.errors import InvalidInput, NotFound, RuleViolation
 from fatura.core.money import format_brl
 from fatura.core.roles import Capability, require
@@ -30,6 +31,7 @@ from fatura.receivables.common import (
     close_if_settled,
     day_start,
     event,
+    invoice_save,
     invoices_lock,
     parse_amount,
     record,
@@ -185,7 +187,7 @@ def _apply(
             at=events[-1].timestamp or now,  # right after "Payment Applied to Invoice"
         )
         events.extend(close_if_settled(invoice, by=by, now=now, automated=False))
-        invoice.save()
+        invoice_save(invoice)
         if applied_to is not None:
             applied_to.append(invoice)
     payment.applied += total
@@ -255,6 +257,7 @@ def payment_record(
                 idempotency_request=asked if key else {},
                 created_by=by,
                 created_at=now,
+                posted_at=posted_at,  # its events are written below, with the receipt's
             )
             applied_to: list[Invoice] = []
             events = _apply(
@@ -270,7 +273,7 @@ def payment_record(
                 events.append(_payment_event(payment, activities.PAYMENT_RECEIVED, by, now))
             if posted_at is not None:  # the new payment's invoices are the ones just applied
                 applied_to.sort(key=lambda i: -i.sequence)  # Invoice's ordering
-                events += _post(payment, posted_at, by=by, now=now, invoices=applied_to)
+                events += _post(payment, posted_at, by=by, now=now, invoices=applied_to, saved=True)
             record(*events)
     except IntegrityError:
         if key:  # the same key committed by a concurrent request first
@@ -320,11 +323,24 @@ def _payment_event(
     )
 
 
+# Built once (core.compiled): every posting, application and reversal reads these.
+_PAYMENT: CompiledRead[Payment] = CompiledRead(
+    lambda pk: Payment.objects.select_for_update().filter(pk=pk)
+)
+_APPLIED_TO: CompiledRead[Invoice] = CompiledRead(
+    lambda pk: (
+        Invoice.objects.filter(allocations__payment=pk)
+        .select_related("customer", "customer__collector")
+        .distinct()
+    )
+)
+
+
 def payment_lock(payment_id: int) -> Payment:
-    payment = Payment.objects.select_for_update().filter(pk=payment_id).first()
-    if payment is None:
+    found = _PAYMENT.fetch(int(payment_id))
+    if not found:
         raise NotFound(f"Pagamento {payment_id} não encontrado.")
-    return payment
+    return found[0]
 
 
 def payment_apply(*, by: User, payment_id: int, allocations: list[dict[str, Any]]) -> Payment:
@@ -351,18 +367,17 @@ def _post(
     by: User,
     now: dt.datetime,
     invoices: list[Invoice] | None = None,
+    saved: bool = False,
 ) -> list[NewEvent]:
     """Post the payment; returns its events (to record). ``invoices``: the ones it is applied
-    to, when the caller has them (read here otherwise)."""
+    to, when the caller has them (read here otherwise); ``saved``: the payment was inserted
+    with its posting date."""
     payment.posted_at = posted_at
-    payment.save(update_fields=["posted_at"])
+    if not saved:
+        payment.save(update_fields=["posted_at"])
     moment = now if posted_at >= clock.localdate(now) else day_start(posted_at)
     if invoices is None:
-        invoices = list(
-            Invoice.objects.filter(allocations__payment=payment)
-            .select_related("customer", "customer__collector")
-            .distinct()
-        )
+        invoices = _APPLIED_TO.fetch(payment.pk)
     events = [
         event(
             invoice,
@@ -456,7 +471,7 @@ def payment_reverse(
                 invoice, allocation, by=by, now=now, day=day, at=moment
             )
             reopened = reopen_if_owed(invoice, now)
-            invoice.save()
+            invoice_save(invoice)
             allocation.reversed_at = now
             allocation.save(update_fields=["reversed_at"])
             events.append(

@@ -103,7 +103,7 @@ def period_check(**dated: dt.date | Iterable[dt.date] | None) -> None:
         days = [value] if isinstance(value, dt.date) else (value or [])
         for day in days:
             months.setdefault(day.replace(day=1), field)
-    if not months:
+    if not months or not _any_closed(list(months)):
         return
     closed = (
         Period.objects.filter(month__in=list(months))
@@ -119,6 +119,23 @@ def period_check(**dated: dt.date | Iterable[dt.date] | None) -> None:
         "aberto.",
         errors=[{"field": field, "message": f"mês {closed.month:%m/%Y} fechado"}],
     )
+
+
+def _any_closed(months: list[dt.date]) -> bool:
+    """Whether any of these months is closed: what every payment, posting and issue asks, so a
+    plain statement (the ORM's query, with the user who closed it, is built only for the
+    refusal's message)."""
+    connection = transaction.get_connection()
+    ops = connection.ops
+    table = ops.quote_name(Period._meta.db_table)
+    column = ops.quote_name(Period._meta.get_field("month").column)
+    marks = ", ".join(["%s"] * len(months))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT 1 FROM {table} WHERE {column} IN ({marks}) LIMIT 1",
+            [ops.adapt_datefield_value(month) for month in months],
+        )
+        return cursor.fetchone() is not None
 
 
 def _month_text(month: Month) -> str:

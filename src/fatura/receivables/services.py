@@ -24,6 +24,7 @@ from fatura.receivables.common import (
     day_start,
     event,
     invoice_lock,
+    invoice_save,
     invoices_lock,
     record,
 )
@@ -35,11 +36,6 @@ from fatura.receivables.delivery import (
 from fatura.receivables.installments import Slot, balances, schedules
 from fatura.receivables.issue import LineIn, invoice_build, parse_lines
 from fatura.receivables.models import Invoice, InvoiceKind, InvoiceStatus
-
-
-def _terms(code: str) -> str:
-    """An active payment term's code (422 on ``payment_terms`` otherwise)."""
-    return payment_term_rule(code).code
 
 
 def invoice_create(
@@ -65,7 +61,8 @@ def invoice_create(
             "Faturas recorrentes precisam de 'recurrence' (e só elas).",
             errors=[{"field": "recurrence", "message": "obrigatório só para recorrentes"}],
         )
-    terms = _terms(payment_terms or customer.payment_terms)
+    rule = payment_term_rule(payment_terms or customer.payment_terms)  # 422 unless active
+    terms = rule.code
     parsed = parse_lines(lines)
     now = clock.now()
     with transaction.atomic():
@@ -93,6 +90,7 @@ def invoice_create(
             lines=parsed,
             description=description,
             now=now,
+            terms_rule=rule,
         )
         if template is not None:
             invoice.recurring_template = template
@@ -118,7 +116,7 @@ def _transition(
         invoice = invoice_lock(number)
         check(invoice, action)
         events: list[NewEvent] = change(invoice, now)
-        invoice.save()
+        invoice_save(invoice)
         record(*events)
     return invoice
 
