@@ -177,3 +177,41 @@ def test_the_kpi_of_last_month_shows_teams_at_different_paces(demo: DemoSummary,
     assert year.issued_before_billing_value > 0
     backlog = selectors.backlog(as_of=NOW)
     assert backlog.height > 0  # billed, past the expected lag, no NFS-e yet
+
+
+def test_late_orders_carry_a_mix_of_delay_reasons(demo: DemoSummary, db: Any) -> None:
+    """Decision 0039: Financeiro's Monday review of the backlog (internal, customer, none)."""
+    year = selectors.nfse_after_billing(
+        Period(dt.date(2025, 5, 1), dt.date(2026, 4, 30)), group_by="delay_reason"
+    )
+    kinds = {split.kind: split for split in year.late_by_delay_kind}
+    assert kinds["internal"].count > 0 and kinds["customer"].count > 0 and kinds["none"].count > 0
+    groups = {g.key: g.delay_kind for g in year.groups}
+    assert groups["Aprovação interna pendente"] == "internal"
+    assert "Cliente pediu para emitir depois" in groups
+    with_reason = ServiceOrder.objects.exclude(delay_reason=None)
+    recorded = Event.objects.filter(activity=activities.DELAY_REASON_RECORDED)
+    assert with_reason.count() == recorded.count() > 0
+    late_kinds = set(selectors.backlog(as_of=NOW)["delay_kind"].to_list())
+    assert late_kinds & {None, "none"}  # the newest late orders wait for next Monday's review
+
+
+def test_the_last_month_is_issued_through_the_contract_server(demo: DemoSummary, db: Any) -> None:
+    """Decision 0039: the recent NFS-e of Fatura's invoices are issued by Fatura (signed DPS,
+    mutual TLS, the contract server's authorized XML), the older ones stay imported."""
+    from fatura.demo.fiscal_issuing import FIRST_NUMBER, RECENT_DAYS
+    from fatura.fiscal.models import IssuanceStatus, NfseIssuance
+    from fatura.fiscal.nfse_documents import nfse_danfse
+
+    issued = NfseIssuance.objects.filter(status=IssuanceStatus.ISSUED).select_related("nfse")
+    assert issued.exists()
+    for issuance in issued:
+        nfse = issuance.nfse
+        assert nfse is not None and nfse.source == "fatura" and int(nfse.number) >= FIRST_NUMBER
+        assert nfse.invoice_id == issuance.invoice_id and nfse.xml.startswith("<?xml")
+        assert NOW - dt.timedelta(days=RECENT_DAYS + 15) <= nfse.issued_at <= NOW
+        assert issuance.requested_at.replace(microsecond=0) <= nfse.issued_at  # dhProc: seconds
+    assert not Nfse.objects.filter(source="fatura", issued_at__lt=NOW - dt.timedelta(days=60))
+    assert Nfse.objects.filter(source="import", issued_at__gte=NOW - dt.timedelta(days=20))
+    _, pdf = nfse_danfse(issued[0].number)
+    assert pdf.startswith(b"%PDF")

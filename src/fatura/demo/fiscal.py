@@ -15,7 +15,11 @@ Fatura:
   orders are typed in and billed on it through the services (their events join the invoice's
   case), and the NFS-e comes back from the issuer when it is issued (imported at that moment);
 - the expected-lag settings: 5 days overall and 10 for development from the start, a customer
-  of 2 days and a customer's support of 1 day two months in (``expected_lag_set``).
+  of 2 days and a customer's support of 1 day two months in (``expected_lag_set``);
+- every Monday Financeiro records why the orders past their expected lag are late, or leaves
+  them without a reason (:mod:`fatura.demo.fiscal_delays`);
+- in the last month, the NFS-e of Fatura's invoices are issued by Fatura through the Sefin
+  Nacional's contract server instead of imported (:mod:`fatura.demo.fiscal_issuing`).
 
 Some NFS-e cover several orders (same customer and type billed the same day, or a month of
 routine work for customers who consolidate), a few big orders are split over two NFS-e
@@ -51,7 +55,9 @@ from fatura.demo.fiscal_data import (
     field_team,
     lag_days,
 )
+from fatura.demo.fiscal_delays import DelayReview
 from fatura.demo.fiscal_files import DemoNfse, DemoOrder, Uploads, service_types_ensure
+from fatura.demo.fiscal_issuing import DemoSefin
 from fatura.demo.receivables import Timeline
 from fatura.fiscal.services import expected_lag_set
 from fatura.receivables.models import InvoiceKind, InvoiceLine, InvoiceStatus
@@ -105,6 +111,10 @@ class FiscalYear:
         self.monthly: set[int] = set()  # customers whose routine work has one NFS-e a month
         self.waiting: dict[tuple[int, str, Month], list[DemoOrder]] = defaultdict(list)
         self.sequence = 0
+        # decision 0039: delay reasons on the late orders, the last month issued through the
+        # contract server; each on its own random stream
+        self.delays = DelayReview(users=users, timeline=timeline, seed=SEED + 1, tz=self.tz)
+        self.sefin = DemoSefin(users=users, timeline=timeline, seed=SEED + 2)
 
     def schedule(self) -> None:
         at = self.timeline.at
@@ -187,6 +197,7 @@ class FiscalYear:
         start = self._at(monday, 0)
         self._consolidate(monday)
         self.uploads.week(start - dt.timedelta(days=7), start)
+        self.delays.review(monday, start)
         self._meet_customers()
         self._plan_orders(start, start + dt.timedelta(days=7))
 
@@ -234,11 +245,16 @@ class FiscalYear:
             customer, name = order.customer.pk, order.service_type
             if customer in self.monthly and name in CONSOLIDATED:
                 self.waiting[(customer, name, Month.of(billed))].append(order)
+                self.delays.watch(order, None, monthly=True)
             else:
                 routine[(customer, name, order.team, billed)].append(order)
         for members in routine.values():
             if self.rng.random() >= 0.015:  # else forgotten: the oldest lines of the backlog
-                self.uploads.notes += self._issue(members, None)
+                notes = self._issue(members, None)
+                self.uploads.notes += notes
+                self._watch(members, notes)
+            else:
+                self._watch(members, [])
 
     def _order(
         self, customer: Customer, kind: DemoServiceType, moment: dt.datetime, rate: float
@@ -265,9 +281,19 @@ class FiscalYear:
         for key in [k for k in self.waiting if k[2].last_day < monday]:
             members = self.waiting.pop(key)
             issued = self._workday(key[2].next().first_day + dt.timedelta(self.rng.randrange(4)))
-            self.uploads.notes += self._issue(members, issued)
+            notes = self._issue(members, issued)
+            self.uploads.notes += notes
+            self._watch(members, notes, monthly=True)
 
     # --- NFS-e --------------------------------------------------------------------------------
+
+    def _watch(
+        self, members: list[DemoOrder], notes: list[DemoNfse], *, monthly: bool = False
+    ) -> None:
+        """The delay review follows each order with the moment its first NFS-e is issued."""
+        for order in members:
+            first = [n.issued_at for n in notes if any(o is order for o, _ in n.parts)]
+            self.delays.watch(order, min(first) if first else None, monthly=monthly)
 
     def _issue(
         self, members: list[DemoOrder], issued: dt.datetime | None, *, early: bool = True
@@ -364,8 +390,20 @@ class FiscalYear:
             by_type: dict[str, list[DemoOrder]] = defaultdict(list)
             for order in orders:
                 by_type[order.service_type].append(order)
-            for members in by_type.values():
-                self._on_time(self._issue(members, None, early=False))
+            planned = [
+                (members, self._issue(members, None, early=False)) for members in by_type.values()
+            ]
+            first = min(n.issued_at for _, notes in planned for n in notes)
+            # the last month: Fatura issues the NFS-e of an invoice of one service (a DPS
+            # declares one service code), the rest still come from the issuer
+            if len(planned) == 1 and self.sefin.recent(first):
+                for order in orders:
+                    self.delays.watch(order, first)
+                self.timeline.at(first, partial(self.sefin.issue, invoice.pk))
+                continue
+            for members, notes in planned:
+                self._watch(members, notes)
+                self._on_time(notes)
 
     def _on_time(self, notes: list[DemoNfse]) -> None:
         """The NFS-e of Fatura's invoices reach Fatura as they are issued (a substitute with
@@ -388,3 +426,4 @@ class FiscalYear:
         week_end = self._at(monday + dt.timedelta(days=7), 0)
         self._plan_orders(week_end, week_end + dt.timedelta(days=OPEN_DAYS))
         self.uploads.week(self._at(monday, 0), end, last=True)
+        self.timeline.at(end, self.sefin.stop)  # after every issuance scheduled for today

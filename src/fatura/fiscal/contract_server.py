@@ -31,6 +31,7 @@ import json
 import secrets
 import ssl
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -103,7 +104,7 @@ def _issue(
         .issuer_name(issuer_name)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_before(kw.get("since") or now - dt.timedelta(days=1))
         .not_valid_after(now + dt.timedelta(days=kw.get("days", 825)))
         .add_extension(x509.BasicConstraints(ca=issuer is None, path_length=None), critical=True)
     )
@@ -120,9 +121,11 @@ def make_certificates(
     document: str = "11222333000181",
     password: str = "fatura-contrato",
     client_days: int = 825,
+    valid_from: dt.datetime | None = None,
 ) -> ContractCerts:
     """Write a test CA, a server certificate for localhost and a client A1 certificate
-    (``EMPRESA:<CNPJ>``, as ICP-Brasil names them) into ``directory``."""
+    (``EMPRESA:<CNPJ>``, as ICP-Brasil names them) into ``directory``; ``valid_from``: since
+    when they are valid (default yesterday; the demo replays a past year)."""
     root = Path(directory)
     root.mkdir(parents=True, exist_ok=True)
 
@@ -130,7 +133,7 @@ def make_certificates(
         return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
     ca_key, server_key, client_key = new_key(), new_key(), new_key()
-    ca = _issue("AC Teste Fatura", ca_key, None, days=3650)
+    ca = _issue("AC Teste Fatura", ca_key, None, days=3650, since=valid_from)
     hosts = [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
     server = _issue(
         "localhost",
@@ -138,6 +141,7 @@ def make_certificates(
         (ca.subject, ca_key),
         usage=ExtendedKeyUsageOID.SERVER_AUTH,
         hosts=hosts,
+        since=valid_from,
     )
     client = _issue(
         f"EMPRESA TESTE:{document}",
@@ -145,6 +149,7 @@ def make_certificates(
         (ca.subject, ca_key),
         usage=ExtendedKeyUsageOID.CLIENT_AUTH,
         days=client_days,
+        since=valid_from,
     )
     pem = serialization.Encoding.PEM
     paths = ContractCerts(
@@ -351,7 +356,7 @@ class Handler(BaseHTTPRequestHandler):
         return {
             "tipoAmbiente": self.server.environment,
             "versaoAplicativo": VERSION,
-            "dataHoraProcessamento": dt.datetime.now(BRASILIA).isoformat(),
+            "dataHoraProcessamento": self.server.now().astimezone(BRASILIA).isoformat(),
         }
 
     def _route(self, method: str) -> None:
@@ -433,9 +438,12 @@ class ContractServer(ThreadingHTTPServer):
         port: int = 0,
         environment: int = 2,
         first_number: int = 1,
+        now: Callable[[], dt.datetime] | None = None,
     ) -> None:
         super().__init__((host, port), Handler)
         self.certs = certs
+        # the processing time it stamps (dhProc): the real time, or the demo's replayed moment
+        self.now: Callable[[], dt.datetime] = now or (lambda: dt.datetime.now(BRASILIA))
         self.environment = environment
         self.state = State(next_number=first_number)
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -497,7 +505,7 @@ class ContractServer(ThreadingHTTPServer):
         dps = _unpack(payload, "dpsXmlGZipB64")
         _validate(dps, "DPS_v1.01.xsd")
         dps_id = dps.find(f"{{{NS}}}infDPS").get("Id")
-        now = dt.datetime.now(BRASILIA)
+        now = self.now().astimezone(BRASILIA)
         with self.state.lock:
             if dps_id in self.state.by_dps:
                 raise Refused(400, DPS_REPEATED, "DPS já recebida (mesmo Id).", dps_id)
@@ -528,7 +536,7 @@ class ContractServer(ThreadingHTTPServer):
             if issued.cancelled:
                 raise Refused(400, ALREADY_CANCELLED, "NFS-e já cancelada.")
             issued.cancelled = True
-        now = dt.datetime.now(BRASILIA)
+        now = self.now().astimezone(BRASILIA)
         event = build_event(request, key=issued.key, at=now, signer=self.event_signer)
         return 201, {"eventoXmlGZipB64": pack(event)}
 

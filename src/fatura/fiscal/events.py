@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from fatura.core import clock
 from fatura.core.users import User
 from fatura.eventlog import activities
 from fatura.eventlog.services import NewEvent
@@ -130,7 +131,7 @@ def nfse_rejected(issuance: NfseIssuance, *, by: User) -> NewEvent:
         case_id=invoice.number,
         activity=activities.NFSE_REJECTED,
         user=by,
-        timestamp=issuance.updated_at,
+        timestamp=clock.now(),  # the services' clock (updated_at is the wall clock)
         attributes={
             "nfse_issuance": issuance.number,
             "dps": issuance.dps_id,
