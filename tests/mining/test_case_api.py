@@ -95,6 +95,18 @@ def test_auth_and_missing_log(fin_api: Any, api_as: Any, client: Any, log: Mined
 
 
 @pytest.mark.django_db
+def test_the_summary_takes_derived_filters_measured_as_of_the_import(
+    fin_api: Any, log: MinedLog
+) -> None:
+    url = f"/mining/logs/{log.pk}/summary"
+    # imported as of 2024-04-29: INV-4 (due 2024-02-20, written off, unpaid) is 70 days
+    # overdue at the end of that day, INV-2 and INV-3 were paid within 30 days of due
+    assert fin_api.get(url, params={"where": "days_overdue>69"}).json()["cases"] == 1
+    assert fin_api.get(url, params={"where": "days_overdue>70"}).json()["cases"] == 0
+    assert fin_api.get(url, params={"where": "is_paid_on_time=false"}).json()["cases"] == 2
+
+
+@pytest.mark.django_db
 def test_the_filter_options_name_the_derived_attributes(fin_api: Any, log: MinedLog) -> None:
     derived = fin_api.get(f"/mining/logs/{log.pk}/filters").json()["derived"]
     assert derived["days_overdue"] == "number" and derived["is_paid_on_time"] == "bool"
