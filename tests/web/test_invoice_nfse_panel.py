@@ -52,6 +52,8 @@ def test_issue_from_the_page_with_htmx(
     assert "hx-trigger" not in html.split("<h2")[0]  # nothing left to poll
     pdf = fin_client.get(f"/fiscal/nfse/{issuance.nfse.number}/danfse.pdf")
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
+    listed = text(fin_client.get("/fiscal/nfse/"))  # the NFS-e list links it too
+    assert f'id="danfse-{issuance.nfse.pk}" {danfse}' in listed
 
 
 def test_issue_without_htmx_redirects_with_the_message(

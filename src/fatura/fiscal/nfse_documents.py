@@ -10,7 +10,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.db.models import BooleanField, Case, Value, When
+from django.db.models import BooleanField, Case, QuerySet, Value, When
 
 from fatura.core.errors import InvalidInput, NotFound, RuleViolation
 from fatura.fiscal.danfse import Watermark, danfse_pdf
@@ -98,18 +98,22 @@ class InvoiceNfse:
         return self.issuance is not None and self.issuance.status == IssuanceStatus.PENDING
 
 
+def with_has_xml(notes: QuerySet[Nfse]) -> QuerySet[Nfse]:
+    """``has_xml`` on each NFS-e: whether it has a DANFSe (its authorized XML), in the query."""
+    return notes.annotate(
+        has_xml=Case(
+            When(xml="", then=Value(False)), default=Value(True), output_field=BooleanField()
+        )
+    )
+
+
 def invoice_nfse(invoice: Invoice) -> InvoiceNfse:
     """Three queries, whatever the invoice holds."""
     issuable = invoice.kind != InvoiceKind.PROFORMA and invoice.status not in NOT_ISSUABLE
     notes = list(
-        Nfse.objects.filter(invoice=invoice)
-        .defer("xml")
-        .annotate(
-            has_xml=Case(
-                When(xml="", then=Value(False)), default=Value(True), output_field=BooleanField()
-            )
+        with_has_xml(Nfse.objects.filter(invoice=invoice).defer("xml")).order_by(
+            "issued_at", "number"
         )
-        .order_by("issued_at", "number")
     )
     billed = (
         ServiceOrder.objects.filter(invoice=invoice, status=ServiceOrderStatus.BILLED).count()

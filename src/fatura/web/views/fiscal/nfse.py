@@ -15,6 +15,7 @@ from fatura.fiscal import listing
 from fatura.fiscal.dps_source import nfse_dps_xml
 from fatura.fiscal.imports import nfse_import
 from fatura.fiscal.models import NfseStatus
+from fatura.fiscal.nfse_documents import with_has_xml
 from fatura.fiscal.selectors import nfse_import_get
 from fatura.fiscal.uploads import nfse_import_request, runs_in_background
 from fatura.web.forms import ListFilterForm
@@ -42,7 +43,7 @@ def _render(
     asked = list_filters(request, NfseStatus.values)
     context = {
         "current": "nfse",
-        "page_obj": paginate(request, listing.nfse_list(**asked), PER_PAGE),
+        "page_obj": paginate(request, with_has_xml(listing.nfse_list(**asked)), PER_PAGE),
         "asked": asked,
         "filter_form": ListFilterForm(request.GET),
         "statuses": NfseStatus.choices,
