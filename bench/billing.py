@@ -413,18 +413,26 @@ def _cpu(phase: dict[str, Any]) -> str:
     return shown
 
 
+def _per_cpu(lines: int, phase: dict[str, Any]) -> str:
+    """Lines per CPU second (Python + backend): what wall time would give on an idle machine
+    where the two do not overlap."""
+    return f"{lines / phase['cpu']:,.0f}" if phase.get("cpu") else "—"
+
+
 def _sql_cells(result: dict[str, Any]) -> list[str]:
     """The billing run's CPU, the SQL peer and the run / peer ratios (— in older results)."""
     bulk, sql = result["bulk"], result.get("sql_peer")
     load = bulk.get("load_average")
-    cells = [_cpu(bulk), "—" if not load else f"{load[0]:.1f}"]
+    lines = result["size"]["customers"] * result["size"]["lines_per_customer"]
+    cells = [_cpu(bulk), _per_cpu(lines, bulk), "—" if not load else f"{load[0]:.1f}"]
     if not sql:
-        return [*cells, "—", "—", "—", "—", "—", "—"]
+        return [*cells, "—", "—", "—", "—", "—", "—", "—"]
     return [
         *cells,
         f"{sql['seconds']:.1f} s",
         f"{sql['consumption_lines_per_second']:,.0f}",
         _cpu(sql),
+        _per_cpu(lines, sql),
         "yes" if sql["same_rows"] else "NO",
         f"{result['ratio_bulk_over_sql_peer']:.2f}x",
         _opt(result["cpu_ratio_bulk_over_sql_peer"], "{:.2f}x"),
@@ -444,10 +452,12 @@ ROW_NAMES = (
     "  extrapolated to all customers",
     "RATIO peer / billing run",
     "billing run: CPU python + backend",
+    "  consumption lines per CPU second",
     "  load average (1 min) at the end",
     "SQL peer (INSERT … SELECT): wall",
     "  consumption lines/s",
     "  CPU python + backend",
+    "  consumption lines per CPU second",
     "  same rows as the billing run",
     "RATIO billing run / SQL peer (wall)",
     "RATIO billing run / SQL peer (CPU)",

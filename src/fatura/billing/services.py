@@ -254,21 +254,27 @@ def month_finalize_all(
                 for p in pending
                 for problem in p.computed.problems
             ]
-            usages = [
-                _usage(p, result_center=result_center, ticket=ticket, total=p.computed.total_due)
-                for p in pending
-            ]
+            usages = []  # built batch by batch below: 500,000 line tuples alive cost the GC
         if problems:
             raise InvalidInput(
                 f"{len(problems)} linha(s) sem preço vigente; nada foi finalizado.", errors=problems
             )
-        total = len(usages)
+        total = len(usages) if set_based else len(pending)
         if total == 0:
             raise RuleViolation(f"Não há cobranças pendentes em {month.label_pt()}.")
         first = usage_invoices_reserve(total)
         invoices: list[Invoice] = []
         for start in range(0, total, batch_size):
-            chunk = usages[start : start + batch_size]
+            chunk = (
+                usages[start : start + batch_size]
+                if set_based
+                else [
+                    _usage(
+                        p, result_center=result_center, ticket=ticket, total=p.computed.total_due
+                    )
+                    for p in pending[start : start + batch_size]
+                ]
+            )
             built = usage_invoices_issue(usages=chunk, first_sequence=first + start, by=by, now=now)
             if set_based:  # the lines, from the consumption to the invoices just written
                 usage_lines_insert(
