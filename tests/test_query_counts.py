@@ -61,7 +61,7 @@ API_QUERY_COUNTS: dict[str, int] = {
     "/forecast/cash-flow": 9,  # + the payment terms' net days (a table since 0023)
     "/forecast/models": 3,
     "/invoices": 7,  # + the adjustments waiting for approval, + the installments (0023)
-    "/kpis/nfse-after-billing": 6,
+    "/kpis/nfse-after-billing": 7,  # + the delay reasons (labels, kinds; 0040)
     "/mining/logs": 3,
     "/mining/logs/{log_id}/cases": 4,  # the log's row; its cases are in its Parquet file
     "/nfse": 5,
@@ -99,7 +99,7 @@ PAGE_QUERY_COUNTS: dict[str, int] = {
     "web:fiscal_lags": 10,
     "web:fiscal_nfse": 8,
     "web:fiscal_orders": 11,
-    "web:fiscal_post_service": 15,
+    "web:fiscal_post_service": 16,  # + the delay reasons (the KPI reads them apart; 0040)
     "web:forecast": 11,  # + the payment terms' net days (a table since 0023)
     "web:home": 9,
     "web:invoices": 6,

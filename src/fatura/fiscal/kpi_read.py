@@ -10,8 +10,8 @@ module only feeds them, as cheaply as each database allows:
   with ``group_concat`` (one text per month of the period), and Polars parses the CSV — no
   Python object per row, which is what used to cost most;
 - filters go into the SQL, and only the columns the grouping needs are read;
-- covering indexes (fiscal 0006) let SQLite read the NFS-e and their shares from indexes, and
-  the connection maps the database file (``mmap_size``) rather than copying pages.
+- covering indexes (fiscal 0006) let SQLite read the NFS-e and their shares from indexes (and
+  the settings have SQLite map the database file, ``mmap_size``, rather than copy pages).
 
 Also here, because the selectors and this module both need them: the time zone, the local-day
 bounds of a period, and the expected-lag settings with their per-row join.
@@ -36,7 +36,6 @@ from fatura.fiscal import kpi
 from fatura.fiscal.domain import ExpectedLags
 from fatura.fiscal.models import DelayReason, ExpectedLag, Nfse, NfseCoverage, ServiceOrder
 
-MMAP_BYTES = 1 << 30  # SQLite reads the file through a memory map of up to 1 GiB
 READERS = 2  # SQLite connections reading a long period's months at once
 
 
@@ -131,12 +130,6 @@ class Column:
     dtype: Any  # pl.Int64, pl.Utf8, or pl.Datetime for a moment (read as *_us integers)
 
 
-def _tuned() -> None:
-    if connection.vendor == "sqlite":
-        with connection.cursor() as cursor:
-            cursor.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
-
-
 def _copy_csv(columns: Sequence[Column], source: str, where: str, params: Sequence[Any]) -> bytes:
     select = ", ".join(c.sql for c in columns)
     sql = f"COPY (SELECT {select} FROM {source} WHERE {where}) TO STDOUT (FORMAT csv)"
@@ -158,8 +151,6 @@ def _sqlite_csv(
     row = ", ".join(c.sql for c in columns)
     sql = f"SELECT group_concat(printf('{fmt}', {row}), char(10)) FROM {source} WHERE {where}"
     try:
-        if own:
-            _tuned()
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             text = cursor.fetchone()[0]
@@ -346,7 +337,6 @@ def nfse_after_billing(
     """The KPI for ``period`` from the database (definitions: :mod:`fatura.fiscal.kpi`)."""
     kpi.check_group_by(group_by)
     filters = filters or kpi.Filters()
-    _tuned()
     lags = expected_lags()
     by_type = bool(lags.by_type or lags.by_customer_type)
     shares = period_shares(
