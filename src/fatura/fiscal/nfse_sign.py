@@ -16,6 +16,7 @@ with ``cryptography``.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import secrets
 import tempfile
@@ -72,7 +73,7 @@ class A1Certificate:
             data = Path(path).read_bytes()
         except OSError as exc:
             raise CertificateError(f"FATURA_NFSE_CERT: {exc.strerror}: {path}") from None
-        return cls.load(data, settings.FATURA_NFSE.get("cert_password", ""))
+        return _loaded(data, settings.FATURA_NFSE.get("cert_password", ""))
 
     def check_validity(self) -> None:
         now = clock.now()
@@ -109,6 +110,14 @@ class A1Certificate:
 
 def _parser() -> etree.XMLParser:
     return etree.XMLParser(resolve_entities=False, no_network=True, remove_blank_text=False)
+
+
+@functools.lru_cache(maxsize=4)
+def _loaded(data: bytes, password: str) -> A1Certificate:
+    """The PKCS#12 decrypted once per content and password: its key derivation takes ~0.15 s
+    of CPU, and every issuance asked for it twice (decision 0039, the demo's issuances). A
+    replaced file has new content, so it is read again."""
+    return A1Certificate.load(data, password)
 
 
 class A1Signer:
