@@ -418,3 +418,33 @@ def test_customers_pay_with_a_pattern(demo: DemoSummary, db: Any) -> None:
         delays[customer].append((received - due).days)
     medians = [statistics.median(d) for d in delays.values() if len(d) >= 5]
     assert min(medians) <= -3 and max(medians) >= 15
+
+
+def test_payments_arrive_mostly_through_bank_files(demo: DemoSummary, db: Any) -> None:
+    """Boleto, PIX and transfers come in the day's return files and statements, imported and
+    matched by the bank-file service; a handful waits in the queue (docs/decisions/0035)."""
+    from fatura.banking.models import BankEntry, BankFile
+
+    kinds = set(BankFile.objects.values_list("kind", flat=True))
+    assert kinds == {"cnab240", "cnab400", "ofx"}
+    matched = BankEntry.objects.filter(status="matched")
+    rules = set(matched.values_list("matched_by_rule", flat=True))
+    assert {"nosso_numero", "txid", "amount_document"} <= rules
+    payments = Payment.objects.count()
+    assert matched.count() > payments * 0.6
+    for entry in matched.select_related("payment", "file")[:50]:
+        assert entry.payment.received_at == entry.credited_on
+        assert entry.payment.idempotency_key == entry.entry_id
+    received = Event.objects.filter(activity=activities.PAYMENT_RECEIVED)
+    sources = {e.attributes.get("source") for e in received}
+    assert {"cnab240", "cnab400", "ofx", None} <= sources  # None: cheques and cards, typed
+    with_entry = [e for e in received if e.attributes.get("bank_entry_id")]
+    assert {e.attributes["bank_entry_id"] for e in with_entry} <= set(
+        BankEntry.objects.values_list("entry_id", flat=True)
+    )
+    waiting = BankEntry.objects.filter(status="unmatched")
+    assert 5 <= waiting.count() <= 10
+    reasons = set(waiting.values_list("reason", flat=True))
+    assert "Mais de uma fatura do pagador com esse valor." in reasons
+    assert any("CPF/CNPJ de um cliente" in r for r in reasons)
+    assert BankEntry.objects.filter(status="ignored").exists()  # the account's monthly fee

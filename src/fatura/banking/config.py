@@ -7,6 +7,7 @@ do Brasil, "341" Itaú), ``FATURA_BOLETO_AGENCY``, ``FATURA_BOLETO_ACCOUNT`` ("1
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -54,17 +55,29 @@ def pix_account() -> PixAccount | None:
 
 
 def boleto_account() -> BankAccount | None:
-    bank = digits(_value("FATURA_BOLETO_BANK"))
+    return _boleto_account(_value)
+
+
+def demo_boleto_account() -> BankAccount:
+    """The demo's account (Itaú 0057/12345-7, carteira 109), whatever the settings: the demo
+    year's bank files are written for it."""
+    account = _boleto_account(lambda name: _DEMO.get(name, ""))
+    assert account is not None
+    return account
+
+
+def _boleto_account(value: Callable[[str], str]) -> BankAccount | None:
+    bank = digits(value("FATURA_BOLETO_BANK"))
     if not bank:
         return None
-    agency, _, agency_digit = _value("FATURA_BOLETO_AGENCY").partition("-")
-    account, _, account_digit = _value("FATURA_BOLETO_ACCOUNT").partition("-")
+    agency, _, agency_digit = value("FATURA_BOLETO_AGENCY").partition("-")
+    account, _, account_digit = value("FATURA_BOLETO_ACCOUNT").partition("-")
     return BankAccount(
         bank=bank.zfill(3),
         agency=digits(agency).zfill(4),
         agency_digit=agency_digit.strip(),
         account=digits(account),
         account_digit=account_digit.strip(),
-        wallet=digits(_value("FATURA_BOLETO_CARTEIRA")),
-        agreement=digits(_value("FATURA_BOLETO_CONVENIO")),
+        wallet=digits(value("FATURA_BOLETO_CARTEIRA")),
+        agreement=digits(value("FATURA_BOLETO_CONVENIO")),
     )

@@ -117,6 +117,23 @@ class Simulation(Protocol):
     def soon(self, low: int, high: int, *, same_day: bool = False) -> dt.datetime: ...
     def convert(self, number: str) -> None: ...
 
+    @property
+    def bank(self) -> Receipts: ...
+
+
+class Receipts(Protocol):
+    """Payments that come in bank files (:class:`fatura.demo.bank_receipts.BankReceipts`)."""
+
+    def receive(
+        self,
+        customer: Customer,
+        allocations: list[tuple[str, Decimal]],
+        *,
+        amount: Decimal | None,
+        method: str,
+        on_paid: Callable[[int], None] | None = None,
+    ) -> bool: ...
+
 
 @dataclass(frozen=True)
 class Plan:
@@ -303,29 +320,39 @@ class Behaviour:
         *,
         amount: Decimal | None = None,
         method: str | None = None,
-    ) -> Payment:
+    ) -> Payment | None:
+        """The payment, typed (cheque, card) or None when it comes in the day's bank files
+        (``demo.bank_receipts``: boleto, PIX, transfer), which post it after the import."""
         method = method or (
             self.methods[customer.pk] if self.rng.random() < 0.85 else self._pick(METHODS[""])
         )
         lag = self._posting_lag()
         today = clock.localdate()
-        result = payment_record(
-            by=self.sim.fin,
-            customer=customer,
-            amount=amount or sum((a for _, a in allocations), Decimal(0)),
-            received_at=today,
-            method=method,
-            reference=self._reference(method),
-            allocations=[{"invoice_number": n, "amount": a} for n, a in allocations],
-            posted_at=today if lag == 0 else None,
-        )
-        if lag:
-            self._post_later(result.payment.pk, lag)
+        payment = None
+        # the same draws, in the same order, whether it is typed or comes from the bank
+        reference = self._reference(method)
+        later = self.sim.moment(today + dt.timedelta(days=lag), 14, 18) if lag else None
+        posting = partial(self._post_bank, later)
+        if not self.sim.bank.receive(
+            customer, allocations, amount=amount, method=method, on_paid=posting
+        ):
+            payment = payment_record(
+                by=self.sim.fin,
+                customer=customer,
+                amount=amount or sum((a for _, a in allocations), Decimal(0)),
+                received_at=today,
+                method=method,
+                reference=reference,
+                allocations=[{"invoice_number": n, "amount": a} for n, a in allocations],
+                posted_at=today if lag == 0 else None,
+            ).payment
+            if later is not None:
+                self.sim.at(later, partial(self._post, payment.pk))
         if customer.late_fine_percent:  # a late payment booked late charges: settled later
             for number, _ in allocations:
                 day = today + self._days(5, 20)
                 self.sim.at(self.sim.moment(day), partial(self._late_settle, number))
-        return result.payment
+        return payment
 
     def _late_settle(self, number: str) -> None:
         """The late charges left on an invoice once its principal is paid: most customers pay
@@ -362,6 +389,13 @@ class Behaviour:
             moment = self.sim.moment(clock.localdate() + dt.timedelta(days=lag), 14, 18)
         self.sim.at(moment, partial(self._post, payment_id))
 
+    def _post_bank(self, later: dt.datetime | None, payment_id: int) -> None:
+        """A payment from the day's bank files: posted now, or at the moment drawn for it."""
+        if later is None:
+            payment_post(by=self.sim.fin, payment_id=payment_id, posted_at=clock.localdate())
+        else:
+            self.sim.at(later, partial(self._post, payment_id))
+
     def _post(self, payment_id: int) -> None:
         if payment_id not in self.reversed:
             payment_post(by=self.sim.fin, payment_id=payment_id, posted_at=clock.localdate())
@@ -384,6 +418,7 @@ class Behaviour:
                 self.pay_on(invoice.customer_id, number, today + self._days(15, 45))
         elif path == "bounce":
             payment = self._record(invoice.customer, [(number, amount)], method="cheque")
+            assert payment is not None  # a cheque is typed
             day = today + self._days(2, 5)
             self.sim.at(self.sim.moment(day), partial(self._bounce, payment.pk, number))
         elif path == "overpay":  # rounded up: the rest stays as the customer's credit

@@ -35,6 +35,7 @@ from fatura.core.months import Month
 from fatura.core.terms import is_business_day, next_business_day
 from fatura.customers.models import Customer
 from fatura.customers.services import customer_create
+from fatura.demo.bank_receipts import BankReceipts
 from fatura.demo.behaviour import Behaviour
 from fatura.eventlog.models import Event
 from fatura.receivables.collections import LevelIn, dunning_run, dunning_strategy_save
@@ -173,6 +174,7 @@ class Receivables:
         self.held: dict[str, str] = {}  # invoice number -> the status it waits in (showcase)
         self.late_policies = 0  # customers whose contract charges late fees (the first company)
         self.behaviour = Behaviour(self)
+        self.bank = BankReceipts(self)  # boleto, PIX and transfers arrive in bank files
 
     # --- time ---------------------------------------------------------------------------------
 
