@@ -23,7 +23,6 @@ import datetime as dt
 import itertools
 import random
 import unicodedata
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import partial
@@ -43,6 +42,7 @@ from fatura.customers.models import Customer
 from fatura.receivables.domain import RECEIVABLE
 from fatura.receivables.installments import installments_open
 from fatura.receivables.models import Invoice
+from fatura.receivables.payments import payment_post
 
 if TYPE_CHECKING:
     from fatura.demo.receivables import Receivables
@@ -66,7 +66,7 @@ class Receipt:
     method: str
     amount: Decimal
     allocations: list[tuple[str, Decimal]]  # what the customer meant to pay
-    on_paid: Callable[[int], None] | None = None
+    post_at: dt.datetime | None = None  # when it is posted (None: as soon as it is in)
     reference: str = ""  # the txid or nosso número, set when the day's files are written
     memo: str = ""
     payer: str = ""  # the CPF/CNPJ digits the bank shows ("" for none)
@@ -89,6 +89,7 @@ class BankReceipts:
         self.sequence = itertools.count(1)
         self.cnab240_from = _month_start(sim.first_day, CNAB240_FROM_MONTH)
         self.queue_from = _business_days_back(sim.today, QUEUE_DAYS)
+        self.waiting = 0  # entries of the last days left in the queue
         self.fee_months: set[tuple[int, int]] = set()
         self.invoices: dict[str, Invoice] = {}  # the day's invoices, read once
         last = _business_days_back(sim.today, 1)
@@ -100,10 +101,9 @@ class BankReceipts:
         self,
         customer: Customer,
         allocations: list[tuple[str, Decimal]],
-        *,
         amount: Decimal | None,
         method: str,
-        on_paid: Callable[[int], None] | None = None,
+        at: dt.datetime | None = None,
     ) -> bool:
         """True when this payment comes in the day's bank files (the caller types nothing):
         boletos and PIX one entry per invoice (each has its own nosso número/txid), a transfer
@@ -112,11 +112,11 @@ class BankReceipts:
             return False
         total = amount or sum((a for _, a in allocations), Decimal(0))
         if method == "transferencia" or len(allocations) == 1:
-            receipts = [Receipt(customer, method, total, list(allocations), on_paid)]
+            receipts = [Receipt(customer, method, total, list(allocations), at)]
         else:
             if amount is not None:
                 return False
-            receipts = [Receipt(customer, method, a, [(n, a)], on_paid) for n, a in allocations]
+            receipts = [Receipt(customer, method, a, [(n, a)], at) for n, a in allocations]
         self._day(clock.localdate()).receipts.extend(receipts)
         return True
 
@@ -254,14 +254,16 @@ class BankReceipts:
         for receipt, entry_id in zip(receipts, credits, strict=False):
             payment_id = result.payments.get(entry_id)
             if payment_id is not None:
-                if receipt.on_paid is not None:
-                    receipt.on_paid(payment_id)
-            elif day < self.queue_from and entry_id in stored.ours:
+                self._post(payment_id, receipt.post_at)
+            elif entry_id in stored.ours and (day < self.queue_from or self.waiting >= 3):
                 # Financeiro works the queue once the day's files are in (the same business
-                # day: the payment keeps its date and its case reads in time order)
+                # day: the payment keeps its date and its case reads in time order); at most
+                # three of the last days' wait, besides the last day's showcase
                 later = self.sim.timeline.now + dt.timedelta(minutes=self.rng.randint(10, 50))
                 pk = stored.ours[entry_id]
                 self.sim.at(later, partial(self._match_by_hand, pk, receipt))
+            elif entry_id in stored.ours:
+                self.waiting += 1
 
     def _match_by_hand(self, entry_pk: int, receipt: Receipt) -> None:
         """Financeiro reads the queue and matches what the customer meant (cut to the balances
@@ -284,8 +286,16 @@ class BankReceipts:
             bank_files.bank_entry_ignore(by=fin, entry_id=entry_pk, reason=reason)
             return
         entry = bank_files.bank_entry_match(by=fin, entry_id=entry_pk, allocations=allocations)
-        if receipt.on_paid is not None and entry.payment_id is not None:
-            receipt.on_paid(entry.payment_id)
+        if entry.payment_id is not None:
+            self._post(entry.payment_id, receipt.post_at)
+
+    def _post(self, payment_id: int, at: dt.datetime | None) -> None:
+        """Posted to the ledger as the customer's typed payment would have been: now, or at
+        the moment the year drew for it."""
+        if at is not None and at > self.sim.timeline.now:
+            self.sim.at(at, partial(self._post, payment_id, None))
+            return
+        payment_post(by=self.sim.fin, payment_id=payment_id, posted_at=clock.localdate())
 
     # --- the last day: entries nobody can match -------------------------------------------------
 

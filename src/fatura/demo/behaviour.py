@@ -23,6 +23,7 @@ from fatura.core.compiled import CompiledRead
 from fatura.core.money import to_money
 from fatura.core.terms import is_business_day, next_business_day
 from fatura.customers.models import Customer
+from fatura.demo.bank_receipts import BankReceipts
 from fatura.receivables.collections import invoice_call, invoice_remind
 from fatura.receivables.corrections import (
     credit_note_issue,
@@ -122,22 +123,7 @@ class Simulation(Protocol):
     def soon(self, low: int, high: int, *, same_day: bool = False) -> dt.datetime: ...
     def convert(self, number: str) -> None: ...
 
-    @property
-    def bank(self) -> Receipts: ...
-
-
-class Receipts(Protocol):
-    """Payments that come in bank files (:class:`fatura.demo.bank_receipts.BankReceipts`)."""
-
-    def receive(
-        self,
-        customer: Customer,
-        allocations: list[tuple[str, Decimal]],
-        *,
-        amount: Decimal | None,
-        method: str,
-        on_paid: Callable[[int], None] | None = None,
-    ) -> bool: ...
+    bank: BankReceipts
 
 
 @dataclass(frozen=True)
@@ -326,21 +312,15 @@ class Behaviour:
         amount: Decimal | None = None,
         method: str | None = None,
     ) -> Payment | None:
-        """The payment, typed (cheque, card) or None when it comes in the day's bank files
-        (``demo.bank_receipts``: boleto, PIX, transfer), which post it after the import."""
         method = method or (
             self.methods[customer.pk] if self.rng.random() < 0.85 else self._pick(METHODS[""])
         )
         lag = self._posting_lag()
         today = clock.localdate()
-        payment = None
-        # the same draws, in the same order, whether it is typed or comes from the bank
-        reference = self._reference(method)
-        later = self.sim.moment(today + dt.timedelta(days=lag), 14, 18) if lag else None
-        posting = partial(self._post_bank, later)
-        if not self.sim.bank.receive(
-            customer, allocations, amount=amount, method=method, on_paid=posting
-        ):
+        reference = self._reference(method)  # the same draws, typed or from the bank's files
+        at = self.sim.moment(today + dt.timedelta(days=lag), 14, 18) if lag else None
+        payment = None  # None: it comes in the day's bank files (demo.bank_receipts)
+        if not self.sim.bank.receive(customer, allocations, amount, method, at):
             payment = payment_record(
                 by=self.sim.fin,
                 customer=customer,
@@ -351,8 +331,8 @@ class Behaviour:
                 allocations=[{"invoice_number": n, "amount": a} for n, a in allocations],
                 posted_at=today if lag == 0 else None,
             ).payment
-            if later is not None:
-                self.sim.at(later, partial(self._post, payment.pk))
+            if at is not None:
+                self.sim.at(at, partial(self._post, payment.pk))
         if customer.late_fine_percent:  # a late payment booked late charges: settled later
             for number, _ in allocations:
                 day = today + self._days(5, 20)
@@ -393,13 +373,6 @@ class Behaviour:
         else:
             moment = self.sim.moment(clock.localdate() + dt.timedelta(days=lag), 14, 18)
         self.sim.at(moment, partial(self._post, payment_id))
-
-    def _post_bank(self, later: dt.datetime | None, payment_id: int) -> None:
-        """A payment from the day's bank files: posted now, or at the moment drawn for it."""
-        if later is None:
-            payment_post(by=self.sim.fin, payment_id=payment_id, posted_at=clock.localdate())
-        else:
-            self.sim.at(later, partial(self._post, payment_id))
 
     def _post(self, payment_id: int) -> None:
         if payment_id not in self.reversed:
