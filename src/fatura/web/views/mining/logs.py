@@ -24,7 +24,6 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from fatura.core.errors import DomainError, InvalidInput, NotFound
@@ -189,39 +188,43 @@ def _base_context(ref: LogRef, current: str) -> dict[str, Any]:
 
 class LogImportForm(forms.Form):
     arquivo = forms.FileField(
-        label=_lazy("Arquivo do log"),
-        help_text=_lazy(
+        label=gettext_lazy("Arquivo do log"),
+        help_text=gettext_lazy(
             "XES, CSV, Parquet ou OCEL 2.0 (.jsonocel / .json / .xmlocel / .xml); ou um extrato "
             "do Oracle Fusion AR ou do NetSuite: a pasta de CSVs compactada em .zip."
         ),
     )
-    nome = forms.CharField(label=_lazy("Nome"), max_length=200)
+    nome = forms.CharField(label=gettext_lazy("Nome"), max_length=200)
     formato = forms.ChoiceField(
-        label=_lazy("Formato"),
-        choices=[("auto", _lazy("Pelo nome do arquivo")), *LogFormat.choices],
+        label=gettext_lazy("Formato"),
+        choices=[("auto", gettext_lazy("Pelo nome do arquivo")), *LogFormat.choices],
         initial="auto",
     )
     tipo_objeto = forms.CharField(
-        label=_lazy("Tipo de objeto (OCEL)"),
+        label=gettext_lazy("Tipo de objeto (OCEL)"),
         required=False,
         max_length=100,
-        help_text=_lazy("Obrigatório para OCEL: o log é achatado por este tipo (ex.: invoice)."),
+        help_text=gettext_lazy(
+            "Obrigatório para OCEL: o log é achatado por este tipo (ex.: invoice)."
+        ),
     )
-    sistema = forms.CharField(label=_lazy("Sistema de origem"), required=False, max_length=100)
+    sistema = forms.CharField(
+        label=gettext_lazy("Sistema de origem"), required=False, max_length=100
+    )
     data_base = forms.DateField(
-        label=_lazy("Posição em (opcional)"),
+        label=gettext_lazy("Posição em (opcional)"),
         required=False,
         input_formats=["%d/%m/%Y", "%Y-%m-%d"],
-        help_text=_lazy(
+        help_text=gettext_lazy(
             "dd/mm/aaaa: o log como estava no fim deste dia; eventos posteriores são ignorados "
             "e as faturas em aberto são medidas nesta data."
         ),
     )
     usuarios_automacao = forms.CharField(
-        label=_lazy("Usuários de automação (opcional)"),
+        label=gettext_lazy("Usuários de automação (opcional)"),
         required=False,
         max_length=500,
-        help_text=_lazy(
+        help_text=gettext_lazy(
             "Separados por vírgula; seus eventos contam como automáticos, além de SYSTEM "
             "(maiúsculas e minúsculas tanto faz)."
         ),
