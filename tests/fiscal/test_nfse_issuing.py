@@ -262,3 +262,18 @@ def test_a_stale_pending_issuance_is_queued_again(fin_user: Any, sefin: Contract
     again = nfse_issue_request(by=fin_user, invoice=bill)
     again.refresh_from_db()
     assert again.pk == issuance.pk and again.status == IssuanceStatus.ISSUED
+
+
+def test_a_stale_issuance_is_queued_again_only_once(fin_user: Any, sefin: ContractServer) -> None:
+    from fatura.core import clock
+    from fatura.fiscal.models import NfseIssuance
+    from fatura.fiscal.nfse_issuing import nfse_issue_prepare
+
+    bill = billed_invoice(fin_user)
+    issuance = nfse_issue_prepare(by=fin_user, invoice=bill)
+    NfseIssuance.objects.filter(pk=issuance.pk).update(
+        updated_at=clock.now() - dt.timedelta(hours=3)
+    )
+    assert nfse_issue_prepare(by=fin_user, invoice=bill).pk == issuance.pk
+    with pytest.raises(RuleViolation, match="já tem a NFS-e"):  # a second click: no 2nd task
+        nfse_issue_prepare(by=fin_user, invoice=bill)

@@ -143,7 +143,11 @@ def nfse_issue_prepare(*, by: User, invoice: Invoice) -> NfseIssuance:
         current = latest_issuance_of(invoice)
         now = clock.now()
         if current is not None and _stale(current, now):
-            return current  # pending, but no worker touched it for long: queue it again
+            # pending, but no worker touched it for long: queue it again, once (touched now,
+            # so another request within STALE_AFTER is refused instead of queueing a second
+            # task that would send the same DPS concurrently)
+            current.save(update_fields=["updated_at"])
+            return current
         if current is not None and current.status in (
             IssuanceStatus.PENDING,
             IssuanceStatus.ISSUED,
