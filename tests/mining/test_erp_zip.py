@@ -102,6 +102,16 @@ def test_a_symbolic_link_is_refused(tmp_path: Path) -> None:
         check_zip(path)
 
 
+def test_entries_that_cannot_be_unpacked_are_refused(tmp_path: Path) -> None:
+    path = tmp_path / "clash.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("invoices.csv", b"x")
+        archive.writestr("a", b"a file")
+        archive.writestr("a/b.csv", b"and a folder of the same name")
+    with pytest.raises(LogError, match="cannot be unpacked"):
+        extract_zip(path, tmp_path / "out")
+
+
 def test_a_zip_lying_about_its_sizes_stops_at_the_cap(tmp_path: Path) -> None:
     path = _zip(tmp_path / "liar.zip", {"invoices.csv": b"a" * (4 << 20)})
     data = bytearray(path.read_bytes())

@@ -168,6 +168,8 @@ def extract_zip(path: Path, into: Path, max_unpacked: int = DEFAULT_MAX_UNPACKED
                         out.write(block)
     except (zipfile.BadZipFile, zlib.error, RuntimeError, NotImplementedError, EOFError) as error:
         raise _refuse(f"not a readable zip ({error})", source) from None
+    except (OSError, ValueError) as error:  # a file and a folder of one name, a NUL in a name
+        raise _refuse(f"the zip's entries cannot be unpacked ({error})", source) from None
     folder, _kind = find_extract(into)
     return folder
 
