@@ -24,6 +24,7 @@ import json
 import ssl
 import urllib.error
 import urllib.request
+import zlib
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
@@ -81,9 +82,16 @@ def unpack(text: Any) -> bytes:
     if not isinstance(text, str) or not text:
         raise TransportError("Resposta sem o documento (XML GZip base64).")
     try:
-        return gzip.decompress(base64.b64decode(text, validate=True))
-    except (binascii.Error, OSError, EOFError, ValueError) as exc:
+        # bounded: a few kB of gzip may unpack to gigabytes
+        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        data = inflater.decompress(base64.b64decode(text, validate=True), MAX_RESPONSE_BYTES + 1)
+    except (binascii.Error, zlib.error, ValueError) as exc:
         raise TransportError(f"Documento da resposta ilegível: {exc}") from None
+    if len(data) > MAX_RESPONSE_BYTES:
+        raise TransportError("Documento da resposta grande demais.")
+    if not inflater.eof:
+        raise TransportError("Documento da resposta ilegível: gzip incompleto.")
+    return data
 
 
 def _errors(payload: Any) -> list[ApiError]:
