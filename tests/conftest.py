@@ -64,7 +64,20 @@ SLOW = (
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """``slow`` from the list above; tests that start PySpark are ``spark`` whether or not they
-    say so."""
+    say so. A transactional test must say ``serialized_rollback=True``: a plain flush re-creates
+    the content types (post_migrate), and the next serialized test then fails to load its own
+    (which test follows which depends on the xdist worker, so it failed only now and then)."""
+    plain = [
+        item.nodeid
+        for item in items
+        if (marker := item.get_closest_marker("django_db")) is not None
+        and marker.kwargs.get("transaction")
+        and not marker.kwargs.get("serialized_rollback")
+    ]
+    if plain:
+        raise pytest.UsageError(
+            "transactional tests without serialized_rollback=True: " + ", ".join(plain)
+        )
     for item in items:
         if item.nodeid.startswith(SLOW):
             item.add_marker(pytest.mark.slow)

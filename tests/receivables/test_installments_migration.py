@@ -16,7 +16,7 @@ BEFORE = [("receivables", "0006_late_charges"), ("customers", "0003_customer_del
 AFTER = [("receivables", "0007_installments"), ("customers", "0004_payment_term")]
 
 
-@pytest.mark.django_db(transaction=True)  # the conftest gives the terms back after the flush
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # terms: the conftest
 def test_existing_invoices_get_one_installment_each(django_user_model):
     executor = MigrationExecutor(connection)
     latest = executor.loader.graph.leaf_nodes()

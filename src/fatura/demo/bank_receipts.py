@@ -26,7 +26,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from django.db.models import Count
 
@@ -45,7 +45,45 @@ from fatura.receivables.models import Invoice
 from fatura.receivables.payments import payment_post
 
 if TYPE_CHECKING:
-    from fatura.demo.receivables import Receivables
+    from collections.abc import Callable
+
+    from django.contrib.auth.models import User
+
+
+class Clocked(Protocol):
+    """The replay's timeline as the bank receipts see it."""
+
+    @property
+    def now(self) -> dt.datetime: ...
+
+    @property
+    def end(self) -> dt.datetime: ...
+
+
+class Simulation(Protocol):
+    """What the bank receipts need of the receivables simulation (demo.receivables), declared
+    here so this module does not import the simulation that drives it."""
+
+    @property
+    def first_day(self) -> dt.date: ...
+
+    @property
+    def today(self) -> dt.date: ...
+
+    @property
+    def tz(self) -> dt.tzinfo: ...
+
+    @property
+    def fin(self) -> User: ...
+
+    @property
+    def customers(self) -> dict[int, Customer]: ...
+
+    @property
+    def timeline(self) -> Clocked: ...
+
+    def at(self, moment: dt.datetime, action: Callable[[], object]) -> None: ...
+
 
 SEED = 20261207
 BANK_METHODS = ("boleto", "pix", "transferencia")
@@ -79,7 +117,7 @@ class Day:
 
 
 class BankReceipts:
-    def __init__(self, sim: Receivables) -> None:
+    def __init__(self, sim: Simulation) -> None:
         self.sim = sim
         self.rng = random.Random(SEED)
         self.days: dict[dt.date, Day] = {}

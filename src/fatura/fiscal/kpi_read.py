@@ -30,6 +30,7 @@ from zoneinfo import ZoneInfo
 import polars as pl
 from django.conf import settings
 from django.db import connection
+from django.db.backends.base.base import BaseDatabaseWrapper
 
 from fatura.customers.models import Customer
 from fatura.fiscal import kpi
@@ -156,7 +157,9 @@ def _sqlite_csv(
             text = cursor.fetchone()[0]
     finally:
         if own:
-            connection.close()
+            # really closed, the tests' shared in-memory database too: Django's SQLite close()
+            # keeps an in-memory database's connection open, and each pool thread's would leak
+            BaseDatabaseWrapper.close(connection)
     return text.encode() + b"\n" if text else b""
 
 
