@@ -9,14 +9,13 @@ from __future__ import annotations
 import os
 
 from django.conf import settings
-from django.db import transaction
 
 from fatura.banking import files
 from fatura.banking.models import BankFileJob
 from fatura.banking.tasks import bank_file_job_task
 from fatura.core import clock
 from fatura.core.roles import Capability, require
-from fatura.core.uploads import upload_stored
+from fatura.core.uploads import upload_job_queue
 from fatura.core.users import User
 
 DEFAULT_BACKGROUND_ENTRIES = 300  # ~25-45 ms a payment: over ten seconds in the request
@@ -40,21 +39,15 @@ def bank_file_job_request(
 ) -> BankFileJob:
     """Queue the import of a file already read whole (:func:`bank_files.bank_file_read`)."""
     actor = require(by, Capability.RECORD_PAYMENTS)
-    with (
-        upload_stored(
-            root=BankFileJob.upload_dir(), filename=name, default="arquivo-bancario", data=data
-        ) as (filename, path),
-        transaction.atomic(),
-    ):
-        job = BankFileJob.objects.create(
-            filename=filename[:200],
-            kind=parsed.kind,
-            entries=len(parsed.entries),
-            upload=str(path),
-            requested_by=actor,
-            requested_at=clock.now(),
-        )
-        result = bank_file_job_task.enqueue(job.pk)
-        BankFileJob.objects.filter(pk=job.pk).update(task_id=str(result.id))
-    job.refresh_from_db()
-    return job
+    return upload_job_queue(
+        model=BankFileJob,
+        task=bank_file_job_task,
+        root=BankFileJob.upload_dir(),
+        filename=name,
+        default="arquivo-bancario",
+        data=data,
+        kind=parsed.kind,
+        entries=len(parsed.entries),
+        requested_by=actor,
+        requested_at=clock.now(),
+    )

@@ -17,14 +17,19 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.conf import settings
+from django.db import transaction
+from django.db.models import Model
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
 from fatura.core.limits import max_upload_bytes, megabytes
+
+if TYPE_CHECKING:
+    from django_tasks.base import Task
 
 CHUNK = 64 * 1024
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -131,6 +136,34 @@ def upload_stored(
         with contextlib.suppress(OSError):
             shutil.rmtree(folder)
         raise
+
+
+J = TypeVar("J", bound=Model)
+
+
+def upload_job_queue(
+    *,
+    model: type[J],
+    task: Task[[int], Any],
+    root: Path,
+    filename: str,
+    default: str,
+    data: bytes,
+    **fields: Any,
+) -> J:
+    """Keep an upload (:func:`upload_stored`) and queue ``task`` for the job row made of it, in
+    one transaction: ``model`` has ``filename``, ``upload`` and ``task_id``; ``fields`` are its
+    other columns. Nothing is kept when queuing fails."""
+    max_length = getattr(model._meta.get_field("filename"), "max_length", None) or 255
+    with (
+        upload_stored(root=root, filename=filename, default=default, data=data) as (name, path),
+        transaction.atomic(),
+    ):
+        job = model._default_manager.create(filename=name[:max_length], upload=str(path), **fields)
+        result = task.enqueue(job.pk)
+        model._default_manager.filter(pk=job.pk).update(task_id=str(result.id))
+    job.refresh_from_db()
+    return job
 
 
 def upload_discard(path: Path) -> None:

@@ -6,11 +6,10 @@ smaller file is imported in the request, as before."""
 from __future__ import annotations
 
 from django.conf import settings
-from django.db import transaction
 
 from fatura.core import clock
 from fatura.core.roles import Capability, require
-from fatura.core.uploads import upload_stored
+from fatura.core.uploads import upload_job_queue
 from fatura.core.users import User
 from fatura.usage.models import VolumeFileJob
 from fatura.usage.tasks import volume_job_task
@@ -24,19 +23,13 @@ def volume_job_request(*, by: User, filename: str, data: bytes) -> VolumeFileJob
     """Queue the import of a volume file (who may record consumption); its bad rows come with
     the job's state."""
     by = require(by, Capability.RECORD_CONSUMPTION)
-    with (
-        upload_stored(
-            root=VolumeFileJob.upload_dir(), filename=filename, default="volumetria.csv", data=data
-        ) as (name, path),
-        transaction.atomic(),
-    ):
-        job = VolumeFileJob.objects.create(
-            filename=name[:255],
-            upload=str(path),
-            requested_by=by,
-            requested_at=clock.now(),
-        )
-        result = volume_job_task.enqueue(job.pk)
-        VolumeFileJob.objects.filter(pk=job.pk).update(task_id=str(result.id))
-    job.refresh_from_db()
-    return job
+    return upload_job_queue(
+        model=VolumeFileJob,
+        task=volume_job_task,
+        root=VolumeFileJob.upload_dir(),
+        filename=filename,
+        default="volumetria.csv",
+        data=data,
+        requested_by=by,
+        requested_at=clock.now(),
+    )
