@@ -104,6 +104,22 @@ def read_xes_with_pm4py(path: Path) -> Any:
         return pm4py.read_xes(str(path), show_progress_bar=False)
 
 
+HEAVY_REAL_LOGS = {"receipt", "bpic2020-domestic"}  # slow to read with pm4py
+
+
+@pytest.fixture(
+    scope="module",
+    params=[
+        pytest.param(name, marks=pytest.mark.slow) if name in HEAVY_REAL_LOGS else name
+        for name in sorted(REAL_LOGS)
+    ],
+)
+def real_log_frame(request: pytest.FixtureRequest) -> tuple[Path, Any]:
+    """Each real log's path and pm4py's reading of it (the heavy ones marked slow)."""
+    path = data_file(REAL_LOGS[request.param])
+    return path, read_xes_with_pm4py(path)
+
+
 def assert_matches_pm4py(document: dict[str, Any], reference: dict[str, Any]) -> None:
     """``document``: the JSON of ``fatura mine``; counts equal, durations within ``REL``."""
     assert document["cases"] == reference["cases"]

@@ -24,17 +24,13 @@ from fatura.mining.log import EventLog
 from fatura.mining.readers import read_log
 from fatura.mining.synthetic import generate
 from tests.mining.conftest import (
-    REAL_LOGS,
     assert_matches_pm4py,
-    data_file,
     pm4py_outputs,
-    read_xes_with_pm4py,
 )
 from tests.mining.test_kpi_sources import AS_OF, OPTIONS, SOURCES, ZONE
 
 DAY_US = 86_400_000_000
 AS_OF_US = (AS_OF - dt.datetime(1970, 1, 1, tzinfo=dt.UTC)) // dt.timedelta(microseconds=1)
-HEAVY = {"receipt", "bpic2020-domestic"}
 CASE, ACT, TS = "case:concept:name", "concept:name", "time:timestamp"
 
 # invoice -> dso_days, is_paid_on_time, days_overdue (as of 2024-04-30), is_rework,
@@ -234,21 +230,9 @@ def test_derived_filters_on_a_generated_log_equal_pm4py() -> None:
         assert_matches_pm4py(document, _reference(frame, kept))
 
 
-@pytest.fixture(
-    scope="module",
-    params=[
-        pytest.param(name, marks=pytest.mark.slow) if name in HEAVY else name
-        for name in sorted(REAL_LOGS)
-    ],
-)
-def real_log(request: pytest.FixtureRequest) -> tuple[Path, Any]:
-    path = data_file(REAL_LOGS[request.param])
-    return path, read_xes_with_pm4py(path)
-
-
-def test_derived_filters_on_real_logs_equal_pm4py(real_log: tuple[Path, Any]) -> None:
+def test_derived_filters_on_real_logs_equal_pm4py(real_log_frame: tuple[Path, Any]) -> None:
     """Every real log has cycle times and event counts (its invoice attributes are empty)."""
-    path, frame = real_log
+    path, frame = real_log_frame
     frame = frame.assign(**{CASE: frame[CASE].astype(str)})
     stamps = pd.to_datetime(frame[TS], utc=True)
     by = frame.assign(_ts=stamps).groupby(CASE)

@@ -17,15 +17,11 @@ from fatura.mining.engine import mine
 from fatura.mining.engine.filters import FilterError, available, parse
 from fatura.mining.readers import read_log
 from tests.mining.conftest import (
-    REAL_LOGS,
     assert_matches_pm4py,
-    data_file,
     pm4py_outputs,
-    read_xes_with_pm4py,
 )
 from tests.mining.logs import edge_case_table, write_csv
 
-HEAVY = {"receipt", "bpic2020-domestic"}
 CASE, ACT, TS = "case:concept:name", "concept:name", "time:timestamp"
 
 
@@ -74,20 +70,8 @@ def _filters(frame: pd.DataFrame) -> list[tuple[list[str], set[Any]]]:
     return out
 
 
-@pytest.fixture(
-    scope="module",
-    params=[
-        pytest.param(name, marks=pytest.mark.slow) if name in HEAVY else name
-        for name in sorted(REAL_LOGS)
-    ],
-)
-def real_log(request: pytest.FixtureRequest) -> tuple[Path, Any]:
-    path = data_file(REAL_LOGS[request.param])
-    return path, read_xes_with_pm4py(path)
-
-
-def test_filtered_real_logs_equal_pm4py_on_the_same_cases(real_log: tuple[Path, Any]) -> None:
-    path, frame = real_log
+def test_filtered_real_logs_equal_pm4py_on_the_same_cases(real_log_frame: tuple[Path, Any]) -> None:
+    path, frame = real_log_frame
     frame = frame.assign(**{CASE: frame[CASE].astype(str)})
     log = read_log(path, naive_zone="UTC", attributes=True)
     tried = 0
